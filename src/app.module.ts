@@ -1,0 +1,59 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
+import { JwtAuthGuard } from './common/guards/jwt-auth.guard';
+import { RolesGuard } from './common/guards/roles.guard';
+import { AppConfig, buildAppConfig } from './config/app.config';
+import { EnvironmentVariables } from './config/environment';
+import { buildLoggerParams } from './config/logger.config';
+import { buildDataSourceOptions } from './database/data-source.options';
+import { SeedModule } from './database/seeds/seed.module';
+import { HealthModule } from './health/health.module';
+import { MailModule } from './mail/mail.module';
+import { PasswordResetModule } from './password-reset/password-reset.module';
+import { RedisModule } from './redis/redis.module';
+import { UsersModule } from './users/users.module';
+
+export interface AppModuleOptions {
+  env: EnvironmentVariables;
+  /** Overrides DATABASE_URL, e.g. with the embedded PostgreSQL started by main.ts or the tests. */
+  databaseUrl?: string;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => buildAppConfig(options.env, { databaseUrl: options.databaseUrl })] }),
+        LoggerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<AppConfig, true>) => buildLoggerParams(config.get('log', { infer: true })),
+        }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<AppConfig, true>) => buildDataSourceOptions(config.get('database', { infer: true }).url),
+        }),
+        EventEmitterModule.forRoot(),
+        RedisModule,
+        MailModule,
+        UsersModule,
+        AuthModule,
+        PasswordResetModule,
+        HealthModule,
+        SeedModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

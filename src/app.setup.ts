@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { Logger } from 'nestjs-pino';
+import { AppModule, AppModuleOptions } from './app.module';
+import { FieldError, ValidationFailedError } from './common/errors/domain.error';
+import { buildAppConfig } from './config/app.config';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Flattens class-validator's tree into `{field, message}` with dotted paths (`profile.firstName`). */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  const all = errors.flatMap((error): FieldError[] => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      message: message.replace(/^property (\S+) should not exist$/, '$1 is not an allowed field'),
+    }));
+    return own.concat(flattenValidationErrors(error.children ?? [], field));
+  });
+  const seen = new Set<string>();
+  return all.filter(({ field, message }) => !seen.has(`${field}\n${message}`) && Boolean(seen.add(`${field}\n${message}`)));
+}
+
+export const validationPipe = new ValidationPipe({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+  exceptionFactory: (errors) => new ValidationFailedError(flattenValidationErrors(errors)),
+});
+
+function setUpDocs(app: NestFastifyApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Service Marketplace API')
+    .setDescription('Customers find, book and pay for services that providers offer. Errors are RFC 9457 problem details.')
+    .setVersion('1.0')
+    .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/login', scopes: {} } } }, 'oauth2')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+    swaggerOptions: { persistAuthorization: true },
+  });
+  const redoc = `<!DOCTYPE html><html><head><title>Service Marketplace API - ReDoc</title><meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><redoc spec-url="/docs-json"></redoc><script src="https://cdn.redoc.ly/redoc/v2.5.0/bundles/redoc.standalone.js"></script></body></html>`;
+  app
+    .getHttpAdapter()
+    .getInstance()
+      .get('/redoc', (_request: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'self'; script-src 'self' https://cdn.redoc.ly; style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; worker-src 'self' blob:")
+        .send(redoc);
+    });
+}
+
+/**
+ * Builds the application exactly as it serves: main.ts and the e2e tests both call this, so tests
+ * exercise the same platform, parsers, security headers, pipes, filters and docs.
+ */
+export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
+  const { http } = buildAppConfig(options.env);
+  const adapter = new FastifyAdapter({
+    bodyLimit: http.bodyLimitBytes,
+    // Fastify takes a hop count too, though the adapter's type does not say so.
+    trustProxy: http.trustProxy as boolean | string[],
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    requestIdHeader: false,
+    genReqId: (request: IncomingMessage) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // pino-http reads the id from the raw request, so logs, errors and the response agree on it.
+    (request.raw as IncomingMessage & { id?: string }).id = request.id;
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        workerSrc: ["'self'", 'blob:'],
+      },
+    },
+  });
+  app.enableCors({
+    origin: http.corsOrigins.length ? http.corsOrigins : false,
+    credentials: true,
+    exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Link', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'],
+  });
+  app.useGlobalPipes(validationPipe);
+  setUpDocs(app);
+  return app;
+}

@@ -1,0 +1,48 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppConfig } from '../config/app.config';
+import { REDIS, RedisClient } from '../redis/redis.module';
+import { UsersModule } from '../users/users.module';
+import { AccessTokenService } from './access-token.service';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtStrategy } from './jwt.strategy';
+import { RevokedTokenEntity } from './revoked-token.entity';
+import { PostgresTokenDenyList, RedisTokenDenyList, TokenDenyList } from './token-deny-list';
+
+@Module({
+  imports: [
+    UsersModule,
+    PassportModule,
+    TypeOrmModule.forFeature([RevokedTokenEntity]),
+    JwtModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) => {
+        const auth = config.get('auth', { infer: true });
+        return {
+          secret: auth.jwtSecret,
+          signOptions: { algorithm: auth.jwtAlgorithm },
+          verifyOptions: { algorithms: [auth.jwtAlgorithm] },
+        };
+      },
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    AccessTokenService,
+    JwtStrategy,
+    {
+      provide: TokenDenyList,
+      inject: [REDIS, getRepositoryToken(RevokedTokenEntity)],
+      useFactory: (redis: RedisClient, revoked: Repository<RevokedTokenEntity>): TokenDenyList =>
+        redis ? new RedisTokenDenyList(redis) : new PostgresTokenDenyList(revoked),
+    },
+  ],
+  exports: [AccessTokenService],
+})
+export class AuthModule {}

@@ -1,0 +1,26 @@
+import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { NormalizeEmail } from '../../common/validation/transforms';
+
+/**
+ * Accepts the OAuth2 password grant form (`username`, `password`, plus the optional fields Swagger UI and
+ * other OAuth2 clients send) and JSON with `email` or `username`.
+ */
+export class LoginDto {
+  @ApiPropertyOptional({ example: 'customer1@example.com' })
+  @IsOptional() @NormalizeEmail() @IsString() @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ description: 'The e-mail address (OAuth2 password flow name)', example: 'customer1@example.com' })
+  @IsOptional() @NormalizeEmail() @IsString() @MaxLength(254)
+  username?: string;
+
+  @ApiProperty({ example: 'Customer123!' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  password: string;
+
+  @ApiPropertyOptional({ example: 'password' }) @IsOptional() @IsString() @MaxLength(50) grant_type?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) scope?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) client_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) client_secret?: string;
+}

@@ -1,0 +1,11 @@
+import { Role } from './role.enum';
+
+/** The caller of an authenticated request, as the JWT strategy resolved it. */
+export interface AuthUser {
+  id: string;
+  email: string;
+  role: Role;
+  /** The access token's id and expiry, for logout. */
+  jti: string;
+  exp: number;
+}

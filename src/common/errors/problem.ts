@@ -1,0 +1,50 @@
+import { STATUS_CODES } from 'node:http';
+import { FieldError } from './domain.error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** RFC 9457 problem details, as every error of this API is answered. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  402: 'PAYMENT_REQUIRED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
+  429: 'RATE_LIMITED',
+  500: 'INTERNAL_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+export function defaultCode(status: number): string {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+}
+
+export function buildProblem(input: { status: number; detail: string; requestId: string; code?: string; errors?: FieldError[] }): Problem {
+  const code = input.code ?? defaultCode(input.status);
+  const problem: Problem = {
+    type: `/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+    title: STATUS_CODES[input.status] ?? 'Error',
+    status: input.status,
+    detail: input.detail,
+    code,
+    requestId: input.requestId,
+  };
+  if (input.errors?.length) problem.errors = input.errors;
+  return problem;
+}

@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
+import { DomainError } from '../errors/domain.error';
+import { buildProblem, Problem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
+
+/** PostgreSQL SQLSTATEs that mean "the client's data is wrong", never a server fault. */
+const PG_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  '23505': { status: 409, code: 'CONFLICT', detail: 'A resource with these values already exists.' },
+  '23P01': { status: 409, code: 'CONFLICT', detail: 'This conflicts with an existing resource.' },
+  '23503': { status: 409, code: 'CONFLICT', detail: 'A referenced resource does not exist or is still in use.' },
+  '23514': { status: 422, code: 'UNPROCESSABLE_ENTITY', detail: 'A value is outside the allowed range.' },
+  '22P02': { status: 400, code: 'BAD_REQUEST', detail: 'A value has the wrong format.' },
+  '22003': { status: 400, code: 'BAD_REQUEST', detail: 'A number is out of range.' },
+  '22007': { status: 400, code: 'BAD_REQUEST', detail: 'A date or time has the wrong format.' },
+  '22008': { status: 400, code: 'BAD_REQUEST', detail: 'A date or time is out of range.' },
+  '22001': { status: 400, code: 'BAD_REQUEST', detail: 'A value is too long.' },
+};
+
+const logger = new Logger('ProblemDetails');
+
+/** Turns any thrown value into a problem; unknown errors become a generic 500 with no stack and no SQL. */
+export function toProblem(exception: unknown, requestId: string): Problem {
+  if (exception instanceof DomainError) {
+    return buildProblem({ status: exception.status, code: exception.code, detail: exception.message, errors: exception.errors, requestId });
+  }
+  if (exception instanceof ThrottlerException) {
+    return buildProblem({ status: 429, detail: 'Too many requests: try again after the time in Retry-After.', requestId });
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+    return buildProblem({ status, detail, requestId });
+  }
+  if (exception instanceof QueryFailedError) {
+    const known = PG_ERRORS[(exception.driverError as { code?: string } | undefined)?.code ?? ''];
+    if (known) return buildProblem({ ...known, requestId });
+  }
+  const status = (exception as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own errors (body too large, malformed JSON, wrong media type) carry their status.
+    return buildProblem({ status, detail: (exception as Error).message, requestId });
+  }
+  logger.error({ err: exception, requestId }, 'Unhandled error');
+  return buildProblem({ status: 500, detail: 'An unexpected error occurred.', requestId });
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): void {
+  if (reply.sent) return;
+  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = toProblem(exception, String(request.id));
+    if (exception instanceof HttpException) {
+      const retryAfter = (exception.getResponse() as { retryAfter?: number } | undefined)?.retryAfter;
+      if (retryAfter) void reply.header('retry-after', String(retryAfter));
+    }
+    sendProblem(reply, problem);
+  }
+}

@@ -1,0 +1,73 @@
+import { EnvironmentVariables } from './environment';
+
+export interface RateLimit {
+  limit: number;
+  ttlMs: number;
+  /** The original `N/unit` text, for the `RateLimit-Policy` header. */
+  text: string;
+}
+
+const UNIT_MS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+
+export function parseRateLimit(text: string): RateLimit {
+  const [count, unit] = text.split('/') as [string, keyof typeof UNIT_MS];
+  return { limit: Number(count), ttlMs: UNIT_MS[unit], text };
+}
+
+/** `TRUST_PROXY` as Fastify's `trustProxy` option: a hop count, `true`, or a list of proxy addresses. */
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((item) => item.trim());
+}
+
+/** The typed configuration, one namespace per concern. Read it through `ConfigService<AppConfig, true>`. */
+export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseUrl?: string } = {}) {
+  return {
+    http: {
+      nodeEnv: env.NODE_ENV,
+      port: env.PORT,
+      appUrl: env.APP_URL.replace(/\/+$/, ''),
+      corsOrigins: env.CORS_ORIGINS,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      bodyLimitBytes: 1024 * 1024,
+    },
+    database: {
+      url: overrides.databaseUrl ?? env.DATABASE_URL ?? '',
+    },
+    redis: {
+      url: env.REDIS_URL,
+    },
+    auth: {
+      jwtSecret: env.JWT_SECRET_KEY as string,
+      jwtAlgorithm: 'HS256' as const,
+      accessTokenTtlSeconds: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+      bcryptRounds: env.BCRYPT_ROUNDS,
+      passwordResetTtlSeconds: env.PASSWORD_RESET_TOKEN_EXPIRE_MINUTES * 60,
+      secretKey: env.SECRET_KEY as string,
+    },
+    mail: {
+      outputDir: env.EMAIL_OUTPUT_DIR,
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+    },
+    payments: {
+      failureRate: env.PAYMENT_FAILURE_RATE,
+    },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      login: parseRateLimit(env.LOGIN_RATE_LIMIT),
+      loginAccount: parseRateLimit(env.LOGIN_ACCOUNT_RATE_LIMIT),
+      booking: parseRateLimit(env.BOOKING_RATE_LIMIT),
+      browse: parseRateLimit(env.BROWSE_RATE_LIMIT),
+      passwordReset: parseRateLimit(env.PASSWORD_RESET_RATE_LIMIT),
+    },
+    log: {
+      level: env.LOG_LEVEL,
+      format: env.LOG_FORMAT,
+    },
+  };
+}
+
+export type AppConfig = ReturnType<typeof buildAppConfig>;

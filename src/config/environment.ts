@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { plainToInstance } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { Transform } from 'class-transformer';
+
+/** `N/second|minute|hour|day`, e.g. `5/hour`. */
+export const RATE_LIMIT_PATTERN = /^\d+\/(second|minute|hour|day)$/;
+const DB_URL_PATTERN = /^postgres(ql)?:\/\/.+/;
+const REDIS_URL_PATTERN = /^rediss?:\/\/.+/;
+const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['true', '1', 'yes', 'on'].includes(value.trim().toLowerCase()) : value;
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : value;
+
+/** Every variable the service reads, declared once. Defaults live here and in `.env.example`. */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsInt() @Min(0) @Max(65535)
+  PORT = 8000;
+
+  @IsString() @Matches(/^https?:\/\/[^\s]+$/, { message: 'APP_URL must be an http(s) URL' })
+  APP_URL = 'http://localhost:8000';
+
+  @IsOptional() @Matches(DB_URL_PATTERN, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @Matches(DB_URL_PATTERN, { message: 'TEST_DATABASE_URL must be a postgres:// URL' })
+  TEST_DATABASE_URL?: string;
+
+  @IsOptional() @Matches(REDIS_URL_PATTERN, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  JWT_SECRET_KEY?: string;
+
+  @IsIn(['HS256'], { message: 'JWT_ALGORITHM must be HS256 (the only algorithm this service signs or accepts)' })
+  JWT_ALGORITHM = 'HS256';
+
+  @IsInt() @Min(1) @Max(24 * 60)
+  JWT_ACCESS_TOKEN_EXPIRE_MINUTES = 30;
+
+  @IsOptional() @IsString() @MinLength(1)
+  SECRET_KEY?: string;
+
+  @IsInt() @Min(1) @Max(24 * 60)
+  PASSWORD_RESET_TOKEN_EXPIRE_MINUTES = 60;
+
+  @IsInt() @Min(4) @Max(15)
+  BCRYPT_ROUNDS = 12;
+
+  @IsNumber() @Min(0) @Max(1)
+  PAYMENT_FAILURE_RATE = 0.1;
+
+  @Transform(toBoolean) @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
+  @Matches(RATE_LIMIT_PATTERN, { message: 'LOGIN_RATE_LIMIT must look like 5/hour' })
+  LOGIN_RATE_LIMIT = '5/hour';
+
+  @Matches(RATE_LIMIT_PATTERN, { message: 'LOGIN_ACCOUNT_RATE_LIMIT must look like 10/hour' })
+  LOGIN_ACCOUNT_RATE_LIMIT = '10/hour';
+
+  @Matches(RATE_LIMIT_PATTERN, { message: 'BOOKING_RATE_LIMIT must look like 20/hour' })
+  BOOKING_RATE_LIMIT = '20/hour';
+
+  @Matches(RATE_LIMIT_PATTERN, { message: 'BROWSE_RATE_LIMIT must look like 100/hour' })
+  BROWSE_RATE_LIMIT = '100/hour';
+
+  @Matches(RATE_LIMIT_PATTERN, { message: 'PASSWORD_RESET_RATE_LIMIT must look like 3/hour' })
+  PASSWORD_RESET_RATE_LIMIT = '3/hour';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT: 'json' | 'pretty' = 'json';
+
+  @IsString() @MinLength(1)
+  EMAIL_OUTPUT_DIR = './email_notifications';
+
+  @IsOptional() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsString()
+  MAIL_FROM = 'Service Marketplace <no-reply@marketplace.local>';
+
+  @Transform(toList) @IsString({ each: true })
+  CORS_ORIGINS: string[] = [];
+
+  /** Number of proxy hops in front of the app, `true`, or a comma-separated list of proxy addresses. */
+  @IsOptional() @IsString()
+  TRUST_PROXY?: string;
+
+  /** Seed sample accounts (and catalog) into an empty database at start. */
+  @Transform(toBoolean) @IsBoolean()
+  SEED_SAMPLE_DATA = true;
+
+  @IsString()
+  EMBEDDED_POSTGRES_DIR = './.data/postgres';
+
+  @IsInt() @Min(1) @Max(65535)
+  EMBEDDED_POSTGRES_PORT = 54329;
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+type Warn = (message: string) => void;
+
+const NUMERIC_KEYS = new Set([
+  'PORT',
+  'JWT_ACCESS_TOKEN_EXPIRE_MINUTES',
+  'PASSWORD_RESET_TOKEN_EXPIRE_MINUTES',
+  'BCRYPT_ROUNDS',
+  'PAYMENT_FAILURE_RATE',
+  'EMBEDDED_POSTGRES_PORT',
+]);
+
+/** Reads `.env` (when present) into the process environment, without overriding what is already set. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/**
+ * Validates the raw environment and returns typed values. A missing or malformed variable throws a
+ * ConfigurationError naming it. A missing development secret is generated (with a warning); production
+ * refuses to start without a strong one.
+ */
+export function parseEnvironment(raw: NodeJS.ProcessEnv = process.env, warn: Warn = console.warn): EnvironmentVariables {
+  const known = new EnvironmentVariables();
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(known).concat(['DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET_KEY', 'SECRET_KEY', 'SMTP_URL', 'TRUST_PROXY'])) {
+    const value = raw[key];
+    if (value === undefined || value === '') continue;
+    input[key] = NUMERIC_KEYS.has(key) && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+  }
+  const env = plainToInstance(EnvironmentVariables, input);
+  const problems = validateSync(env, { forbidUnknownValues: false }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => (message.startsWith(error.property) ? message : `${error.property}: ${message}`)),
+  );
+  if (problems.length) throw new ConfigurationError(problems);
+
+  for (const key of ['JWT_SECRET_KEY', 'SECRET_KEY'] as const) {
+    const secret = env[key];
+    if (env.NODE_ENV === 'production') {
+      if (!secret || secret.length < MIN_PRODUCTION_SECRET_LENGTH) {
+        throw new ConfigurationError([`${key} must be set to at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`]);
+      }
+    } else if (!secret) {
+      env[key] = randomBytes(48).toString('base64url');
+      warn(`${key} is not set: generated a random one for this process (tokens will not survive a restart). Set it in .env.`);
+    }
+  }
+  return env;
+}

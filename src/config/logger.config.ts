@@ -1,0 +1,46 @@
+import type { IncomingMessage } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import { AppConfig } from './app.config';
+
+/** Query parameters that carry credentials (EventSource cannot send headers, so tokens may come this way). */
+const SECRET_QUERY = /([?&](?:access_token|token|password)=)[^&#]*/gi;
+
+export function redactUrl(url: string | undefined): string | undefined {
+  return url?.replace(SECRET_QUERY, '$1[REDACTED]');
+}
+
+/** JSON lines (pretty with LOG_FORMAT=pretty); credentials are redacted wherever they may appear. */
+export function buildLoggerParams(log: AppConfig['log']): Params {
+  return {
+    pinoHttp: {
+      level: log.level,
+      transport: log.format === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-api-key"]',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.newPassword',
+          '*.currentPassword',
+          '*.token',
+          '*.access_token',
+        ],
+        censor: '[REDACTED]',
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string; headers: Record<string, unknown> }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.remoteAddress,
+          headers: req.headers,
+        }),
+      },
+      customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),
+      quietReqLogger: true,
+      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { parseArgs } from 'node:util';
+import { AppModule } from '../app.module';
+import { loadDotEnv, parseEnvironment } from '../config/environment';
+import { UsersService } from '../users/users.service';
+import { passwordPolicyViolation } from '../users/password-policy';
+import { resolveDatabase } from './database-url';
+import { revertLastMigration, runMigrations } from './migrate';
+import { SAMPLE_ACCOUNTS } from './seeds/sample-accounts';
+import { SeedService } from './seeds/seed.service';
+
+/**
+ * Database chores with the app's own settings: `migrate`, `revert`, `seed`, and
+ * `create-admin --email E --password P`. Uses DATABASE_URL, or the embedded PostgreSQL as `npm start` does.
+ */
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  loadDotEnv();
+  const env = parseEnvironment(process.env, () => undefined);
+  const database = await resolveDatabase(env);
+  try {
+    if (command === 'migrate') {
+      const applied = await runMigrations(database.url);
+      console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'No pending migrations.');
+    } else if (command === 'revert') {
+      await revertLastMigration(database.url);
+      console.log('Reverted the last migration.');
+    } else if (command === 'seed' || command === 'create-admin') {
+      await runMigrations(database.url);
+      const app = await NestFactory.createApplicationContext(AppModule.forRoot({ env, databaseUrl: database.url }), { logger: ['error', 'warn'] });
+      try {
+        if (command === 'seed') {
+          const seeded = await app.get(SeedService).seedIfEmpty();
+          console.log(seeded ? `Seeded. Sample logins:\n${SAMPLE_ACCOUNTS.map((a) => `  ${a.email} / ${a.password}`).join('\n')}` : 'The database already has accounts: nothing seeded.');
+        } else {
+          const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } } });
+          if (!values.email || !values.password) throw new Error('Usage: npm run create-admin -- --email E --password P');
+          const violation = passwordPolicyViolation(values.password);
+          if (violation) throw new Error(`password ${violation}`);
+          const { user, created } = await app.get(UsersService).createOrPromoteAdmin(values.email, values.password);
+          console.log(`${created ? 'Created' : 'Promoted'} admin ${user.email} (${user.id})`);
+        }
+      } finally {
+        await app.close();
+      }
+    } else {
+      throw new Error('Usage: cli <migrate|revert|seed|create-admin>');
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

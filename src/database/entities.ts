@@ -1,0 +1,6 @@
+import { RevokedTokenEntity } from '../auth/revoked-token.entity';
+import { PasswordResetTokenEntity } from '../password-reset/password-reset-token.entity';
+import { UserEntity } from '../users/user.entity';
+
+/** Every entity, listed once for the app, the migration CLI and the tests. */
+export const ENTITIES = [UserEntity, RevokedTokenEntity, PasswordResetTokenEntity];

@@ -1,0 +1,29 @@
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from './data-source.options';
+
+/** Any fixed number: every instance of the app takes this lock to migrate, so only one does at a time. */
+const MIGRATION_LOCK = 727_001;
+
+async function withMigrationLock<T>(url: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  // One pooled connection, so the session-level advisory lock and the migrations share the same session.
+  const dataSource = await new DataSource({ ...buildDataSourceOptions(url), extra: { max: 1 } }).initialize();
+  try {
+    await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      return await work(dataSource);
+    } finally {
+      await dataSource.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Applies pending migrations; returns the names applied. */
+export function runMigrations(url: string): Promise<string[]> {
+  return withMigrationLock(url, async (dataSource) => (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name));
+}
+
+export function revertLastMigration(url: string): Promise<void> {
+  return withMigrationLock(url, (dataSource) => dataSource.undoLastMigration({ transaction: 'each' }));
+}

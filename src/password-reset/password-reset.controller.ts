@@ -1,0 +1,29 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../common/decorators/public.decorator';
+import { ConfirmPasswordResetDto, PasswordResetAcceptedResponse, RequestPasswordResetDto } from './dto/password-reset.dto';
+import { PasswordResetService } from './password-reset.service';
+
+@ApiTags('password-reset')
+@Controller('password-reset')
+export class PasswordResetController {
+  constructor(private readonly resets: PasswordResetService) {}
+
+  @Public()
+  @Post('request')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'E-mail a single-use reset link (same answer whether or not the account exists)' })
+  @ApiAcceptedResponse({ type: PasswordResetAcceptedResponse })
+  request(@Body() dto: RequestPasswordResetDto): PasswordResetAcceptedResponse {
+    return this.resets.request(dto.email);
+  }
+
+  @Public()
+  @Post('confirm')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Set a new password with a reset token' })
+  @ApiOkResponse({ type: PasswordResetAcceptedResponse })
+  confirm(@Body() dto: ConfirmPasswordResetDto): Promise<PasswordResetAcceptedResponse> {
+    return this.resets.confirm(dto.token, dto.newPassword);
+  }
+}

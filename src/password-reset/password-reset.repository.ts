@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
+import { PasswordResetTokenEntity } from './password-reset-token.entity';
+
+@Injectable()
+export class PasswordResetRepository {
+  constructor(@InjectRepository(PasswordResetTokenEntity) private readonly tokens: Repository<PasswordResetTokenEntity>) {}
+
+  async insertToken(userId: string, tokenHash: string, expiresAt: Date): Promise<void> {
+    await this.tokens.insert({ userId, tokenHash, expiresAt });
+  }
+
+  /** Marks an unused, unexpired token used and returns its user, atomically: of concurrent callers one wins. */
+  async consume(tokenHash: string, manager: EntityManager): Promise<string | null> {
+    const rows = (await manager.query(
+      `UPDATE password_reset_tokens SET used_at = now()
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+        RETURNING user_id`,
+      [tokenHash],
+    )) as [Array<{ user_id: string }>, number];
+    return rows[0][0]?.user_id ?? null;
+  }
+
+  async invalidateOpenForUser(userId: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(PasswordResetTokenEntity).update({ userId, usedAt: IsNull() }, { usedAt: new Date() });
+  }
+}

@@ -1,0 +1,92 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import { ValidationFailedError } from '../common/errors/domain.error';
+import { AppConfig } from '../config/app.config';
+import { MailService } from '../mail/mail.service';
+import { PasswordChangedEvent } from '../users/events/password-changed.event';
+import { PasswordHasher } from '../users/password-hasher.service';
+import { UsersRepository } from '../users/users.repository';
+import { PasswordResetRepository } from './password-reset.repository';
+import { generateResetToken, hashResetToken } from './reset-token';
+
+export const RESET_REQUEST_ACCEPTED = 'If an account exists for this e-mail, a password reset link has been sent to it.';
+
+@Injectable()
+export class PasswordResetService implements OnApplicationShutdown {
+  private readonly logger = new Logger(PasswordResetService.name);
+  private readonly pending = new Set<Promise<void>>();
+  private readonly ttlSeconds: number;
+  private readonly appUrl: string;
+
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    private readonly dataSource: DataSource,
+    private readonly resets: PasswordResetRepository,
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly mail: MailService,
+    private readonly events: EventEmitter2,
+  ) {
+    this.ttlSeconds = config.get('auth', { infer: true }).passwordResetTtlSeconds;
+    this.appUrl = config.get('http', { infer: true }).appUrl;
+  }
+
+  /**
+   * Answers at once, the same way for known and unknown addresses; the lookup and the e-mail happen
+   * after the response, so neither the body nor the latency tells whether the account exists.
+   */
+  request(email: string): { message: string } {
+    const work = this.issueAndSend(email)
+      .catch((error: unknown) => this.logger.error({ err: error }, 'Password reset e-mail failed'))
+      .finally(() => this.pending.delete(work));
+    this.pending.add(work);
+    return { message: RESET_REQUEST_ACCEPTED };
+  }
+
+  async confirm(token: string, newPassword: string): Promise<{ message: string }> {
+    const passwordHash = await this.hasher.hash(newPassword);
+    const user = await this.dataSource.transaction(async (manager) => {
+      const userId = await this.resets.consume(hashResetToken(token), manager);
+      const owner = userId ? await this.users.findActiveById(userId, manager) : null;
+      if (!owner) return null;
+      await this.users.setPassword(owner.id, passwordHash, manager);
+      await this.resets.invalidateOpenForUser(owner.id, manager);
+      return owner;
+    });
+    if (!user) {
+      throw new ValidationFailedError([{ field: 'token', message: 'token is invalid, expired or already used' }], 'The reset token is invalid, expired or already used.');
+    }
+    this.events.emit(PasswordChangedEvent.eventName, new PasswordChangedEvent(user.id, user.email, 'reset'));
+    return { message: 'Your password has been changed.' };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async issueAndSend(email: string): Promise<void> {
+    const user = await this.users.findActiveByEmail(email);
+    if (!user) return;
+    const { token, hash } = generateResetToken();
+    const expiresAt = new Date(Date.now() + this.ttlSeconds * 1000);
+    await this.resets.insertToken(user.id, hash, expiresAt);
+    const link = `${this.appUrl}/reset-password?token=${token}`;
+    await this.mail.send({
+      kind: 'password_reset',
+      to: user.email,
+      subject: 'Reset your password',
+      text: [
+        `Hello ${user.firstName},`,
+        '',
+        'Someone asked to reset the password of your Service Marketplace account.',
+        `Open this link to choose a new one (valid for ${Math.round(this.ttlSeconds / 60)} minutes, once):`,
+        '',
+        link,
+        '',
+        'If it was not you, ignore this e-mail: your password stays as it is.',
+      ].join('\n'),
+    });
+  }
+}

@@ -1,0 +1,30 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Role } from '../../common/auth/role.enum';
+import { UserEntity } from '../user.entity';
+
+export class ProfileResponse {
+  @ApiProperty() firstName: string;
+  @ApiProperty() lastName: string;
+  @ApiProperty({ type: String, nullable: true }) phone: string | null;
+  @ApiProperty({ type: String, nullable: true }) address: string | null;
+}
+
+export class UserResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiProperty({ enum: Role }) role: Role;
+  @ApiProperty({ type: ProfileResponse }) profile: ProfileResponse;
+  @ApiProperty() createdAt: Date;
+  @ApiProperty() updatedAt: Date;
+}
+
+export function toUserResponse(user: UserEntity): UserResponse {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    profile: { firstName: user.firstName, lastName: user.lastName, phone: user.phone, address: user.address },
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
+}

@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthUser } from '../common/auth/auth-user';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { Public } from '../common/decorators/public.decorator';
+import { AnyRole } from '../common/decorators/roles.decorator';
+import { CreateUserDto } from './dto/create-user.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { UserResponse } from './dto/user.response';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Public()
+  @Post()
+  @ApiOperation({ summary: 'Register a customer or provider account' })
+  @ApiCreatedResponse({ type: UserResponse })
+  register(@Body() dto: CreateUserDto): Promise<UserResponse> {
+    return this.users.register(dto);
+  }
+
+  @AnyRole()
+  @Get('me')
+  @ApiOperation({ summary: 'The signed-in account' })
+  @ApiOkResponse({ type: UserResponse })
+  me(@CurrentUser() user: AuthUser): Promise<UserResponse> {
+    return this.users.getMe(user);
+  }
+
+  @AnyRole()
+  @Get(':id')
+  @ApiOperation({ summary: 'An account (yourself, or anyone for an admin)' })
+  @ApiOkResponse({ type: UserResponse })
+  findOne(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<UserResponse> {
+    return this.users.getById(user, id);
+  }
+
+  @AnyRole()
+  @Put(':id')
+  @ApiOperation({ summary: 'Update profile, e-mail, password (with the current one) or, for admins, role' })
+  @ApiOkResponse({ type: UserResponse })
+  update(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserResponse> {
+    return this.users.update(user, id, dto);
+  }
+
+  @AnyRole()
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an account (soft): it can no longer sign in and its tokens stop working' })
+  @ApiNoContentResponse()
+  remove(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.users.remove(user, id);
+  }
+}

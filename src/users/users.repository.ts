@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
+import { Role } from '../common/auth/role.enum';
+import { UserEntity } from './user.entity';
+
+export type NewUser = Pick<UserEntity, 'email' | 'passwordHash' | 'role' | 'firstName' | 'lastName'> &
+  Partial<Pick<UserEntity, 'phone' | 'address'>>;
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+
+  private repo(manager?: EntityManager): Repository<UserEntity> {
+    return manager ? manager.getRepository(UserEntity) : this.users;
+  }
+
+  findActiveById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOne({ where: { id, deletedAt: IsNull() } });
+  }
+
+  findActiveByEmail(email: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOne({ where: { email, deletedAt: IsNull() } });
+  }
+
+  async emailTakenByOther(email: string, userId: string | null): Promise<boolean> {
+    const other = await this.findActiveByEmail(email);
+    return other !== null && other.id !== userId;
+  }
+
+  insert(user: NewUser, manager?: EntityManager): Promise<UserEntity> {
+    const repo = this.repo(manager);
+    return repo.save(repo.create({ phone: null, address: null, ...user, credentialsChangedAt: new Date() }));
+  }
+
+  save(user: UserEntity, manager?: EntityManager): Promise<UserEntity> {
+    return this.repo(manager).save(user);
+  }
+
+  async setPassword(userId: string, passwordHash: string, manager?: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id: userId }, { passwordHash, credentialsChangedAt: new Date() });
+  }
+
+  async softDelete(userId: string): Promise<void> {
+    await this.users.softDelete({ id: userId });
+  }
+
+  countByRole(role: Role): Promise<number> {
+    return this.users.count({ where: { role, deletedAt: IsNull() } });
+  }
+
+  count(): Promise<number> {
+    return this.users.count({ withDeleted: true });
+  }
+}
