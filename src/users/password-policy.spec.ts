@@ -13,8 +13,9 @@ describe('password policy', () => {
   it('counts bytes, not characters, against the 72-byte bcrypt limit', () => {
     expect(passwordPolicyViolation('Aa1!' + 'x'.repeat(68))).toBeNull();
     expect(passwordPolicyViolation('Aa1!' + 'x'.repeat(69))).toMatch(/at most 72 bytes/);
-    // 24 three-byte characters are 72 bytes; 25 are 75.
-    expect(passwordPolicyViolation('A1' + '€'.repeat(23))).toMatch(/at most 72 bytes/);
+    // '€' is three bytes: 2 + 23 * 3 = 71 bytes fit, 2 + 24 * 3 = 74 do not.
+    expect(passwordPolicyViolation('A1' + '€'.repeat(23))).toBeNull();
+    expect(passwordPolicyViolation('A1' + '€'.repeat(24))).toMatch(/at most 72 bytes/);
   });
 
   it('requires three character classes', () => {

@@ -1,0 +1,60 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.setup';
+import { parseEnvironment } from '../../src/config/environment';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: TestAgent;
+  dataSource: DataSource;
+  /** Where the file mail transport writes, unique to this app. */
+  mailDir: string;
+  close(): Promise<void>;
+}
+
+/** The Redis the e2e suites may use, or '' when none answered (the global setup then warned, or failed in CI). */
+export const e2eRedisUrl = (): string => process.env.E2E_REDIS_URL ?? '';
+
+/** `describe` when a real Redis is available, otherwise a visibly skipped block (CI never gets here). */
+export const describeWithRedis = (name: string, fn: () => void): void =>
+  e2eRedisUrl() ? describe(name, fn) : describe.skip(`${name} [SKIPPED: no Redis]`, fn);
+
+/**
+ * Boots the real app in-process, the way main.ts does (same setup), on the test PostgreSQL. `env` adds
+ * or overrides variables; by default Redis is off, rate limits are off and bcrypt is cheap.
+ */
+export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+  const mailDir = mkdtempSync(join(tmpdir(), 'marketplace-mail-'));
+  const databaseUrl = process.env.E2E_DATABASE_URL;
+  if (!databaseUrl) throw new Error('E2E_DATABASE_URL is not set: run the e2e suites through jest (global setup).');
+  const raw: NodeJS.ProcessEnv = {
+    NODE_ENV: 'test',
+    JWT_SECRET_KEY: TEST_JWT_SECRET,
+    SECRET_KEY: TEST_JWT_SECRET,
+    BCRYPT_ROUNDS: '4',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_ENABLED: 'false',
+    PAYMENT_FAILURE_RATE: '0',
+    EMAIL_OUTPUT_DIR: mailDir,
+    APP_URL: 'http://localhost:8000',
+    ...env,
+  };
+  const parsed = parseEnvironment(raw, () => undefined);
+  const app = await createApp({ env: parsed, databaseUrl });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    dataSource: app.get(DataSource),
+    mailDir,
+    close: () => app.close(),
+  };
+}
