@@ -1,4 +1,4 @@
-import { EnvironmentVariables } from './environment';
+import { EnvironmentVariables, RATE_LIMIT_PATTERN } from './environment';
 
 export interface RateLimit {
   limit: number;
@@ -10,6 +10,8 @@ export interface RateLimit {
 const UNIT_MS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 
 export function parseRateLimit(text: string): RateLimit {
+  // A malformed limit would become NaN or an undefined window: refuse it rather than throttle wrongly.
+  if (!RATE_LIMIT_PATTERN.test(text)) throw new Error(`Rate limit "${text}" must look like 5/hour (N/second|minute|hour|day)`);
   const [count, unit] = text.split('/') as [string, keyof typeof UNIT_MS];
   return { limit: Number(count), ttlMs: UNIT_MS[unit], text };
 }

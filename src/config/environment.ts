@@ -22,8 +22,14 @@ const DB_URL_PATTERN = /^postgres(ql)?:\/\/.+/;
 const REDIS_URL_PATTERN = /^rediss?:\/\/.+/;
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
-const toBoolean = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? ['true', '1', 'yes', 'on'].includes(value.trim().toLowerCase()) : value;
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const FALSE_WORDS = ['false', '0', 'no', 'off'];
+/** Any other word is left as it is, so the validator names the variable instead of reading a typo as false. */
+const toBoolean = ({ value }: { value: unknown }) => {
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (word === undefined) return value;
+  return TRUE_WORDS.includes(word) ? true : FALSE_WORDS.includes(word) ? false : value;
+};
 const toList = ({ value }: { value: unknown }) =>
   typeof value === 'string'
     ? value
