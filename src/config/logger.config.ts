@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { AppConfig } from './app.config';
 
@@ -12,6 +13,9 @@ export function redactUrl(url: string | undefined): string | undefined {
 /** JSON lines (pretty with LOG_FORMAT=pretty); credentials are redacted wherever they may appear. */
 export function buildLoggerParams(log: AppConfig['log']): Params {
   return {
+    // nestjs-pino's default route, `{/*splat}`, reaches @fastify/middie as `/{/*splat}`, which matches only
+    // `/`: every other request went unlogged. `/{*path}` matches every path in both Nest and middie.
+    forRoutes: [{ path: '/{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: log.level,
       transport: log.format === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
@@ -40,7 +44,8 @@ export function buildLoggerParams(log: AppConfig['log']): Params {
       },
       customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),
       quietReqLogger: true,
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+      // Middie strips the matched route from `req.url` before pino-http sees it; `originalUrl` keeps the path.
+      autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => (req.originalUrl ?? req.url) === '/health' },
     },
   };
 }
