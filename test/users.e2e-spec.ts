@@ -250,6 +250,27 @@ describe('users', () => {
       expect(await row(user.id)).toMatchObject({ email: user.email, role: 'CUSTOMER', first_name: 'Test' });
     });
 
+    it.each([
+      ['first name', { profile: { firstName: null } }, 'profile.firstName'],
+      ['last name', { profile: { lastName: null } }, 'profile.lastName'],
+      ['e-mail', { email: null }, 'email'],
+      ['role', { role: null }, 'role'],
+      ['password', { password: null }, 'password'],
+      ['current password', { password: 'NewPass456!', currentPassword: null }, 'currentPassword'],
+    ])('answers 400, not 500, for a null %s, from the owner or an admin', async (_case, body, field) => {
+      const user = await createUser(t);
+      for (const caller of [user, admin]) expectFieldError(await t.http.put(`/users/${user.id}`).set(caller.auth).send(body), field);
+      expect(await row(user.id)).toMatchObject({ email: user.email, role: 'CUSTOMER', first_name: 'Test', last_name: 'CUSTOMER' });
+      await login(t, user.email, user.password);
+    });
+
+    it('clears phone and address with null', async () => {
+      const user = await createUser(t);
+      await t.http.put(`/users/${user.id}`).set(user.auth).send({ profile: { phone: '+1 555 0100', address: '1 Main St' } }).expect(200);
+      const response = await t.http.put(`/users/${user.id}`).set(user.auth).send({ profile: { phone: null, address: null } }).expect(200);
+      expect(response.body).toMatchObject({ profile: { firstName: 'Test', lastName: 'CUSTOMER', phone: null, address: null } });
+    });
+
     it('answers 400 for a malformed id and 404 for an unknown one', async () => {
       expectProblem(await t.http.put('/users/123').set(admin.auth).send({ profile: { firstName: 'X' } }), 400);
       expectProblem(await t.http.put(`/users/${randomUUID()}`).set(admin.auth).send({ profile: { firstName: 'X' } }), 404, 'NOT_FOUND');

@@ -20,4 +20,5 @@ export class ProfileDto {
   address?: string | null;
 }
 
-export class UpdateProfileDto extends PartialType(ProfileDto) {}
+/** Every field optional; null clears phone and address (their own `@IsOptional()`) but is refused for the names. */
+export class UpdateProfileDto extends PartialType(ProfileDto, { skipNullProperties: false }) {}

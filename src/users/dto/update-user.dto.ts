@@ -1,26 +1,29 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsEnum, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsEmail, IsEnum, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { Role } from '../../common/auth/role.enum';
 import { NormalizeEmail } from '../../common/validation/transforms';
 import { MeetsPasswordPolicy } from '../password-policy';
 import { UpdateProfileDto } from './profile.dto';
 
+/** Absent means "unchanged"; unlike `@IsOptional()`, a null is validated (and refused) rather than stored. */
+const IsOmittable = () => ValidateIf((_: object, value: unknown) => value !== undefined);
+
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'ada@example.com', maxLength: 254 })
-  @IsOptional() @NormalizeEmail() @IsEmail({}, { message: 'email must be a valid e-mail address' }) @MaxLength(254)
+  @IsOmittable() @NormalizeEmail() @IsEmail({}, { message: 'email must be a valid e-mail address' }) @MaxLength(254)
   email?: string;
 
   @ApiPropertyOptional({ description: 'The new password; needs currentPassword when changing your own.' })
-  @IsOptional() @IsString() @MeetsPasswordPolicy()
+  @IsOmittable() @IsString() @MeetsPasswordPolicy()
   password?: string;
 
   @ApiPropertyOptional({ description: 'Your current password, required to change your own password.' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOmittable() @IsString() @MaxLength(200)
   currentPassword?: string;
 
   @ApiPropertyOptional({ enum: Role, description: 'Admins only.' })
-  @IsOptional() @IsEnum(Role, { message: 'role must be CUSTOMER, PROVIDER or ADMIN' })
+  @IsOmittable() @IsEnum(Role, { message: 'role must be CUSTOMER, PROVIDER or ADMIN' })
   role?: Role;
 
   @ApiPropertyOptional({ type: UpdateProfileDto })
