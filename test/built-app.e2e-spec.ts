@@ -107,7 +107,7 @@ async function runUntilRefused(env: Record<string, string>): Promise<{ code: num
   return { code, output: app.stdout() + app.stderr() };
 }
 
-async function login(baseUrl: string, email: string, password: string, requestId = randomUUID()): Promise<{ status: number; token?: string }> {
+async function login(baseUrl: string, email: string, password: string, requestId: string = randomUUID()): Promise<{ status: number; token?: string }> {
   const response = await fetch(`${baseUrl}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': requestId },
