@@ -17,6 +17,7 @@ import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
 import { PasswordResetModule } from './password-reset/password-reset.module';
 import { RedisModule } from './redis/redis.module';
+import { ServicesModule } from './services/services.module';
 import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
@@ -46,6 +47,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         PasswordResetModule,
+        ServicesModule,
         HealthModule,
         SeedModule,
       ],

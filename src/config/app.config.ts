@@ -54,6 +54,13 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       smtpUrl: env.SMTP_URL,
       from: env.MAIL_FROM,
     },
+    catalog: {
+      slotIntervalMinutes: env.SLOT_INTERVAL_MINUTES,
+    },
+    bookings: {
+      minNoticeMinutes: env.MIN_BOOKING_NOTICE_MINUTES,
+      fullRefundHours: env.CANCELLATION_FULL_REFUND_HOURS,
+    },
     payments: {
       failureRate: env.PAYMENT_FAILURE_RATE,
     },

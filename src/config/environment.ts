@@ -79,6 +79,18 @@ export class EnvironmentVariables {
   @IsNumber() @Min(0) @Max(1)
   PAYMENT_FAILURE_RATE = 0.1;
 
+  /** A slot starts every N minutes inside an availability window (or every duration, if shorter). */
+  @IsInt() @Min(5) @Max(1440)
+  SLOT_INTERVAL_MINUTES = 30;
+
+  /** How far ahead of its start a booking must be made. */
+  @IsInt() @Min(0) @Max(60 * 24 * 365)
+  MIN_BOOKING_NOTICE_MINUTES = 0;
+
+  /** A customer cancelling at least this many hours before the start gets a full refund; later, none. */
+  @IsNumber() @Min(0) @Max(24 * 365)
+  CANCELLATION_FULL_REFUND_HOURS = 24;
+
   @Transform(toBoolean) @IsBoolean()
   RATE_LIMIT_ENABLED = true;
 
@@ -145,6 +157,9 @@ const NUMERIC_KEYS = new Set([
   'PASSWORD_RESET_TOKEN_EXPIRE_MINUTES',
   'BCRYPT_ROUNDS',
   'PAYMENT_FAILURE_RATE',
+  'SLOT_INTERVAL_MINUTES',
+  'MIN_BOOKING_NOTICE_MINUTES',
+  'CANCELLATION_FULL_REFUND_HOURS',
   'EMBEDDED_POSTGRES_PORT',
 ]);
 

@@ -1,6 +1,7 @@
 import { RevokedTokenEntity } from '../auth/revoked-token.entity';
 import { PasswordResetTokenEntity } from '../password-reset/password-reset-token.entity';
+import { ServiceEntity } from '../services/service.entity';
 import { UserEntity } from '../users/user.entity';
 
 /** Every entity, listed once for the app, the migration CLI and the tests. */
-export const ENTITIES = [UserEntity, RevokedTokenEntity, PasswordResetTokenEntity];
+export const ENTITIES = [UserEntity, RevokedTokenEntity, PasswordResetTokenEntity, ServiceEntity];

@@ -1,12 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Role } from '../../common/auth/role.enum';
+import { ServiceEntity, ServiceStatus } from '../../services/service.entity';
 import { PasswordHasher } from '../../users/password-hasher.service';
 import { UserEntity } from '../../users/user.entity';
 import { SAMPLE_ACCOUNTS } from './sample-accounts';
+import { SAMPLE_SERVICES } from './sample-services';
 
 const SEED_LOCK = 727_002;
 
-/** Seeds sample data into an empty database, once, even with several instances starting together. */
+/** Seeds sample accounts and listings into an empty database, once, even with several instances starting together. */
 @Injectable()
 export class SeedService {
   private readonly logger = new Logger(SeedService.name);
@@ -24,14 +27,19 @@ export class SeedService {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [SEED_LOCK]);
       if (await hasAccounts(manager)) return false;
       const hashes = await Promise.all(SAMPLE_ACCOUNTS.map((account) => this.hasher.hash(account.password)));
-      await manager.getRepository(UserEntity).insert(
-        SAMPLE_ACCOUNTS.map(({ password: _password, ...account }, index) => ({
-          ...account,
-          passwordHash: hashes[index],
-          credentialsChangedAt: new Date(),
-        })),
+      const users = await manager.getRepository(UserEntity).save(
+        SAMPLE_ACCOUNTS.map(({ password: _password, ...account }, index) =>
+          manager.getRepository(UserEntity).create({ ...account, passwordHash: hashes[index], credentialsChangedAt: new Date() }),
+        ),
       );
-      this.logger.log(`Seeded ${SAMPLE_ACCOUNTS.length} sample accounts`);
+      const providers = users.filter((user) => user.role === Role.PROVIDER);
+      const services = manager.getRepository(ServiceEntity);
+      await services.save(
+        SAMPLE_SERVICES.map(({ provider, ...service }) =>
+          services.create({ ...service, providerId: providers[provider].id, images: [], status: ServiceStatus.ACTIVE }),
+        ),
+      );
+      this.logger.log(`Seeded ${users.length} sample accounts and ${SAMPLE_SERVICES.length} services`);
       return true;
     });
   }

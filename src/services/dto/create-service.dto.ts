@@ -1,0 +1,82 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsISO4217CurrencyCode,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { Trim } from '../../common/validation/transforms';
+import { IsIanaTimeZone, IsWeeklyAvailability } from '../availability/availability.validators';
+import { normalizeAvailability, WeeklyAvailability } from '../availability/weekly-availability';
+
+export const CATEGORY_SLUG = /^[a-z0-9]+(?:[_-][a-z0-9]+)*$/;
+export const MAX_PRICE = 999_999.99;
+
+const upperCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
+/** Lower-cases weekday keys and sorts windows when the value is valid; invalid input is left for the validator to name. */
+const normalizedAvailability = ({ value }: { value: unknown }) => {
+  const { value: normalized, problems } = normalizeAvailability(value);
+  return problems.length ? value : normalized;
+};
+
+export class CreateServiceDto {
+  @ApiProperty({ example: 'Deep home cleaning', minLength: 3, maxLength: 120 })
+  @Trim() @IsString() @MinLength(3) @MaxLength(120)
+  title: string;
+
+  @ApiPropertyOptional({ example: 'Two cleaners, all rooms, eco products.', maxLength: 5000 })
+  @IsOptional() @Trim() @IsString() @MaxLength(5000)
+  description?: string;
+
+  @ApiProperty({ example: 'home_services', description: 'A slug: lower-case letters and digits separated by _ or -' })
+  @Trim() @IsString() @MaxLength(64) @Matches(CATEGORY_SLUG, { message: 'category must be a slug such as home_services' })
+  category: string;
+
+  @ApiProperty({ example: 89.5, description: 'Greater than 0, at most 2 decimals, below 1,000,000' })
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: 'price must be a number with at most 2 decimals' })
+  @Min(0.01, { message: 'price must be greater than 0' })
+  @Max(MAX_PRICE, { message: 'price must be below 1,000,000' })
+  price: number;
+
+  @ApiProperty({ example: 'USD', description: 'ISO 4217 code' })
+  @Transform(upperCase) @IsString() @IsISO4217CurrencyCode({ message: 'currency must be an ISO 4217 code such as USD' })
+  currency: string;
+
+  @ApiProperty({ example: 120, minimum: 5, maximum: 1440 })
+  @IsInt() @Min(5) @Max(1440)
+  durationMinutes: number;
+
+  @ApiProperty({
+    example: { monday: ['09:00-12:00', '13:00-17:00'], saturday: ['10:00-14:00'] },
+    description: 'Weekday (any case) to local "HH:MM-HH:MM" windows in the service time zone',
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'string', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$' } },
+  })
+  @Transform(normalizedAvailability) @IsWeeklyAvailability()
+  availability: WeeklyAvailability;
+
+  @ApiPropertyOptional({ example: ['https://images.example.com/cleaning.jpg'], maxItems: 10, type: [String] })
+  @IsOptional() @IsArray() @ArrayMaxSize(10)
+  @IsUrl({ protocols: ['https'], require_protocol: true }, { each: true, message: 'images must be https URLs' })
+  @MaxLength(2048, { each: true })
+  images?: string[];
+
+  @ApiPropertyOptional({ example: true, default: true })
+  @IsOptional() @IsBoolean()
+  isActive?: boolean;
+
+  @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC' })
+  @IsOptional() @IsIanaTimeZone()
+  timezone?: string;
+}

@@ -1,0 +1,58 @@
+import { Column, CreateDateColumn, DeleteDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { numericTransformer } from '../common/database/numeric.transformer';
+import { WeeklyAvailability } from './availability/weekly-availability';
+
+export enum ServiceStatus {
+  ACTIVE = 'ACTIVE',
+  INACTIVE = 'INACTIVE',
+  SUSPENDED = 'SUSPENDED',
+}
+
+@Entity({ name: 'services' })
+export class ServiceEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'provider_id', type: 'uuid' })
+  providerId: string;
+
+  @Column({ type: 'varchar', length: 120 })
+  title: string;
+
+  @Column({ type: 'text' })
+  description: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  category: string;
+
+  /** NUMERIC(8,2): exact, below 1,000,000. */
+  @Column({ type: 'numeric', precision: 8, scale: 2, transformer: numericTransformer })
+  price: number;
+
+  @Column({ type: 'char', length: 3 })
+  currency: string;
+
+  @Column({ name: 'duration_minutes', type: 'int' })
+  durationMinutes: number;
+
+  @Column({ type: 'jsonb' })
+  availability: WeeklyAvailability;
+
+  @Column({ type: 'jsonb' })
+  images: string[];
+
+  @Column({ type: 'varchar', length: 64 })
+  timezone: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: ServiceStatus;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @DeleteDateColumn({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+}

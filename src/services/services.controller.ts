@@ -1,0 +1,86 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthUser } from '../common/auth/auth-user';
+import { Role } from '../common/auth/role.enum';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { Public } from '../common/decorators/public.decorator';
+import { Roles } from '../common/decorators/roles.decorator';
+import { Page } from '../common/pagination/pagination';
+import { Paginated } from '../common/pagination/pagination.interceptor';
+import { CreateServiceDto } from './dto/create-service.dto';
+import { ListServicesQuery, SlotsQuery } from './dto/list-services.query';
+import { CategoryResponse, ServiceResponse, SlotResponse } from './dto/service.response';
+import { UpdateServiceDto } from './dto/update-service.dto';
+import { ServiceCatalogService } from './service-catalog.service';
+import { ServicesService } from './services.service';
+import { SlotsService } from './slots.service';
+
+@ApiTags('services')
+@Controller('services')
+export class ServicesController {
+  constructor(
+    private readonly services: ServicesService,
+    private readonly catalog: ServiceCatalogService,
+    private readonly slots: SlotsService,
+  ) {}
+
+  @Roles(Role.PROVIDER)
+  @Post()
+  @ApiOperation({ summary: 'Offer a new service (providers)' })
+  @ApiCreatedResponse({ type: ServiceResponse })
+  create(@CurrentUser() user: AuthUser, @Body() dto: CreateServiceDto): Promise<ServiceResponse> {
+    return this.services.create(user, dto);
+  }
+
+  @Public()
+  @Get()
+  @ApiBearerAuth('bearer')
+  @ApiOperation({ summary: 'Browse the catalog (public; providers may add mine=true, admins status=)' })
+  @Paginated(ServiceResponse)
+  list(@CurrentUser() user: AuthUser | undefined, @Query() query: ListServicesQuery): Promise<Page<ServiceResponse>> {
+    return this.catalog.list(user, query);
+  }
+
+  @Public()
+  @Get('categories')
+  @ApiOperation({ summary: 'Categories in use, with their number of active services' })
+  @ApiOkResponse({ type: CategoryResponse, isArray: true })
+  categories(): Promise<CategoryResponse[]> {
+    return this.catalog.categories();
+  }
+
+  @Public()
+  @Get(':id')
+  @ApiBearerAuth('bearer')
+  @ApiOperation({ summary: 'One service (inactive, suspended and deleted ones only for their provider and admins)' })
+  @ApiOkResponse({ type: ServiceResponse })
+  findOne(@CurrentUser() user: AuthUser | undefined, @Param('id', ParseUUIDPipe) id: string): Promise<ServiceResponse> {
+    return this.services.get(user, id);
+  }
+
+  @Public()
+  @Get(':id/slots')
+  @ApiBearerAuth('bearer')
+  @ApiOperation({ summary: 'Bookable start times between two local dates (default the next 7 days, at most 31)' })
+  @ApiOkResponse({ type: SlotResponse, isArray: true })
+  async slotsOf(@CurrentUser() user: AuthUser | undefined, @Param('id', ParseUUIDPipe) id: string, @Query() query: SlotsQuery): Promise<SlotResponse[]> {
+    return this.slots.listSlots(await this.services.findVisible(user, id), query.from, query.to);
+  }
+
+  @Roles(Role.PROVIDER, Role.ADMIN)
+  @Put(':id')
+  @ApiOperation({ summary: 'Change a service (its provider or an admin; only admins set status)' })
+  @ApiOkResponse({ type: ServiceResponse })
+  update(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateServiceDto): Promise<ServiceResponse> {
+    return this.services.update(user, id, dto);
+  }
+
+  @Roles(Role.PROVIDER, Role.ADMIN)
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a service from the catalog (soft delete; existing bookings keep working)' })
+  @ApiNoContentResponse()
+  remove(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.services.remove(user, id);
+  }
+}

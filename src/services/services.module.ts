@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ServiceCatalogService } from './service-catalog.service';
+import { ServiceEntity } from './service.entity';
+import { ServicesController } from './services.controller';
+import { ServicesRepository } from './services.repository';
+import { ServicesService } from './services.service';
+import { SlotsService } from './slots.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ServiceEntity])],
+  controllers: [ServicesController],
+  providers: [ServicesService, ServiceCatalogService, SlotsService, ServicesRepository],
+  exports: [ServicesService, SlotsService, ServicesRepository],
+})
+export class ServicesModule {}

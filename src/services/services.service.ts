@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { AuthUser } from '../common/auth/auth-user';
+import { Role } from '../common/auth/role.enum';
+import { ForbiddenError, NotFoundError } from '../common/errors/domain.error';
+import { CreateServiceDto } from './dto/create-service.dto';
+import { ServiceResponse, toServiceResponse } from './dto/service.response';
+import { UpdateServiceDto } from './dto/update-service.dto';
+import { ServiceEntity, ServiceStatus } from './service.entity';
+import { ServicesRepository } from './services.repository';
+
+/** Creating, reading, changing and deleting one listing, with who-may-do-what. */
+@Injectable()
+export class ServicesService {
+  constructor(private readonly services: ServicesRepository) {}
+
+  async create(provider: AuthUser, dto: CreateServiceDto): Promise<ServiceResponse> {
+    const service = await this.services.insert({
+      providerId: provider.id,
+      title: dto.title,
+      description: dto.description ?? '',
+      category: dto.category,
+      price: dto.price,
+      currency: dto.currency,
+      durationMinutes: dto.durationMinutes,
+      availability: dto.availability,
+      images: dto.images ?? [],
+      timezone: dto.timezone ?? 'UTC',
+      status: dto.isActive === false ? ServiceStatus.INACTIVE : ServiceStatus.ACTIVE,
+    });
+    return toServiceResponse(service);
+  }
+
+  async get(caller: AuthUser | undefined, id: string): Promise<ServiceResponse> {
+    return toServiceResponse(await this.findVisible(caller, id));
+  }
+
+  /**
+   * A service the caller can see: ACTIVE, not deleted and offered by an active provider for everyone;
+   * in any state for its owner and admins. Anything else is "not found".
+   */
+  async findVisible(caller: AuthUser | undefined, id: string): Promise<ServiceEntity> {
+    const service = await this.services.findByIdWithDeleted(id);
+    if (!service) throw new NotFoundError('Service');
+    if (caller && (caller.role === Role.ADMIN || caller.id === service.providerId)) return service;
+    if (await this.isPubliclyListed(service)) return service;
+    throw new NotFoundError('Service');
+  }
+
+  /** A service that can take new bookings. */
+  async findBookable(id: string): Promise<ServiceEntity | null> {
+    const service = await this.services.findByIdWithDeleted(id);
+    return service && (await this.isPubliclyListed(service)) ? service : null;
+  }
+
+  async update(caller: AuthUser, id: string, dto: UpdateServiceDto): Promise<ServiceResponse> {
+    const service = await this.findChangeable(caller, id);
+    const isAdmin = caller.role === Role.ADMIN;
+    if (dto.status !== undefined && !isAdmin) {
+      throw new ForbiddenError('Only an admin can set a service status; use isActive.', 'STATUS_CHANGE_FORBIDDEN');
+    }
+    if (dto.isActive !== undefined && service.status === ServiceStatus.SUSPENDED && !isAdmin) {
+      throw new ForbiddenError('This service is suspended; only an admin can lift the suspension.', 'SERVICE_SUSPENDED');
+    }
+    const { isActive, status, ...fields } = dto;
+    Object.assign(service, Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)));
+    if (isActive !== undefined) service.status = isActive ? ServiceStatus.ACTIVE : ServiceStatus.INACTIVE;
+    if (status !== undefined) service.status = status;
+    return toServiceResponse(await this.services.save(service));
+  }
+
+  async remove(caller: AuthUser, id: string): Promise<void> {
+    const service = await this.findChangeable(caller, id);
+    await this.services.softDelete(service.id);
+  }
+
+  /** Owner or admin; another user gets 403 for a listed service and 404 for one they cannot see. */
+  private async findChangeable(caller: AuthUser, id: string): Promise<ServiceEntity> {
+    const service = await this.findVisible(caller, id);
+    if (service.deletedAt) throw new NotFoundError('Service');
+    if (caller.role !== Role.ADMIN && caller.id !== service.providerId) {
+      throw new ForbiddenError('Only the provider who offers this service (or an admin) can change it.');
+    }
+    return service;
+  }
+
+  private async isPubliclyListed(service: ServiceEntity): Promise<boolean> {
+    return service.status === ServiceStatus.ACTIVE && !service.deletedAt && (await this.services.isProviderActive(service.providerId));
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DateTime } from 'luxon';
+import { ValidationFailedError } from '../common/errors/domain.error';
+import { AppConfig } from '../config/app.config';
+import { generateSlots, Slot, utcSpan } from './availability/slot-generator';
+import { SlotResponse } from './dto/service.response';
+import { ScheduleCandidate, ServicesRepository } from './services.repository';
+
+export const MAX_SLOT_RANGE_DAYS = 31;
+const DEFAULT_RANGE_DAYS = 7;
+
+/** Free start times: availability windows minus the provider's bookings, in the service's time zone. */
+@Injectable()
+export class SlotsService {
+  private readonly intervalMinutes: number;
+  private readonly minNoticeMinutes: number;
+
+  constructor(
+    private readonly services: ServicesRepository,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.intervalMinutes = config.get('catalog', { infer: true }).slotIntervalMinutes;
+    this.minNoticeMinutes = config.get('bookings', { infer: true }).minNoticeMinutes;
+  }
+
+  async listSlots(service: ScheduleCandidate, from?: string, to?: string): Promise<SlotResponse[]> {
+    const range = this.resolveRange(service.timezone, from, to);
+    const slots = await this.freeSlots([service], range.from, range.to);
+    return (slots.get(service.id) ?? []).map((slot) => ({
+      start: slot.start.toISOString(),
+      end: slot.end.toISOString(),
+      localStart: slot.localStart,
+      localEnd: slot.localEnd,
+      timezone: service.timezone,
+    }));
+  }
+
+  /** Which of these services have at least one free slot on local day `date`. */
+  async withFreeSlotOn(candidates: ScheduleCandidate[], date: string): Promise<Set<string>> {
+    const slots = await this.freeSlots(candidates, date, date);
+    return new Set([...slots].filter(([, list]) => list.length > 0).map(([id]) => id));
+  }
+
+  /** The earliest instant a new booking may start. */
+  earliestStart(now = new Date()): Date {
+    return new Date(now.getTime() + this.minNoticeMinutes * 60_000);
+  }
+
+  private async freeSlots(candidates: ScheduleCandidate[], fromDate: string, toDate: string): Promise<Map<string, Slot[]>> {
+    const result = new Map<string, Slot[]>();
+    if (!candidates.length) return result;
+    // One query for the busy time of every provider involved, over a span that covers every zone.
+    const spans = candidates.map((c) => utcSpan(fromDate, toDate, c.timezone));
+    const from = new Date(Math.min(...spans.map((s) => s.start.getTime())));
+    const to = new Date(Math.max(...spans.map((s) => s.end.getTime())));
+    const busy = await this.services.busyIntervals([...new Set(candidates.map((c) => c.providerId))], from, to);
+    const notBefore = this.earliestStart();
+    for (const candidate of candidates) {
+      result.set(
+        candidate.id,
+        generateSlots({
+          availability: candidate.availability,
+          timezone: candidate.timezone,
+          durationMinutes: candidate.durationMinutes,
+          intervalMinutes: this.intervalMinutes,
+          fromDate,
+          toDate,
+          notBefore,
+          busy: busy.get(candidate.providerId) ?? [],
+        }),
+      );
+    }
+    return result;
+  }
+
+  private resolveRange(zone: string, from?: string, to?: string): { from: string; to: string } {
+    const start = from ? DateTime.fromISO(from, { zone }) : DateTime.now().setZone(zone).startOf('day');
+    const end = to ? DateTime.fromISO(to, { zone }) : start.plus({ days: DEFAULT_RANGE_DAYS - 1 });
+    const problems = [];
+    if (!start.isValid) problems.push({ field: 'from', message: 'from is not a real date' });
+    if (!end.isValid) problems.push({ field: 'to', message: 'to is not a real date' });
+    if (!problems.length && end < start) problems.push({ field: 'to', message: 'to must not be before from' });
+    if (!problems.length && end.diff(start, 'days').days + 1 > MAX_SLOT_RANGE_DAYS) {
+      problems.push({ field: 'to', message: `the range may cover at most ${MAX_SLOT_RANGE_DAYS} days` });
+    }
+    if (problems.length) throw new ValidationFailedError(problems);
+    return { from: start.toISODate() as string, to: end.toISODate() as string };
+  }
+}
