@@ -106,6 +106,8 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   });
   app.enableCors({
     origin: http.corsOrigins.length ? http.corsOrigins : false,
+    // @fastify/cors preflights only GET, HEAD and POST by default; the API also updates and deletes.
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     credentials: true,
     exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Link', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'],
   });

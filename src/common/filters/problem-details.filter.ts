@@ -16,6 +16,7 @@ const PG_ERRORS: Record<string, { status: number; code: string; detail: string }
   '22007': { status: 400, code: 'BAD_REQUEST', detail: 'A date or time has the wrong format.' },
   '22008': { status: 400, code: 'BAD_REQUEST', detail: 'A date or time is out of range.' },
   '22001': { status: 400, code: 'BAD_REQUEST', detail: 'A value is too long.' },
+  '22021': { status: 400, code: 'BAD_REQUEST', detail: 'A value contains a character that cannot be stored (e.g. NUL).' },
 };
 
 const logger = new Logger('ProblemDetails');
