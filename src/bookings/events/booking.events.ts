@@ -1,0 +1,61 @@
+import { DomainEvent } from '../../common/events/domain-event';
+
+/** What every booking event carries: enough for a notification without another query. */
+export interface BookingFacts {
+  bookingId: string;
+  serviceId: string;
+  serviceTitle: string;
+  serviceTimezone: string;
+  customerId: string;
+  providerId: string;
+  scheduledAt: Date;
+  durationMinutes: number;
+  amount: number;
+  currency: string;
+}
+
+export class BookingCreatedEvent extends DomainEvent {
+  static readonly eventName = 'booking.created';
+  readonly name = BookingCreatedEvent.eventName;
+
+  constructor(
+    readonly booking: BookingFacts,
+    readonly paymentId: string,
+  ) {
+    super();
+  }
+}
+
+export class BookingRescheduledEvent extends DomainEvent {
+  static readonly eventName = 'booking.rescheduled';
+  readonly name = BookingRescheduledEvent.eventName;
+
+  constructor(
+    readonly booking: BookingFacts,
+    readonly previousScheduledAt: Date,
+  ) {
+    super();
+  }
+}
+
+export class BookingCompletedEvent extends DomainEvent {
+  static readonly eventName = 'booking.completed';
+  readonly name = BookingCompletedEvent.eventName;
+
+  constructor(readonly booking: BookingFacts) {
+    super();
+  }
+}
+
+export class BookingCancelledEvent extends DomainEvent {
+  static readonly eventName = 'booking.cancelled';
+  readonly name = BookingCancelledEvent.eventName;
+
+  constructor(
+    readonly booking: BookingFacts,
+    readonly cancelledBy: 'CUSTOMER' | 'PROVIDER' | 'ADMIN' | 'SYSTEM',
+    readonly refundAmount: number,
+  ) {
+    super();
+  }
+}
