@@ -101,6 +101,10 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'https:'],
         workerSrc: ["'self'", 'blob:'],
+        // Helmet's default would make browsers fetch /docs' scripts and styles over https whenever the
+        // page is served over plain http by any host but localhost (a container, a LAN address): a blank page.
+        // TLS, where there is any, ends at the proxy in front, which can add it.
+        upgradeInsecureRequests: null,
       },
     },
   });

@@ -13,6 +13,8 @@ const describeWithChromium = (name: string, fn: () => void): void =>
   existsSync(CHROMIUM) || process.env.CI ? describe(name, fn) : describe.skip(`${name} [SKIPPED: no ${CHROMIUM}; apt-get install chromium]`, fn);
 
 const UI_TIMEOUT_MS = 20_000;
+/** A name that is not localhost (as a container's or a LAN address would be), resolved by Chromium to loopback. */
+const OTHER_HOST = 'marketplace.test';
 
 describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 password flow, then try GET /users/me', () => {
   let t: TestApp;
@@ -33,7 +35,16 @@ describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 passwor
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--host-resolver-rules=MAP ${OTHER_HOST} 127.0.0.1`,
+      ],
     });
     context.setDefaultTimeout(UI_TIMEOUT_MS);
     page = context.pages()[0] ?? (await context.newPage());
@@ -98,6 +109,25 @@ describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 passwor
       await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
       const tokenAnswers = tokenRequests.map((request) => `${request.status} ${request.body}`).join('\n');
       throw new Error(`${(error as Error).message}\nscreenshot: ${shot}\ntoken endpoint answers:\n${tokenAnswers}\nbrowser problems:\n${problems.join('\n')}`);
+    }
+  }, 60_000);
+
+  it('renders /docs over plain http by a host name other than localhost', async () => {
+    const other = await context.newPage();
+    const failed: string[] = [];
+    other.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText}`));
+    try {
+      const url = baseUrl.replace('127.0.0.1', OTHER_HOST);
+      await other.goto(`${url}/docs`);
+      await other.locator('.swagger-ui .info .title').waitFor();
+      await expect(other.locator('.swagger-ui .info .title').textContent()).resolves.toContain('Service Marketplace API');
+      expect(failed).toEqual([]);
+    } catch (error) {
+      const shot = join(tmpdir(), `browser-docs-other-host-failure-${Date.now()}.png`);
+      await other.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+      throw new Error(`${(error as Error).message}\nscreenshot: ${shot}\nfailed requests:\n${failed.join('\n')}`);
+    } finally {
+      await other.close();
     }
   }, 60_000);
 });
