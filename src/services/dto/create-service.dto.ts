@@ -7,7 +7,6 @@ import {
   IsInt,
   IsISO4217CurrencyCode,
   IsNumber,
-  IsOptional,
   IsString,
   IsUrl,
   Matches,
@@ -15,6 +14,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
 } from 'class-validator';
 import { Trim } from '../../common/validation/transforms';
 import { IsIanaTimeZone, IsWeeklyAvailability } from '../availability/availability.validators';
@@ -22,6 +22,9 @@ import { normalizeAvailability, WeeklyAvailability } from '../availability/weekl
 
 export const CATEGORY_SLUG = /^[a-z0-9]+(?:[_-][a-z0-9]+)*$/;
 export const MAX_PRICE = 999_999.99;
+
+/** Absent means "the default" (on update "unchanged"); unlike `@IsOptional()`, a null is validated, and refused, rather than stored. */
+export const IsOmittable = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 
 const upperCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 /** Lower-cases weekday keys and sorts windows when the value is valid; invalid input is left for the validator to name. */
@@ -36,7 +39,7 @@ export class CreateServiceDto {
   title: string;
 
   @ApiPropertyOptional({ example: 'Two cleaners, all rooms, eco products.', maxLength: 5000 })
-  @IsOptional() @Trim() @IsString() @MaxLength(5000)
+  @IsOmittable() @Trim() @IsString() @MaxLength(5000)
   description?: string;
 
   @ApiProperty({ example: 'home_services', description: 'A slug: lower-case letters and digits separated by _ or -' })
@@ -67,16 +70,16 @@ export class CreateServiceDto {
   availability: WeeklyAvailability;
 
   @ApiPropertyOptional({ example: ['https://images.example.com/cleaning.jpg'], maxItems: 10, type: [String] })
-  @IsOptional() @IsArray() @ArrayMaxSize(10)
+  @IsOmittable() @IsArray() @ArrayMaxSize(10)
   @IsUrl({ protocols: ['https'], require_protocol: true }, { each: true, message: 'images must be https URLs' })
   @MaxLength(2048, { each: true })
   images?: string[];
 
   @ApiPropertyOptional({ example: true, default: true })
-  @IsOptional() @IsBoolean()
+  @IsOmittable() @IsBoolean()
   isActive?: boolean;
 
   @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC' })
-  @IsOptional() @IsIanaTimeZone()
+  @IsOmittable() @IsIanaTimeZone()
   timezone?: string;
 }
