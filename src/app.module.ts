@@ -5,7 +5,9 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
+import { BookingsModule } from './bookings/bookings.module';
 import { EventsModule } from './common/events/events.module';
+import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
 import { JwtAuthGuard } from './common/guards/jwt-auth.guard';
 import { RolesGuard } from './common/guards/roles.guard';
@@ -16,6 +18,7 @@ import { buildDataSourceOptions } from './database/data-source.options';
 import { SeedModule } from './database/seeds/seed.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
+import { PaymentsModule } from './payments/payments.module';
 import { PasswordResetModule } from './password-reset/password-reset.module';
 import { RedisModule } from './redis/redis.module';
 import { ServicesModule } from './services/services.module';
@@ -44,12 +47,15 @@ export class AppModule {
         }),
         EventEmitterModule.forRoot(),
         EventsModule,
+        IdempotencyModule,
         RedisModule,
         MailModule,
         UsersModule,
         AuthModule,
         PasswordResetModule,
         ServicesModule,
+        PaymentsModule,
+        BookingsModule,
         HealthModule,
         SeedModule,
       ],

@@ -63,6 +63,7 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
     },
     payments: {
       failureRate: env.PAYMENT_FAILURE_RATE,
+      gatewayLatencyMs: env.PAYMENT_GATEWAY_LATENCY_MS,
     },
     rateLimit: {
       enabled: env.RATE_LIMIT_ENABLED,

@@ -79,6 +79,10 @@ export class EnvironmentVariables {
   @IsNumber() @Min(0) @Max(1)
   PAYMENT_FAILURE_RATE = 0.1;
 
+  /** Simulated payment gateway round trip, to mimic a real processor in demos and benchmarks. */
+  @IsInt() @Min(0) @Max(60_000)
+  PAYMENT_GATEWAY_LATENCY_MS = 0;
+
   /** A slot starts every N minutes inside an availability window (or every duration, if shorter). */
   @IsInt() @Min(5) @Max(1440)
   SLOT_INTERVAL_MINUTES = 30;
@@ -158,6 +162,7 @@ const NUMERIC_KEYS = new Set([
   'BCRYPT_ROUNDS',
   'PAYMENT_FAILURE_RATE',
   'SLOT_INTERVAL_MINUTES',
+  'PAYMENT_GATEWAY_LATENCY_MS',
   'MIN_BOOKING_NOTICE_MINUTES',
   'CANCELLATION_FULL_REFUND_HOURS',
   'EMBEDDED_POSTGRES_PORT',

@@ -1,7 +1,10 @@
+import { BookingEntity } from '../bookings/booking.entity';
+import { PaymentEntity } from '../payments/payment.entity';
+import { RefundEntity } from '../payments/refund.entity';
 import { RevokedTokenEntity } from '../auth/revoked-token.entity';
 import { PasswordResetTokenEntity } from '../password-reset/password-reset-token.entity';
 import { ServiceEntity } from '../services/service.entity';
 import { UserEntity } from '../users/user.entity';
 
 /** Every entity, listed once for the app, the migration CLI and the tests. */
-export const ENTITIES = [UserEntity, RevokedTokenEntity, PasswordResetTokenEntity, ServiceEntity];
+export const ENTITIES = [UserEntity, RevokedTokenEntity, PasswordResetTokenEntity, ServiceEntity, BookingEntity, PaymentEntity, RefundEntity];

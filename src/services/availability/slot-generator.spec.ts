@@ -1,4 +1,4 @@
-import { generateSlots, localToInstant, SlotRequest } from './slot-generator';
+import { fitsInWindow, generateSlots, localToInstant, SlotRequest } from './slot-generator';
 import { DateTime } from 'luxon';
 
 const base = (overrides: Partial<SlotRequest>): SlotRequest => ({
@@ -128,5 +128,33 @@ describe('slots across daylight-saving changes', () => {
     const day = DateTime.fromISO('2026-03-08', { zone: 'America/New_York' });
     expect(localToInstant(day, 150, 'America/New_York')).toBeNull();
     expect(localToInstant(day, 180, 'America/New_York')?.toUTC().toISO()).toBe('2026-03-08T07:00:00.000Z');
+  });
+});
+
+describe('fitsInWindow', () => {
+  const availability = { monday: ['09:00-12:00', '13:00-17:00'] };
+
+  it('accepts a booking wholly inside one window, edges included', () => {
+    expect(fitsInWindow(availability, 'Europe/Berlin', new Date('2030-01-07T08:00:00Z'), 180)).toBe(true); // 09:00-12:00 local
+    expect(fitsInWindow(availability, 'Europe/Berlin', new Date('2030-01-07T12:00:00Z'), 60)).toBe(true); // 13:00-14:00
+  });
+
+  it('refuses one that spills out of its window or spans two windows', () => {
+    expect(fitsInWindow(availability, 'Europe/Berlin', new Date('2030-01-07T10:30:00Z'), 60)).toBe(false); // 11:30-12:30
+    expect(fitsInWindow(availability, 'Europe/Berlin', new Date('2030-01-07T10:00:00Z'), 240)).toBe(false);
+    expect(fitsInWindow(availability, 'Europe/Berlin', new Date('2030-01-07T07:30:00Z'), 60)).toBe(false); // 08:30
+  });
+
+  it('uses the service zone, not UTC', () => {
+    // 09:00 UTC is 10:00 in Berlin (inside) but 04:00 in New York (outside).
+    expect(fitsInWindow(availability, 'Europe/Berlin', new Date('2030-01-07T09:00:00Z'), 60)).toBe(true);
+    expect(fitsInWindow(availability, 'America/New_York', new Date('2030-01-07T09:00:00Z'), 60)).toBe(false);
+  });
+
+  it('measures real time across a clock change', () => {
+    // 2026-03-08 New York: 01:00-04:00 local is two real hours long.
+    const sunday = { sunday: ['01:00-04:00'] };
+    expect(fitsInWindow(sunday, 'America/New_York', new Date('2026-03-08T06:00:00Z'), 120)).toBe(true); // 01:00 EST -> 04:00 EDT
+    expect(fitsInWindow(sunday, 'America/New_York', new Date('2026-03-08T06:00:00Z'), 150)).toBe(false);
   });
 });

@@ -105,3 +105,19 @@ export function utcSpan(fromDate: string, toDate: string, zone: string): Interva
     end: DateTime.fromISO(toDate, { zone }).plus({ days: 1 }).startOf('day').toJSDate(),
   };
 }
+
+/**
+ * Whether `[start, start + duration)` lies inside one availability window, in the zone's local time
+ * (real elapsed time, so a booking across a clock change is measured correctly).
+ */
+export function fitsInWindow(availability: WeeklyAvailability, zone: string, start: Date, durationMinutes: number): boolean {
+  const local = DateTime.fromJSDate(start, { zone });
+  const day = local.startOf('day');
+  const startMs = start.getTime();
+  const endMs = startMs + durationMinutes * 60_000;
+  return windowsOn(availability, weekdayOf(day)).some((window) => {
+    const opens = localToInstant(day, window.start, zone) ?? nextExisting(day, window.start, zone);
+    const closes = localToInstant(day, window.end, zone) ?? nextExisting(day, window.end, zone);
+    return opens.toMillis() <= startMs && endMs <= closes.toMillis();
+  });
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AuthUser } from '../common/auth/auth-user';
+import { Role } from '../common/auth/role.enum';
+import { UnitOfWork } from '../common/events/unit-of-work';
+import { fromMinor, toMinor } from '../common/money';
+import { AppConfig } from '../config/app.config';
+import { PaymentsRepository } from '../payments/payments.repository';
+import { RefundsService } from '../payments/refunds.service';
+import { RefundEntity } from '../payments/refund.entity';
+import { BookingEntity, BookingStatus } from './booking.entity';
+import { loadBookingFacts } from './booking-facts';
+import { assertTransition, sourcesOf } from './booking-state-machine';
+import { BookingsRepository } from './bookings.repository';
+import { BookingAccess } from './booking-access';
+import { BookingResponse, CancellationQuoteResponse, toBookingResponse } from './dto/booking.response';
+import { BookingCancelledEvent } from './events/booking.events';
+import { quoteCancellationRefund } from './refund-policy';
+
+/** Cancelling frees the slot and refunds by the policy, in one transaction with the refund's reservation. */
+@Injectable()
+export class BookingCancellationService {
+  private readonly fullRefundHours: number;
+
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly bookings: BookingsRepository,
+    private readonly payments: PaymentsRepository,
+    private readonly refunds: RefundsService,
+    private readonly access: BookingAccess,
+  ) {
+    this.fullRefundHours = config.get('bookings', { infer: true }).fullRefundHours;
+  }
+
+  async quote(caller: AuthUser, id: string): Promise<CancellationQuoteResponse> {
+    const booking = await this.access.findForParty(caller, id);
+    const payment = await this.payments.findByBooking(booking.id);
+    const refundableMinor = payment ? toMinor(payment.amount) - toMinor(payment.refundedAmount) : 0;
+    const open = sourcesOf(BookingStatus.CANCELLED).includes(booking.status);
+    const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: booking.scheduledAt, now: new Date(), refundableMinor: open ? refundableMinor : 0, fullRefundHours: this.fullRefundHours });
+    return {
+      bookingId: booking.id,
+      refundAmount: fromMinor(quote.refundMinor),
+      currency: booking.currency.trim(),
+      fullRefund: open && quote.fullRefund,
+      policy: open ? quote.policy : `A ${booking.status} booking cannot be cancelled.`,
+    };
+  }
+
+  async cancel(caller: AuthUser, id: string): Promise<BookingResponse> {
+    await this.access.findForParty(caller, id);
+    const { booking, refund } = await this.unitOfWork.run(async (manager, record) => {
+      const booking = await manager.getRepository(BookingEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!booking) throw new Error(`booking ${id} vanished`);
+      assertTransition(booking.status, BookingStatus.CANCELLED);
+      await this.bookings.transition(manager, id, [booking.status], BookingStatus.CANCELLED);
+      let refund: RefundEntity | null = null;
+      let refundAmount = 0;
+      // Only a CONFIRMED booking has been paid; a PENDING one's charge is settled (and voided) by checkout.
+      const linked = booking.status === BookingStatus.CONFIRMED ? await this.payments.findByBooking(id, manager) : null;
+      const payment = linked ? await this.payments.lockById(manager, linked.id) : null;
+      if (payment) {
+        const refundableMinor = toMinor(payment.amount) - toMinor(payment.refundedAmount);
+        const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: booking.scheduledAt, now: new Date(), refundableMinor, fullRefundHours: this.fullRefundHours });
+        if (quote.refundMinor > 0) {
+          refund = await this.refunds.reserve(manager, payment, { amountMinor: quote.refundMinor, reason: `Booking cancelled. ${quote.policy}`, requestedBy: caller }, record);
+          refundAmount = fromMinor(quote.refundMinor);
+        }
+      }
+      const by = caller.role === Role.ADMIN ? 'ADMIN' : caller.role === Role.PROVIDER ? 'PROVIDER' : 'CUSTOMER';
+      record(new BookingCancelledEvent(await loadBookingFacts(manager, id), by, refundAmount));
+      return { booking: (await this.bookings.findById(id, manager)) as BookingEntity, refund };
+    });
+    if (refund) await this.refunds.execute(refund);
+    return toBookingResponse(booking);
+  }
+}

@@ -1,0 +1,167 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { AuthUser } from '../common/auth/auth-user';
+import { UnitOfWork } from '../common/events/unit-of-work';
+import { ConflictError, DomainError, NotFoundError, UnprocessableError } from '../common/errors/domain.error';
+import { toMinor } from '../common/money';
+import { PaymentFailedEvent, PaymentSucceededEvent } from '../payments/events/payment.events';
+import { ChargeResult, PaymentGateway } from '../payments/gateway/payment-gateway';
+import { PaymentEntity, PaymentStatus } from '../payments/payment.entity';
+import { PaymentsRepository } from '../payments/payments.repository';
+import { ServicesService } from '../services/services.service';
+import { SlotsService } from '../services/slots.service';
+import { BookingEntity, BookingStatus } from './booking.entity';
+import { loadBookingFacts, paymentFactsOf, serviceTitleOf } from './booking-facts';
+import { assertBookableTime } from './booking-schedule';
+import { BookingsRepository } from './bookings.repository';
+import { CreateBookingDto } from './dto/create-booking.dto';
+import { BookingResponse, toBookingResponse } from './dto/booking.response';
+import { BookingCreatedEvent } from './events/booking.events';
+
+const EXCLUSION_VIOLATION = '23P01';
+
+export class SlotTakenError extends ConflictError {
+  constructor() {
+    super('SLOT_TAKEN', 'The provider is already booked at that time.');
+  }
+}
+
+export class PaymentDeclinedError extends DomainError {
+  constructor(reason: string) {
+    super(402, 'PAYMENT_DECLINED', `The payment was declined: ${reason}`);
+  }
+}
+
+/** Thrown inside a settlement transaction to roll it back when another path got there first. */
+class SettlementRace extends Error {}
+
+export function isExclusionViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === EXCLUSION_VIOLATION;
+}
+
+/**
+ * Booking with payment, so that no charge stands without a CONFIRMED booking and no failed payment holds
+ * a slot: (1) hold the slot with a PENDING booking and a PENDING payment in one transaction; (2) charge,
+ * keyed by the payment id; (3) confirm both, or release the hold and record the failure. A crash between
+ * the steps leaves PENDING rows that the reconciler settles by asking the gateway what happened.
+ */
+@Injectable()
+export class BookingCheckoutService {
+  private readonly logger = new Logger(BookingCheckoutService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly bookings: BookingsRepository,
+    private readonly payments: PaymentsRepository,
+    private readonly gateway: PaymentGateway,
+    private readonly services: ServicesService,
+    private readonly slots: SlotsService,
+  ) {}
+
+  async book(customer: AuthUser, dto: CreateBookingDto): Promise<BookingResponse> {
+    const service = await this.services.findBookable(dto.serviceId);
+    if (!service) throw new NotFoundError('Service');
+    const start = new Date(dto.scheduledAt);
+    const end = assertBookableTime(service, start, this.slots.earliestStart());
+    if (toMinor(dto.payment.amount) !== toMinor(service.price)) {
+      throw new UnprocessableError('AMOUNT_MISMATCH', `payment.amount must equal the service price (${service.price}).`, [
+        { field: 'payment.amount', message: `must equal the service price ${service.price}` },
+      ]);
+    }
+    if (dto.payment.currency !== service.currency.trim()) {
+      throw new UnprocessableError('CURRENCY_MISMATCH', `payment.currency must be ${service.currency}.`, [
+        { field: 'payment.currency', message: `must be ${service.currency}` },
+      ]);
+    }
+
+    const { booking, payment } = await this.dataSource
+      .transaction(async (manager) => {
+        const booking = await this.bookings.insertPending(manager, {
+          customerId: customer.id,
+          serviceId: service.id,
+          providerId: service.providerId,
+          scheduledAt: start,
+          endsAt: end,
+          durationMinutes: service.durationMinutes,
+          totalAmount: service.price,
+          currency: service.currency,
+          notes: dto.notes ?? null,
+        });
+        const { type, brand, last4 } = dto.payment.paymentMethod;
+        const payment = await this.payments.insertPending(manager, {
+          bookingId: booking.id,
+          serviceId: service.id,
+          customerId: customer.id,
+          providerId: service.providerId,
+          amount: service.price,
+          currency: service.currency,
+          paymentMethod: { type, brand, last4 },
+        });
+        return { booking, payment };
+      })
+      .catch((error: unknown) => {
+        throw isExclusionViolation(error) ? new SlotTakenError() : error;
+      });
+
+    let result: ChargeResult;
+    try {
+      result = await this.gateway.charge({ idempotencyKey: payment.id, amountMinor: toMinor(payment.amount), currency: payment.currency, paymentMethod: payment.paymentMethod });
+    } catch (error) {
+      this.logger.warn({ err: error, paymentId: payment.id }, 'Gateway call failed; settling from its records');
+      result = (await this.gateway.findCharge(payment.id).catch(() => null)) ?? { approved: false, transactionId: '', reason: 'The payment processor could not be reached' };
+    }
+    const settled = await this.settle(payment, result);
+    if (!settled.approved) throw new PaymentDeclinedError(settled.reason);
+    return toBookingResponse(settled.booking);
+  }
+
+  /**
+   * Applies the gateway's answer to a PENDING payment and its booking. Used right after the charge and by
+   * the reconciler; whichever comes second finds nothing PENDING and changes nothing (if the charge was
+   * approved after the attempt was abandoned, it is refunded).
+   */
+  async settle(
+    payment: PaymentEntity,
+    result: ChargeResult,
+  ): Promise<{ approved: true; booking: BookingEntity } | { approved: false; reason: string }> {
+    const bookingId = payment.bookingId;
+    if (result.approved && bookingId) {
+      const booking = await this.unitOfWork
+        .run(async (manager, record) => {
+          // Both moves or neither: a booking cancelled meanwhile, or a payment already settled, rolls back.
+          const confirmed = await this.bookings.transition(manager, bookingId, [BookingStatus.PENDING], BookingStatus.CONFIRMED);
+          if (!confirmed || !(await this.payments.markSucceeded(manager, payment.id, result.transactionId))) throw new SettlementRace();
+          const facts = await loadBookingFacts(manager, bookingId);
+          record(new BookingCreatedEvent(facts, payment.id));
+          record(new PaymentSucceededEvent(paymentFactsOf(payment, facts.serviceTitle), result.transactionId));
+          return this.bookings.findById(bookingId, manager);
+        })
+        .catch((error: unknown) => {
+          if (error instanceof SettlementRace) return null;
+          throw error;
+        });
+      if (booking) return { approved: true, booking };
+    }
+    const reason = result.approved ? 'The booking attempt was abandoned before the payment completed; the charge was voided' : result.reason;
+    const failedHere = await this.unitOfWork.run(async (manager, record) => {
+      if (!(await this.payments.markFailed(manager, payment.id, reason, result.transactionId || null))) return false;
+      if (bookingId) await this.bookings.deletePending(manager, bookingId);
+      const facts = paymentFactsOf({ ...payment, bookingId: null }, await serviceTitleOf(manager, payment.serviceId));
+      record(new PaymentFailedEvent(facts, reason));
+      return true;
+    });
+    if (failedHere) {
+      if (result.approved) await this.voidLateCharge(payment, result.transactionId);
+      return { approved: false, reason };
+    }
+    // Someone else settled it first (the reconciler, for a very slow request): report what they decided.
+    const current = await this.payments.findById(payment.id);
+    const booking = current?.status === PaymentStatus.SUCCESS && bookingId ? await this.bookings.findById(bookingId) : null;
+    return booking ? { approved: true, booking } : { approved: false, reason: current?.failureReason ?? reason };
+  }
+
+  private async voidLateCharge(payment: PaymentEntity, transactionId: string): Promise<void> {
+    await this.gateway.refund({ idempotencyKey: `void-${payment.id}`, chargeTransactionId: transactionId, amountMinor: toMinor(payment.amount), currency: payment.currency });
+  }
+}

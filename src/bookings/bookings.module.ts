@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PaymentsModule } from '../payments/payments.module';
+import { ServicesModule } from '../services/services.module';
+import { BookingEntity } from './booking.entity';
+import { BookingAccess } from './booking-access';
+import { BookingCancellationService } from './booking-cancellation.service';
+import { BookingCheckoutService } from './booking-checkout.service';
+import { BookingsController } from './bookings.controller';
+import { BookingsRepository } from './bookings.repository';
+import { BookingsService } from './bookings.service';
+import { PaymentReconciler } from './payment-reconciler.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([BookingEntity]), ServicesModule, PaymentsModule],
+  controllers: [BookingsController],
+  providers: [BookingsRepository, BookingAccess, BookingCheckoutService, BookingCancellationService, BookingsService, PaymentReconciler],
+  exports: [BookingsRepository],
+})
+export class BookingsModule {}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { AuthUser } from '../common/auth/auth-user';
+import { Role } from '../common/auth/role.enum';
+import { BookingEntity, BookingStatus } from './booking.entity';
+
+export interface BookingFilter {
+  status?: BookingStatus;
+  from?: Date;
+  to?: Date;
+  serviceId?: string;
+}
+
+@Injectable()
+export class BookingsRepository {
+  constructor(@InjectRepository(BookingEntity) private readonly bookings: Repository<BookingEntity>) {}
+
+  /** Holds the slot: the exclusion constraint refuses an overlap with the provider's other holds. */
+  insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
+    const repo = manager.getRepository(BookingEntity);
+    return repo.save(repo.create({ ...booking, status: BookingStatus.PENDING }));
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<BookingEntity | null> {
+    return (manager ?? this.bookings.manager).getRepository(BookingEntity).findOne({ where: { id } });
+  }
+
+  /** Compare-and-swap on the status: true when this call made the move. */
+  async transition(manager: EntityManager, id: string, from: BookingStatus[], to: BookingStatus): Promise<boolean> {
+    const result = await manager.getRepository(BookingEntity).update({ id, status: In(from) }, { status: to });
+    return result.affected === 1;
+  }
+
+  async reschedule(manager: EntityManager, id: string, scheduledAt: Date, endsAt: Date): Promise<boolean> {
+    const result = await manager
+      .getRepository(BookingEntity)
+      .update({ id, status: BookingStatus.CONFIRMED }, { scheduledAt, endsAt });
+    return result.affected === 1;
+  }
+
+  async updateNotes(id: string, notes: string): Promise<void> {
+    await this.bookings.update({ id }, { notes });
+  }
+
+  /** Removes the hold of an attempt whose payment failed: it never became a booking. */
+  async deletePending(manager: EntityManager, id: string): Promise<void> {
+    await manager.getRepository(BookingEntity).delete({ id, status: BookingStatus.PENDING });
+  }
+
+  async listFor(caller: AuthUser, filter: BookingFilter, limit: number, offset: number): Promise<{ items: BookingEntity[]; total: number }> {
+    const query = this.bookings.createQueryBuilder('b');
+    if (caller.role === Role.CUSTOMER) query.where('b.customer_id = :id', { id: caller.id });
+    if (caller.role === Role.PROVIDER) query.where('b.provider_id = :id', { id: caller.id });
+    if (filter.status) query.andWhere('b.status = :status', { status: filter.status });
+    if (filter.from) query.andWhere('b.scheduled_at >= :from', { from: filter.from });
+    if (filter.to) query.andWhere('b.scheduled_at < :to', { to: filter.to });
+    if (filter.serviceId) query.andWhere('b.service_id = :serviceId', { serviceId: filter.serviceId });
+    const [items, total] = await query.orderBy('b.scheduled_at', 'ASC').addOrderBy('b.id', 'ASC').take(limit).skip(offset).getManyAndCount();
+    return { items, total };
+  }
+}

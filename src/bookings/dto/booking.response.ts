@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { BookingEntity, BookingStatus } from '../booking.entity';
+
+export const BOOKING_ACTIONS = ['cancel', 'reschedule', 'complete', 'edit_notes'] as const;
+export type BookingAction = (typeof BOOKING_ACTIONS)[number];
+
+export class BookingResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) customerId: string;
+  @ApiProperty({ format: 'uuid' }) serviceId: string;
+  @ApiProperty({ format: 'uuid' }) providerId: string;
+  @ApiProperty({ enum: BookingStatus }) status: BookingStatus;
+  @ApiProperty() scheduledAt: Date;
+  @ApiProperty({ description: 'Minutes', example: 60 }) duration: number;
+  @ApiProperty({ example: 89.5 }) totalAmount: number;
+  @ApiProperty({ example: 'USD' }) currency: string;
+  @ApiProperty({ nullable: true, type: String }) notes: string | null;
+  @ApiProperty() createdAt: Date;
+  @ApiProperty() updatedAt: Date;
+  @ApiPropertyOptional({ enum: BOOKING_ACTIONS, isArray: true, description: 'What the caller may do now (GET /bookings/{id})' })
+  allowedActions?: BookingAction[];
+}
+
+export function toBookingResponse(booking: BookingEntity, allowedActions?: BookingAction[]): BookingResponse {
+  const response: BookingResponse = {
+    id: booking.id,
+    customerId: booking.customerId,
+    serviceId: booking.serviceId,
+    providerId: booking.providerId,
+    status: booking.status,
+    scheduledAt: booking.scheduledAt,
+    duration: booking.durationMinutes,
+    totalAmount: Number(booking.totalAmount),
+    currency: booking.currency.trim(),
+    notes: booking.notes,
+    createdAt: booking.createdAt,
+    updatedAt: booking.updatedAt,
+  };
+  if (allowedActions) response.allowedActions = allowedActions;
+  return response;
+}
+
+export class CancellationQuoteResponse {
+  @ApiProperty({ format: 'uuid' }) bookingId: string;
+  @ApiProperty({ example: 89.5 }) refundAmount: number;
+  @ApiProperty({ example: 'USD' }) currency: string;
+  @ApiProperty() fullRefund: boolean;
+  @ApiProperty({ example: 'Cancelled at least 24 hours ahead: full refund.' }) policy: string;
+}

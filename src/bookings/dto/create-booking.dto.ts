@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsDefined, IsIn, IsISO4217CurrencyCode, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Trim } from '../../common/validation/transforms';
+
+const upperCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
+const lowerCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+
+export const PAYMENT_METHOD_TYPES = ['card'] as const;
+
+/** Only what may be kept of a card; a card number sent here is refused as an unknown field. */
+export class PaymentMethodDto {
+  @ApiProperty({ enum: PAYMENT_METHOD_TYPES, example: 'card' })
+  @Transform(lowerCase) @IsIn(PAYMENT_METHOD_TYPES, { message: 'paymentMethod.type must be card' })
+  type: string;
+
+  @ApiProperty({ example: '4242' })
+  @IsString() @Matches(/^\d{4}$/, { message: 'paymentMethod.last4 must be 4 digits' })
+  last4: string;
+
+  @ApiProperty({ example: 'visa' })
+  @Transform(lowerCase) @IsString() @Matches(/^[a-z][a-z0-9 _-]{0,31}$/, { message: 'paymentMethod.brand must be a card brand such as visa' })
+  brand: string;
+}
+
+export class BookingPaymentDto {
+  @ApiProperty({ example: 89.5, description: 'Must equal the service price' })
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: 'payment.amount must be a number with at most 2 decimals' })
+  @Min(0.01) @Max(999_999.99)
+  amount: number;
+
+  @ApiProperty({ example: 'USD', description: 'Must equal the service currency' })
+  @Transform(upperCase) @IsString() @IsISO4217CurrencyCode({ message: 'payment.currency must be an ISO 4217 code' })
+  currency: string;
+
+  @ApiProperty({ type: PaymentMethodDto })
+  @IsDefined() @ValidateNested() @Type(() => PaymentMethodDto)
+  paymentMethod: PaymentMethodDto;
+}
+
+export class CreateBookingDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'serviceId must be a UUID' })
+  serviceId: string;
+
+  @ApiProperty({ example: '2030-01-07T09:00:00Z', description: 'ISO 8601 with a zone offset or Z' })
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'scheduledAt must be an ISO 8601 date-time' })
+  @Matches(/T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/, { message: 'scheduledAt must include a time and a zone offset (or Z)' })
+  scheduledAt: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional() @Trim() @IsString() @MaxLength(2000)
+  notes?: string;
+
+  @ApiProperty({ type: BookingPaymentDto })
+  @IsDefined() @ValidateNested() @Type(() => BookingPaymentDto)
+  payment: BookingPaymentDto;
+}

@@ -1,0 +1,41 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { PaymentEntity, PaymentStatus } from '../payment.entity';
+
+export class PaymentMethodResponse {
+  @ApiProperty({ example: 'card' }) type: string;
+  @ApiProperty({ example: 'visa' }) brand: string;
+  @ApiProperty({ example: '4242' }) last4: string;
+}
+
+export class PaymentResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) bookingId: string | null;
+  @ApiProperty({ format: 'uuid' }) customerId: string;
+  @ApiProperty({ enum: PaymentStatus }) status: PaymentStatus;
+  @ApiProperty({ example: 89.5 }) amount: number;
+  @ApiProperty({ example: 0 }) refundedAmount: number;
+  @ApiProperty({ example: 'USD' }) currency: string;
+  @ApiProperty({ nullable: true, type: String }) transactionId: string | null;
+  @ApiProperty({ type: PaymentMethodResponse }) paymentMethod: PaymentMethodResponse;
+  @ApiProperty({ nullable: true, type: String }) failureReason: string | null;
+  @ApiProperty() createdAt: Date;
+  @ApiProperty() updatedAt: Date;
+}
+
+export function toPaymentResponse(payment: PaymentEntity): PaymentResponse {
+  const { type, brand, last4 } = payment.paymentMethod;
+  return {
+    id: payment.id,
+    bookingId: payment.bookingId,
+    customerId: payment.customerId,
+    status: payment.status,
+    amount: Number(payment.amount),
+    refundedAmount: Number(payment.refundedAmount),
+    currency: payment.currency,
+    transactionId: payment.transactionId,
+    paymentMethod: { type, brand, last4 },
+    failureReason: payment.failureReason,
+    createdAt: payment.createdAt,
+    updatedAt: payment.updatedAt,
+  };
+}

@@ -1,0 +1,16 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Trim } from '../../common/validation/transforms';
+
+export class RefundDto {
+  @ApiProperty({ example: 'Provider could not attend' })
+  @Trim() @IsString() @IsNotEmpty() @MaxLength(500)
+  reason: string;
+
+  @ApiPropertyOptional({ example: 20, description: 'Defaults to everything not yet refunded' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: 'amount must be a number with at most 2 decimals' })
+  @Min(0.01, { message: 'amount must be greater than 0' })
+  @Max(99_999_999.99)
+  amount?: number;
+}

@@ -1,0 +1,45 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthUser } from '../common/auth/auth-user';
+import { Role } from '../common/auth/role.enum';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { AnyRole, Roles } from '../common/decorators/roles.decorator';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+import { Page } from '../common/pagination/pagination';
+import { Paginated } from '../common/pagination/pagination.interceptor';
+import { ListPaymentsQuery } from './dto/list-payments.query';
+import { PaymentResponse } from './dto/payment.response';
+import { RefundDto } from './dto/refund.dto';
+import { PaymentsService } from './payments.service';
+
+@ApiTags('payments')
+@Controller('payments')
+export class PaymentsController {
+  constructor(private readonly payments: PaymentsService) {}
+
+  @AnyRole()
+  @Get()
+  @ApiOperation({ summary: 'Payments: a customer’s own, a provider’s for their bookings, all for admins' })
+  @Paginated(PaymentResponse)
+  list(@CurrentUser() user: AuthUser, @Query() query: ListPaymentsQuery): Promise<Page<PaymentResponse>> {
+    return this.payments.list(user, query);
+  }
+
+  @AnyRole()
+  @Get(':id')
+  @ApiOperation({ summary: 'One payment (its customer, provider or an admin)' })
+  @ApiOkResponse({ type: PaymentResponse })
+  findOne(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<PaymentResponse> {
+    return this.payments.get(user, id);
+  }
+
+  @Roles(Role.CUSTOMER, Role.PROVIDER, Role.ADMIN)
+  @Post(':id/refund')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({ summary: 'Refund in full (default) or in part (the booking’s provider or an admin)' })
+  @ApiOkResponse({ type: PaymentResponse })
+  refund(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RefundDto): Promise<PaymentResponse> {
+    return this.payments.refund(user, id, dto);
+  }
+}

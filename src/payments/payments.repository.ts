@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, LessThan, Repository } from 'typeorm';
+import { AuthUser } from '../common/auth/auth-user';
+import { Role } from '../common/auth/role.enum';
+import { PaymentEntity, PaymentStatus, StoredPaymentMethod } from './payment.entity';
+import { RefundEntity, RefundStatus } from './refund.entity';
+
+export interface NewPendingPayment {
+  bookingId: string;
+  serviceId: string;
+  customerId: string;
+  providerId: string;
+  amount: number;
+  currency: string;
+  paymentMethod: StoredPaymentMethod;
+}
+
+@Injectable()
+export class PaymentsRepository {
+  constructor(
+    @InjectRepository(PaymentEntity) private readonly payments: Repository<PaymentEntity>,
+    @InjectRepository(RefundEntity) private readonly refunds: Repository<RefundEntity>,
+  ) {}
+
+  insertPending(manager: EntityManager, payment: NewPendingPayment): Promise<PaymentEntity> {
+    const repo = manager.getRepository(PaymentEntity);
+    return repo.save(repo.create({ ...payment, status: PaymentStatus.PENDING, refundedAmount: 0, transactionId: null, failureReason: null }));
+  }
+
+  /** PENDING -> SUCCESS, only if still PENDING. */
+  async markSucceeded(manager: EntityManager, id: string, transactionId: string): Promise<boolean> {
+    const result = await manager.getRepository(PaymentEntity).update({ id, status: PaymentStatus.PENDING }, { status: PaymentStatus.SUCCESS, transactionId });
+    return result.affected === 1;
+  }
+
+  /** PENDING -> FAILED, releasing the booking reference; only if still PENDING. */
+  async markFailed(manager: EntityManager, id: string, reason: string, transactionId: string | null): Promise<boolean> {
+    const result = await manager
+      .getRepository(PaymentEntity)
+      .update({ id, status: PaymentStatus.PENDING }, { status: PaymentStatus.FAILED, failureReason: reason, transactionId, bookingId: null });
+    return result.affected === 1;
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<PaymentEntity | null> {
+    return (manager ?? this.payments.manager).getRepository(PaymentEntity).findOne({ where: { id } });
+  }
+
+  findByBooking(bookingId: string, manager?: EntityManager): Promise<PaymentEntity | null> {
+    return (manager ?? this.payments.manager).getRepository(PaymentEntity).findOne({ where: { bookingId } });
+  }
+
+  /** Locks the payment row for the rest of the transaction: refunds of one payment run one at a time. */
+  lockById(manager: EntityManager, id: string): Promise<PaymentEntity | null> {
+    return manager.getRepository(PaymentEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async addRefunded(manager: EntityManager, payment: PaymentEntity, amount: number): Promise<PaymentEntity> {
+    const refundedAmount = Math.round((payment.refundedAmount + amount) * 100) / 100;
+    const status = refundedAmount >= payment.amount ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED;
+    await manager.getRepository(PaymentEntity).update({ id: payment.id }, { refundedAmount, status });
+    return Object.assign(payment, { refundedAmount, status });
+  }
+
+  insertPendingRefund(manager: EntityManager, refund: { paymentId: string; amount: number; reason: string; requestedBy: string | null }): Promise<RefundEntity> {
+    const repo = manager.getRepository(RefundEntity);
+    return repo.save(repo.create({ ...refund, status: RefundStatus.PENDING, transactionId: null }));
+  }
+
+  async markRefundSucceeded(id: string, transactionId: string): Promise<void> {
+    await this.refunds.update({ id, status: RefundStatus.PENDING }, { status: RefundStatus.SUCCEEDED, transactionId });
+  }
+
+  listPendingRefunds(olderThan: Date): Promise<RefundEntity[]> {
+    return this.refunds.find({ where: { status: RefundStatus.PENDING, createdAt: LessThan(olderThan) }, take: 100 });
+  }
+
+  listStalePending(olderThan: Date): Promise<PaymentEntity[]> {
+    return this.payments.find({ where: { status: PaymentStatus.PENDING, createdAt: LessThan(olderThan) }, take: 100 });
+  }
+
+  async listFor(caller: AuthUser, status: PaymentStatus | undefined, limit: number, offset: number): Promise<{ items: PaymentEntity[]; total: number }> {
+    const query = this.payments.createQueryBuilder('p');
+    if (caller.role === Role.CUSTOMER) query.where('p.customer_id = :id', { id: caller.id });
+    if (caller.role === Role.PROVIDER) query.where('p.provider_id = :id', { id: caller.id });
+    if (status) query.andWhere('p.status = :status', { status });
+    const [items, total] = await query.orderBy('p.created_at', 'DESC').addOrderBy('p.id', 'DESC').take(limit).skip(offset).getManyAndCount();
+    return { items, total };
+  }
+}
