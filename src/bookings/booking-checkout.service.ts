@@ -75,7 +75,7 @@ export class BookingCheckoutService {
       ]);
     }
 
-    const { booking, payment } = await this.dataSource
+    const payment = await this.dataSource
       .transaction(async (manager) => {
         const booking = await this.bookings.insertPending(manager, {
           customerId: customer.id,
@@ -98,7 +98,7 @@ export class BookingCheckoutService {
           currency: service.currency,
           paymentMethod: { type, brand, last4 },
         });
-        return { booking, payment };
+        return payment;
       })
       .catch((error: unknown) => {
         throw isExclusionViolation(error) ? new SlotTakenError() : error;

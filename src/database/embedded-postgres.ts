@@ -52,7 +52,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   const url = urlFor(options.port, options.database);
   if (await canConnect(serverUrl)) {
     await ensureDatabase(serverUrl, options.database);
-    return { url, stop: async () => undefined };
+    return { url, stop: () => Promise.resolve() };
   }
   const dataDir = resolve(options.dataDir);
   const server = new EmbeddedPostgres({

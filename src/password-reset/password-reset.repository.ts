@@ -13,12 +13,12 @@ export class PasswordResetRepository {
 
   /** Marks an unused, unexpired token used and returns its user, atomically: of concurrent callers one wins. */
   async consume(tokenHash: string, manager: EntityManager): Promise<string | null> {
-    const rows = (await manager.query(
+    const rows = await manager.query<[Array<{ user_id: string }>, number]>(
       `UPDATE password_reset_tokens SET used_at = now()
         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
         RETURNING user_id`,
       [tokenHash],
-    )) as [Array<{ user_id: string }>, number];
+    );
     return rows[0][0]?.user_id ?? null;
   }
 

@@ -102,12 +102,12 @@ export class ServicesRepository {
   async busyIntervals(providerIds: string[], from: Date, to: Date): Promise<Map<string, Interval[]>> {
     const busy = new Map<string, Interval[]>();
     if (!providerIds.length) return busy;
-    const rows = (await this.services.query(
+    const rows = await this.services.query<Array<{ provider_id: string; scheduled_at: Date; ends_at: Date }>>(
       `SELECT provider_id, scheduled_at, ends_at FROM bookings
         WHERE provider_id = ANY($1::uuid[]) AND status = ANY($2::varchar[])
           AND scheduled_at < $4 AND ends_at > $3`,
       [providerIds, HOLDING_STATUSES, from, to],
-    )) as Array<{ provider_id: string; scheduled_at: Date; ends_at: Date }>;
+    );
     for (const row of rows) {
       const list = busy.get(row.provider_id) ?? [];
       list.push({ start: row.scheduled_at, end: row.ends_at });

@@ -69,7 +69,7 @@ export class IdempotencyRepository {
   }
 
   async deleteExpired(): Promise<number> {
-    const [, count] = (await this.dataSource.query(`DELETE FROM idempotency_keys WHERE expires_at < now()`)) as [unknown, number];
+    const [, count] = await this.dataSource.query<[unknown, number]>(`DELETE FROM idempotency_keys WHERE expires_at < now()`);
     return count;
   }
 }
