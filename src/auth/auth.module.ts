@@ -43,6 +43,7 @@ import { PostgresTokenDenyList, RedisTokenDenyList, TokenDenyList } from './toke
         redis ? new RedisTokenDenyList(redis) : new PostgresTokenDenyList(revoked),
     },
   ],
-  exports: [AccessTokenService],
+  // JwtStrategy: for the global JwtAuthGuard, which authenticates with this app's instance.
+  exports: [AccessTokenService, JwtStrategy],
 })
 export class AuthModule {}
