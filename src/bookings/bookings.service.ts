@@ -59,10 +59,10 @@ export class BookingsService {
 
     if (dto.status !== undefined) {
       if (dto.status === BookingStatus.CANCELLED) return this.cancellation.cancel(caller, id);
-      if (dto.status === BookingStatus.COMPLETED && !(isAdmin || isProvider)) {
-        throw new ForbiddenError('Only the provider or an admin can mark a booking completed.');
-      }
-      return this.complete(booking, dto.status);
+      // Only its payment confirms a booking (checkout or reconciler): through PUT it can only be completed.
+      if (dto.status !== BookingStatus.COMPLETED) throw new InvalidTransitionError(booking.status, dto.status);
+      if (!(isAdmin || isProvider)) throw new ForbiddenError('Only the provider or an admin can mark a booking completed.');
+      return this.complete(booking);
     }
     if (!(isAdmin || isCustomer)) {
       throw new ForbiddenError(dto.scheduledAt !== undefined ? 'Only the customer or an admin can reschedule.' : 'Only the customer or an admin can edit the notes.');
@@ -75,7 +75,8 @@ export class BookingsService {
     return toBookingResponse((await this.bookings.findById(id)) as BookingEntity);
   }
 
-  private async complete(booking: BookingEntity, to: BookingStatus): Promise<BookingResponse> {
+  private async complete(booking: BookingEntity): Promise<BookingResponse> {
+    const to = BookingStatus.COMPLETED;
     assertTransition(booking.status, to);
     const updated = await this.unitOfWork.run(async (manager, record) => {
       if (!(await this.bookings.transition(manager, booking.id, [booking.status], to))) {
