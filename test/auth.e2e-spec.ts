@@ -159,7 +159,7 @@ describe('auth', () => {
     it('without Redis, records the jti in revoked_tokens until the token would have expired, for every instance', async () => {
       const user = await createUser(t);
       const { jti, exp } = decode(user.token).payload;
-      const revoked = () => t.dataSource.query('SELECT expires_at FROM revoked_tokens WHERE jti = $1', [jti]) as Promise<{ expires_at: Date }[]>;
+      const revoked = () => t.dataSource.query<{ expires_at: Date }[]>('SELECT expires_at FROM revoked_tokens WHERE jti = $1', [jti]);
       expect(await revoked()).toEqual([]);
 
       await t.http.post('/auth/logout').set(user.auth).expect(204);
@@ -226,9 +226,15 @@ describe('auth', () => {
     };
 
     it('accepts a hand-made HS256 token with every claim and the right secret (so the refusals below are about the forgery)', async () => {
-      const response = await t.http.get('/users/me').set(bearer(hs256(claims()))).expect(200);
+      const response = await t.http
+        .get('/users/me')
+        .set(bearer(hs256(claims())))
+        .expect(200);
       expect(response.body).toMatchObject({ id: victim.id });
-      await t.http.get('/users/me').set(bearer(jwt.sign(claims(), TEST_JWT_SECRET, { algorithm: 'HS256' }))).expect(200);
+      await t.http
+        .get('/users/me')
+        .set(bearer(jwt.sign(claims(), TEST_JWT_SECRET, { algorithm: 'HS256' })))
+        .expect(200);
     });
 
     it.each<[string, () => string]>([

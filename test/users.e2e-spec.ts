@@ -36,12 +36,12 @@ describe('users', () => {
   });
 
   const row = async (id: string): Promise<UserRow> => {
-    const [found] = (await t.dataSource.query('SELECT email, role, first_name, last_name, deleted_at FROM users WHERE id = $1', [id])) as UserRow[];
+    const [found] = await t.dataSource.query<UserRow[]>('SELECT email, role, first_name, last_name, deleted_at FROM users WHERE id = $1', [id]);
     return found;
   };
 
   const accountsWithEmail = async (email: string): Promise<number> => {
-    const [{ count }] = (await t.dataSource.query('SELECT count(*)::int AS count FROM users WHERE email = $1', [email])) as { count: number }[];
+    const [{ count }] = await t.dataSource.query<{ count: number }[]>('SELECT count(*)::int AS count FROM users WHERE email = $1', [email]);
     return count;
   };
 
@@ -64,7 +64,10 @@ describe('users', () => {
     });
 
     it('registers a provider, with phone and address defaulting to null', async () => {
-      const response = await t.http.post('/users/').send(registration({ role: Role.PROVIDER })).expect(201);
+      const response = await t.http
+        .post('/users/')
+        .send(registration({ role: Role.PROVIDER }))
+        .expect(201);
       expect(response.body).toMatchObject({ role: 'PROVIDER', profile: { firstName: 'Ada', lastName: 'Lovelace', phone: null, address: null } });
     });
 
@@ -224,15 +227,33 @@ describe('users', () => {
 
     it("lets an admin update someone else's profile", async () => {
       const user = await createUser(t, Role.PROVIDER);
-      await t.http.put(`/users/${user.id}`).set(admin.auth).send({ profile: { lastName: 'Renamed' } }).expect(200);
+      await t.http
+        .put(`/users/${user.id}`)
+        .set(admin.auth)
+        .send({ profile: { lastName: 'Renamed' } })
+        .expect(200);
       expect((await row(user.id)).last_name).toBe('Renamed');
     });
 
     it("answers 403 for someone else's account and leaves it unchanged", async () => {
       const user = await createUser(t);
       const other = await createUser(t, Role.PROVIDER);
-      expectProblem(await t.http.put(`/users/${other.id}`).set(user.auth).send({ profile: { firstName: 'Hijacked' } }), 403, 'FORBIDDEN');
-      expectProblem(await t.http.put(`/users/${admin.id}`).set(user.auth).send({ email: uniqueEmail('hijack') }), 403, 'FORBIDDEN');
+      expectProblem(
+        await t.http
+          .put(`/users/${other.id}`)
+          .set(user.auth)
+          .send({ profile: { firstName: 'Hijacked' } }),
+        403,
+        'FORBIDDEN',
+      );
+      expectProblem(
+        await t.http
+          .put(`/users/${admin.id}`)
+          .set(user.auth)
+          .send({ email: uniqueEmail('hijack') }),
+        403,
+        'FORBIDDEN',
+      );
       expect((await row(other.id)).first_name).toBe('Test');
       expect((await row(admin.id)).email).toBe(admin.email);
     });
@@ -266,14 +287,35 @@ describe('users', () => {
 
     it('clears phone and address with null', async () => {
       const user = await createUser(t);
-      await t.http.put(`/users/${user.id}`).set(user.auth).send({ profile: { phone: '+1 555 0100', address: '1 Main St' } }).expect(200);
-      const response = await t.http.put(`/users/${user.id}`).set(user.auth).send({ profile: { phone: null, address: null } }).expect(200);
+      await t.http
+        .put(`/users/${user.id}`)
+        .set(user.auth)
+        .send({ profile: { phone: '+1 555 0100', address: '1 Main St' } })
+        .expect(200);
+      const response = await t.http
+        .put(`/users/${user.id}`)
+        .set(user.auth)
+        .send({ profile: { phone: null, address: null } })
+        .expect(200);
       expect(response.body).toMatchObject({ profile: { firstName: 'Test', lastName: 'CUSTOMER', phone: null, address: null } });
     });
 
     it('answers 400 for a malformed id and 404 for an unknown one', async () => {
-      expectProblem(await t.http.put('/users/123').set(admin.auth).send({ profile: { firstName: 'X' } }), 400);
-      expectProblem(await t.http.put(`/users/${randomUUID()}`).set(admin.auth).send({ profile: { firstName: 'X' } }), 404, 'NOT_FOUND');
+      expectProblem(
+        await t.http
+          .put('/users/123')
+          .set(admin.auth)
+          .send({ profile: { firstName: 'X' } }),
+        400,
+      );
+      expectProblem(
+        await t.http
+          .put(`/users/${randomUUID()}`)
+          .set(admin.auth)
+          .send({ profile: { firstName: 'X' } }),
+        404,
+        'NOT_FOUND',
+      );
     });
 
     it('answers 401 without a token', async () => {
@@ -380,11 +422,7 @@ describe('users', () => {
       it('changes it: the new one signs in, the old one does not, and earlier tokens are refused', async () => {
         const user = await createUser(t);
         await nextSecond();
-        const response = await t.http
-          .put(`/users/${user.id}`)
-          .set(user.auth)
-          .send({ password: 'NewPass456!', currentPassword: user.password })
-          .expect(200);
+        const response = await t.http.put(`/users/${user.id}`).set(user.auth).send({ password: 'NewPass456!', currentPassword: user.password }).expect(200);
         expect(response.text).not.toMatch(/password|hash|NewPass456!/i);
 
         expectProblem(await t.http.get('/users/me').set(user.auth), 401, 'UNAUTHORIZED');
@@ -432,7 +470,10 @@ describe('users', () => {
     it('frees the e-mail for a new registration', async () => {
       const user = await createUser(t);
       await t.http.delete(`/users/${user.id}`).set(user.auth).expect(204);
-      const response = await t.http.post('/users/').send(registration({ email: user.email })).expect(201);
+      const response = await t.http
+        .post('/users/')
+        .send(registration({ email: user.email }))
+        .expect(201);
       expect((response.body as { id: string }).id).not.toBe(user.id);
     });
 
