@@ -18,6 +18,7 @@ import { buildDataSourceOptions } from './database/data-source.options';
 import { SeedModule } from './database/seeds/seed.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PasswordResetModule } from './password-reset/password-reset.module';
 import { RedisModule } from './redis/redis.module';
@@ -56,6 +57,7 @@ export class AppModule {
         ServicesModule,
         PaymentsModule,
         BookingsModule,
+        NotificationsModule,
         HealthModule,
         SeedModule,
       ],

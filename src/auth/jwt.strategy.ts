@@ -8,6 +8,20 @@ import { UsersRepository } from '../users/users.repository';
 import { AccessTokenClaims, AccessTokenService } from './access-token.service';
 import { TokenDenyList } from './token-deny-list';
 
+/** The one route that accepts the token as `?access_token=`: browsers' EventSource cannot send headers. */
+export const QUERY_TOKEN_ROUTE = '/notifications/stream';
+
+/**
+ * The `access_token` query parameter of a GET to the notification stream, else nothing. The route is the
+ * one the router matched (not a prefix of the URL), so no other route can be reached with a token in its
+ * URL, where it would end up in browser history, proxies and referrers. Request logs redact it.
+ */
+export function queryTokenOnStreamRoute(request: { method?: string; routeOptions?: { url?: string }; query?: unknown }): string | null {
+  if (request.method !== 'GET' || request.routeOptions?.url !== QUERY_TOKEN_ROUTE) return null;
+  const token = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof token === 'string' && token.length > 0 ? token : null;
+}
+
 /**
  * Verifies HS256 bearer tokens (the algorithm is pinned: `none` and others are refused), then refuses
  * tokens without every claim, logged-out tokens, tokens of deleted accounts and tokens issued before
@@ -22,7 +36,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     const auth = config.get('auth', { infer: true });
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // The header wins when both are present.
+      jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), queryTokenOnStreamRoute]),
       secretOrKey: auth.jwtSecret,
       algorithms: [auth.jwtAlgorithm],
       ignoreExpiration: false,

@@ -73,6 +73,11 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       browse: parseRateLimit(env.BROWSE_RATE_LIMIT),
       passwordReset: parseRateLimit(env.PASSWORD_RESET_RATE_LIMIT),
     },
+    notifications: {
+      sseHeartbeatSeconds: env.SSE_HEARTBEAT_SECONDS,
+      mailRetryIntervalMs: env.MAIL_RETRY_INTERVAL_MS,
+      mailRetryMaxDelayMs: env.MAIL_RETRY_MAX_DELAY_MS,
+    },
     log: {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT,

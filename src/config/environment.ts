@@ -128,6 +128,18 @@ export class EnvironmentVariables {
   @IsString()
   MAIL_FROM = 'Service Marketplace <no-reply@marketplace.local>';
 
+  /** How often, in milliseconds, the e-mail outbox is swept for messages to retry; also the first retry's delay. */
+  @IsInt() @Min(10) @Max(3_600_000)
+  MAIL_RETRY_INTERVAL_MS = 10_000;
+
+  /** The longest wait, in milliseconds, between two attempts at one e-mail (the delay doubles up to this). */
+  @IsInt() @Min(10) @Max(86_400_000)
+  MAIL_RETRY_MAX_DELAY_MS = 3_600_000;
+
+  /** Seconds between the comment lines that keep an idle notification stream (and the proxies on its way) open. */
+  @IsInt() @Min(1) @Max(3600)
+  SSE_HEARTBEAT_SECONDS = 15;
+
   @Transform(toList) @IsString({ each: true })
   CORS_ORIGINS: string[] = [];
 
@@ -166,6 +178,9 @@ const NUMERIC_KEYS = new Set([
   'MIN_BOOKING_NOTICE_MINUTES',
   'CANCELLATION_FULL_REFUND_HOURS',
   'EMBEDDED_POSTGRES_PORT',
+  'MAIL_RETRY_INTERVAL_MS',
+  'MAIL_RETRY_MAX_DELAY_MS',
+  'SSE_HEARTBEAT_SECONDS',
 ]);
 
 /** Reads `.env` (when present) into the process environment, without overriding what is already set. */

@@ -2,9 +2,11 @@ import { BookingEntity } from '../bookings/booking.entity';
 import { PaymentEntity } from '../payments/payment.entity';
 import { RefundEntity } from '../payments/refund.entity';
 import { RevokedTokenEntity } from '../auth/revoked-token.entity';
+import { OutboxEmailEntity } from '../notifications/email/outbox-email.entity';
+import { NotificationEntity } from '../notifications/notification.entity';
 import { PasswordResetTokenEntity } from '../password-reset/password-reset-token.entity';
 import { ServiceEntity } from '../services/service.entity';
 import { UserEntity } from '../users/user.entity';
 
 /** Every entity, listed once for the app, the migration CLI and the tests. */
-export const ENTITIES = [UserEntity, RevokedTokenEntity, PasswordResetTokenEntity, ServiceEntity, BookingEntity, PaymentEntity, RefundEntity];
+export const ENTITIES = [UserEntity, RevokedTokenEntity, PasswordResetTokenEntity, ServiceEntity, BookingEntity, PaymentEntity, RefundEntity, NotificationEntity, OutboxEmailEntity];

@@ -10,7 +10,7 @@ export class FileMailTransport extends MailTransport {
   }
 
   async deliver(message: MailMessage): Promise<SentMail> {
-    const id = randomUUID();
+    const id = message.id ?? randomUUID();
     const timestamp = new Date().toISOString().replace(/[-:.]/g, '');
     await mkdir(this.directory, { recursive: true });
     const content = `To: ${message.to}\nSubject: ${message.subject}\n\n${message.text}\n`;

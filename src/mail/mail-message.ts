@@ -4,6 +4,11 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /**
+   * A stable id for this message (the outbox row's id), so that a message sent again after a crash or a
+   * lost reply carries the same Message-ID and receivers can tell it is the same one.
+   */
+  id?: string;
 }
 
 export interface SentMail {

@@ -4,6 +4,7 @@ import { MailMessage, MailTransport, SentMail } from './mail-message';
 /** Production transport: SMTP through nodemailer, configured by `SMTP_URL`. */
 export class SmtpMailTransport extends MailTransport {
   private readonly transporter: Transporter;
+  private readonly messageIdDomain: string;
 
   constructor(
     smtpUrl: string,
@@ -11,6 +12,7 @@ export class SmtpMailTransport extends MailTransport {
   ) {
     super();
     this.transporter = createTransport(smtpUrl);
+    this.messageIdDomain = /@([^\s>]+)>?\s*$/.exec(from)?.[1] ?? 'marketplace.local';
   }
 
   async deliver(message: MailMessage): Promise<SentMail> {
@@ -20,6 +22,7 @@ export class SmtpMailTransport extends MailTransport {
       subject: message.subject,
       text: message.text,
       headers: { 'X-Mail-Kind': message.kind },
+      ...(message.id ? { messageId: `<${message.id}@${this.messageIdDomain}>` } : {}),
     })) as { messageId: string };
     return { id: info.messageId };
   }

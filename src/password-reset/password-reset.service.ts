@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DataSource } from 'typeorm';
 import { ValidationFailedError } from '../common/errors/domain.error';
+import { UnitOfWork } from '../common/events/unit-of-work';
 import { AppConfig } from '../config/app.config';
 import { MailService } from '../mail/mail.service';
 import { PasswordChangedEvent } from '../users/events/password-changed.event';
@@ -22,12 +21,11 @@ export class PasswordResetService implements OnApplicationShutdown {
 
   constructor(
     config: ConfigService<AppConfig, true>,
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly resets: PasswordResetRepository,
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly mail: MailService,
-    private readonly events: EventEmitter2,
   ) {
     this.ttlSeconds = config.get('auth', { infer: true }).passwordResetTtlSeconds;
     this.appUrl = config.get('http', { infer: true }).appUrl;
@@ -35,9 +33,11 @@ export class PasswordResetService implements OnApplicationShutdown {
 
   /**
    * Answers at once, the same way for known and unknown addresses; the lookup and the e-mail happen
-   * after the response, so neither the body nor the latency tells whether the account exists.
+   * after the response, so neither the body nor the latency tells whether the account exists. Past
+   * PASSWORD_RESET_RATE_LIMIT (`send: false`) the answer is the same but nothing is sent.
    */
-  request(email: string): { message: string } {
+  request(email: string, options: { send: boolean } = { send: true }): { message: string } {
+    if (!options.send) return { message: RESET_REQUEST_ACCEPTED };
     const work = this.issueAndSend(email)
       .catch((error: unknown) => this.logger.error({ err: error }, 'Password reset e-mail failed'))
       .finally(() => this.pending.delete(work));
@@ -47,18 +47,18 @@ export class PasswordResetService implements OnApplicationShutdown {
 
   async confirm(token: string, newPassword: string): Promise<{ message: string }> {
     const passwordHash = await this.hasher.hash(newPassword);
-    const user = await this.dataSource.transaction(async (manager) => {
+    const user = await this.unitOfWork.run(async (manager, record) => {
       const userId = await this.resets.consume(hashResetToken(token), manager);
       const owner = userId ? await this.users.findActiveById(userId, manager) : null;
       if (!owner) return null;
       await this.users.setPassword(owner.id, passwordHash, manager);
       await this.resets.invalidateOpenForUser(owner.id, manager);
+      record(new PasswordChangedEvent(owner.id, owner.email, 'reset'));
       return owner;
     });
     if (!user) {
       throw new ValidationFailedError([{ field: 'token', message: 'token is invalid, expired or already used' }], 'The reset token is invalid, expired or already used.');
     }
-    this.events.emit(PasswordChangedEvent.eventName, new PasswordChangedEvent(user.id, user.email, 'reset'));
     return { message: 'Your password has been changed.' };
   }
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
+import { UnitOfWork } from '../common/events/unit-of-work';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
@@ -24,7 +24,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
-    private readonly events: EventEmitter2,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async register(dto: CreateUserDto): Promise<UserResponse> {
@@ -69,10 +69,16 @@ export class UsersService {
     if (dto.role !== undefined) user.role = dto.role;
     if (dto.profile) Object.assign(user, definedOnly(dto.profile));
 
-    const saved = await this.users.save(user).catch((error: unknown) => {
-      throw isUniqueViolation(error) ? emailTaken() : error;
-    });
-    if (passwordChanged) this.events.emit(PasswordChangedEvent.eventName, new PasswordChangedEvent(saved.id, saved.email, 'profile'));
+    // The password_changed notification is written in the same transaction as the new hash.
+    const saved = await this.unitOfWork
+      .run(async (manager, record) => {
+        const updated = await this.users.save(user, manager);
+        if (passwordChanged) record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
+        return updated;
+      })
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? emailTaken() : error;
+      });
     return toUserResponse(saved);
   }
 

@@ -30,9 +30,10 @@ export const describeWithRedis = (name: string, fn: () => void): void =>
  * Boots the real app in-process, the way main.ts does (same setup), on the test PostgreSQL. `env` adds
  * or overrides variables; by default Redis is off, rate limits are off and bcrypt is cheap.
  */
-export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string | undefined> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
   const mailDir = mkdtempSync(join(tmpdir(), 'marketplace-mail-'));
-  const databaseUrl = process.env.E2E_DATABASE_URL;
+  // A suite may bring a database of its own, migrated, when it must not share rows with suites running alongside.
+  const databaseUrl = options.databaseUrl ?? process.env.E2E_DATABASE_URL;
   if (!databaseUrl) throw new Error('E2E_DATABASE_URL is not set: run the e2e suites through jest (global setup).');
   const raw: NodeJS.ProcessEnv = {
     NODE_ENV: 'test',

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { OutboxEmailEntity, OutboxEmailStatus } from './outbox-email.entity';
+
+export interface NewOutboxEmail {
+  notificationId: string | null;
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** What a sender needs of a claimed row. */
+export interface ClaimedEmail {
+  id: string;
+  kind: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  attempts: number;
+}
+
+const CLAIMED_COLUMNS = 'id, kind, recipient, subject, body, attempts';
+
+@Injectable()
+export class EmailOutboxRepository {
+  constructor(@InjectRepository(OutboxEmailEntity) private readonly emails: Repository<OutboxEmailEntity>) {}
+
+  /**
+   * Queues an e-mail inside the caller's transaction. The instance that commits sends it right away; the
+   * sweep leaves it alone for `directWindowMs` and takes it only if that did not happen (a crash).
+   */
+  async insert(manager: EntityManager, email: NewOutboxEmail, directWindowMs: number): Promise<string> {
+    const [row]: Array<{ id: string }> = await manager.query(
+      `INSERT INTO email_outbox (notification_id, kind, recipient, subject, body, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::double precision / 1000))
+       RETURNING id`,
+      [email.notificationId, email.kind, email.to, email.subject, email.text, directWindowMs],
+    );
+    return row.id;
+  }
+
+  /**
+   * Locks these pending e-mails for the caller's transaction. Rows another instance holds are skipped, so
+   * no two senders ever have the same e-mail; rows already sent are not returned.
+   */
+  claimByIds(manager: EntityManager, ids: string[]): Promise<ClaimedEmail[]> {
+    return manager.query(
+      `SELECT ${CLAIMED_COLUMNS} FROM email_outbox
+        WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
+        ORDER BY created_at, id
+        FOR UPDATE SKIP LOCKED`,
+      [ids],
+    );
+  }
+
+  /** Locks up to `limit` pending e-mails that are due, oldest due first, skipping rows another instance holds. */
+  claimDue(manager: EntityManager, limit: number): Promise<ClaimedEmail[]> {
+    return manager.query(
+      `SELECT ${CLAIMED_COLUMNS} FROM email_outbox
+        WHERE status = 'PENDING' AND next_attempt_at <= now()
+        ORDER BY next_attempt_at, id
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+  }
+
+  async markSent(manager: EntityManager, id: string, transportMessageId: string): Promise<void> {
+    await manager.query(
+      `UPDATE email_outbox SET status = 'SENT', attempts = attempts + 1, sent_at = now(), transport_message_id = $2, last_error = NULL WHERE id = $1`,
+      [id, transportMessageId.slice(0, 300)],
+    );
+  }
+
+  async markRetry(manager: EntityManager, id: string, delayMs: number, error: string): Promise<void> {
+    await manager.query(
+      `UPDATE email_outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000), last_error = $3
+        WHERE id = $1`,
+      [id, delayMs, error.slice(0, 1000)],
+    );
+  }
+
+  async markFailed(manager: EntityManager, id: string, error: string): Promise<void> {
+    await manager.query(`UPDATE email_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 WHERE id = $1`, [id, error.slice(0, 1000)]);
+  }
+
+  /** Makes these pending e-mails due now, for the sweep, without counting an attempt. */
+  async makeDue(ids: string[], manager?: EntityManager): Promise<void> {
+    await (manager ?? this.emails.manager).query(
+      `UPDATE email_outbox SET next_attempt_at = now() WHERE id = ANY($1::uuid[]) AND status = 'PENDING' AND next_attempt_at > now()`,
+      [ids],
+    );
+  }
+
+  /** Forgets sent e-mails older than `days`, a batch at a time; returns how many. */
+  async pruneSent(days: number, batch = 1000): Promise<number> {
+    const [, count]: [unknown[], number] = await this.emails.query(
+      `DELETE FROM email_outbox WHERE id IN (
+         SELECT id FROM email_outbox WHERE status = $1 AND sent_at < now() - make_interval(days => $2) LIMIT $3)`,
+      [OutboxEmailStatus.SENT, days, batch],
+    );
+    return count;
+  }
+}

@@ -1,0 +1,82 @@
+import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { createRedisClient } from '../../redis/redis.module';
+import { isLiveNotification, LiveNotification } from './live-notification';
+import { NotificationHub } from './notification-hub';
+
+/** Carries committed notifications to their users' open streams, on this instance or on all of them. */
+export abstract class NotificationBus {
+  /** Never throws: a stream that misses a notification reads it from the database with the next one. */
+  abstract publish(notification: LiveNotification): Promise<void>;
+}
+
+/** Without Redis: one instance, so this instance's streams are all there is. */
+export class LocalNotificationBus extends NotificationBus {
+  constructor(private readonly hub: NotificationHub) {
+    super();
+  }
+
+  publish(notification: LiveNotification): Promise<void> {
+    this.hub.deliver(notification);
+    return Promise.resolve();
+  }
+}
+
+export const NOTIFICATIONS_CHANNEL = 'marketplace:notifications';
+
+/**
+ * With Redis: every notification is published on one channel; each instance listens on a connection of
+ * its own (a subscribed connection can do nothing else) and hands each message to the streams it has for
+ * that user. Redis pub/sub forgets messages nobody received: after the subscriber reconnects, every stream
+ * here reads what it may have missed from the database.
+ */
+export class RedisNotificationBus extends NotificationBus implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisNotificationBus.name);
+  private readonly subscriber: Redis;
+  private subscribedOnce = false;
+
+  constructor(
+    private readonly publisher: Redis,
+    redisUrl: string,
+    private readonly hub: NotificationHub,
+  ) {
+    super();
+    this.subscriber = createRedisClient(redisUrl, 'marketplace-notifications');
+    this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
+    this.subscriber.on('ready', () => {
+      // ioredis subscribes again by itself on reconnection; what was published meanwhile is read back.
+      if (this.subscribedOnce) this.hub.resyncAll();
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Before the app serves: a stream opened on this instance hears everything committed after it opened.
+    await this.subscriber.subscribe(NOTIFICATIONS_CHANNEL);
+    this.subscribedOnce = true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+  }
+
+  async publish(notification: LiveNotification): Promise<void> {
+    try {
+      await this.publisher.publish(NOTIFICATIONS_CHANNEL, JSON.stringify(notification));
+    } catch (error) {
+      // Redis is down: at least this instance's streams get it; the others catch up with the next one.
+      this.logger.warn({ err: error, userId: notification.userId }, 'Could not publish a notification through Redis');
+      this.hub.deliver(notification);
+    }
+  }
+
+  private receive(message: string): void {
+    let notification: unknown;
+    try {
+      notification = JSON.parse(message);
+    } catch {
+      notification = null;
+    }
+    if (isLiveNotification(notification)) this.hub.deliver(notification);
+    else this.logger.warn('Ignored a malformed message on the notifications channel');
+  }
+}

@@ -1,0 +1,64 @@
+import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AppConfig } from '../../config/app.config';
+import { LiveNotification } from './live-notification';
+import { NotificationStream } from './notification-stream';
+
+/** This instance's open notification streams, by user: fan-out, heartbeats and shutdown. */
+@Injectable()
+export class NotificationHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly byUser = new Map<string, Set<NotificationStream>>();
+  private readonly heartbeatMs: number;
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(config: ConfigService<AppConfig, true>) {
+    this.heartbeatMs = config.get('notifications', { infer: true }).sseHeartbeatSeconds * 1000;
+  }
+
+  onApplicationBootstrap(): void {
+    // One timer for every stream, rather than one per connection.
+    this.heartbeat = setInterval(() => this.forEach((stream) => stream.heartbeat()), this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Ends every stream, so the server can close; clients reconnect (elsewhere) with Last-Event-ID. */
+  beforeApplicationShutdown(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.forEach((stream) => stream.close());
+  }
+
+  add(stream: NotificationStream): void {
+    let streams = this.byUser.get(stream.userId);
+    if (!streams) this.byUser.set(stream.userId, (streams = new Set()));
+    streams.add(stream);
+  }
+
+  remove(stream: NotificationStream): void {
+    const streams = this.byUser.get(stream.userId);
+    if (!streams?.delete(stream)) return;
+    if (streams.size === 0) this.byUser.delete(stream.userId);
+  }
+
+  /** Hands a notification to its user's streams on this instance; nobody else's. */
+  deliver(notification: LiveNotification): void {
+    const streams = this.byUser.get(notification.userId);
+    if (streams) for (const stream of streams) stream.push(notification);
+  }
+
+  /** Every stream reads what it may have missed (after deliveries were interrupted). */
+  resyncAll(): void {
+    this.forEach((stream) => stream.resync());
+  }
+
+  /** Open streams, of one user or of everyone. */
+  count(userId?: string): number {
+    if (userId !== undefined) return this.byUser.get(userId)?.size ?? 0;
+    let total = 0;
+    for (const streams of this.byUser.values()) total += streams.size;
+    return total;
+  }
+
+  private forEach(action: (stream: NotificationStream) => void): void {
+    for (const streams of [...this.byUser.values()]) for (const stream of [...streams]) action(stream);
+  }
+}

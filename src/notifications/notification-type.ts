@@ -1,0 +1,11 @@
+/** What a notification is about; clients switch on these strings, so they never change. */
+export enum NotificationType {
+  BOOKING_CREATED = 'booking_created',
+  BOOKING_RESCHEDULED = 'booking_rescheduled',
+  BOOKING_COMPLETED = 'booking_completed',
+  BOOKING_CANCELLED = 'booking_cancelled',
+  PAYMENT_RECEIVED = 'payment_received',
+  PAYMENT_FAILED = 'payment_failed',
+  PAYMENT_REFUNDED = 'payment_refunded',
+  PASSWORD_CHANGED = 'password_changed',
+}

@@ -1,0 +1,75 @@
+import { Controller, Get, Headers, Param, ParseUUIDPipe, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthUser } from '../common/auth/auth-user';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { AnyRole } from '../common/decorators/roles.decorator';
+import { Page } from '../common/pagination/pagination';
+import { Paginated } from '../common/pagination/pagination.interceptor';
+import { ListNotificationsQuery } from './dto/list-notifications.query';
+import { NotificationResponse, ReadAllResponse, UnreadCountResponse } from './dto/notification.response';
+import { NotificationStreamsService } from './live/notification-streams.service';
+import { NotificationsService } from './notifications.service';
+
+@ApiTags('notifications')
+@Controller('notifications')
+export class NotificationsController {
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly streams: NotificationStreamsService,
+  ) {}
+
+  @AnyRole()
+  @Get()
+  @ApiOperation({ summary: 'Your notifications, newest first (unread=true for unread only)' })
+  @Paginated(NotificationResponse)
+  list(@CurrentUser() user: AuthUser, @Query() query: ListNotificationsQuery): Promise<Page<NotificationResponse>> {
+    return this.notifications.list(user, query);
+  }
+
+  @AnyRole()
+  @Get('unread/count')
+  @ApiOperation({ summary: 'How many of your notifications are unread' })
+  @ApiOkResponse({ type: UnreadCountResponse })
+  unreadCount(@CurrentUser() user: AuthUser): Promise<UnreadCountResponse> {
+    return this.notifications.unreadCount(user);
+  }
+
+  @AnyRole()
+  @Put('read-all')
+  @ApiOperation({ summary: 'Mark all your notifications read' })
+  @ApiOkResponse({ type: ReadAllResponse })
+  markAllRead(@CurrentUser() user: AuthUser): Promise<ReadAllResponse> {
+    return this.notifications.markAllRead(user);
+  }
+
+  @AnyRole()
+  @Put(':id/read')
+  @ApiOperation({ summary: 'Mark one of your notifications read (again: no change)' })
+  @ApiOkResponse({ type: NotificationResponse })
+  markRead(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<NotificationResponse> {
+    return this.notifications.markRead(user, id);
+  }
+
+  @AnyRole()
+  @Get('stream')
+  @ApiOperation({
+    summary: 'Your notifications as they happen (server-sent events)',
+    description:
+      'Each event has `id:` (its position in your stream), `event:` (the type) and `data:` (the notification JSON); ' +
+      'a comment line arrives every SSE_HEARTBEAT_SECONDS. Reconnect with `Last-Event-ID` to receive, first and in order, ' +
+      'everything you missed. EventSource cannot send headers: it may pass the token as `?access_token=` (this route only).',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received; resumes after it' })
+  @ApiQuery({ name: 'access_token', required: false, description: 'The bearer token, for clients that cannot send an Authorization header' })
+  @ApiOkResponse({ description: 'A text/event-stream that stays open', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  stream(
+    @CurrentUser() user: AuthUser,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    return this.streams.open(user, lastEventId, request, reply);
+  }
+}

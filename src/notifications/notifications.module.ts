@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app.config';
+import { REDIS, RedisClient } from '../redis/redis.module';
+import { UsersModule } from '../users/users.module';
+import { EmailOutboxRepository } from './email/email-outbox.repository';
+import { EmailOutbox } from './email/email-outbox.service';
+import { OutboxEmailEntity } from './email/outbox-email.entity';
+import { NotificationDeliveryListener } from './listeners/notification-delivery.listener';
+import { NotificationOutboxListener } from './listeners/notification-outbox.listener';
+import { LocalNotificationBus, NotificationBus, RedisNotificationBus } from './live/notification-bus';
+import { NotificationHub } from './live/notification-hub';
+import { NotificationStreamsService } from './live/notification-streams.service';
+import { NotificationEntity } from './notification.entity';
+import { NotificationOutbox } from './notification-outbox.service';
+import { NotificationsController } from './notifications.controller';
+import { NotificationsRepository } from './notifications.repository';
+import { NotificationsService } from './notifications.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([NotificationEntity, OutboxEmailEntity]), UsersModule],
+  controllers: [NotificationsController],
+  providers: [
+    NotificationsRepository,
+    NotificationsService,
+    NotificationOutbox,
+    NotificationOutboxListener,
+    NotificationDeliveryListener,
+    EmailOutboxRepository,
+    EmailOutbox,
+    NotificationHub,
+    NotificationStreamsService,
+    {
+      provide: NotificationBus,
+      inject: [REDIS, ConfigService, NotificationHub],
+      useFactory: (redis: RedisClient, config: ConfigService<AppConfig, true>, hub: NotificationHub): NotificationBus => {
+        const { url } = config.get('redis', { infer: true });
+        return redis && url ? new RedisNotificationBus(redis, url, hub) : new LocalNotificationBus(hub);
+      },
+    },
+  ],
+})
+export class NotificationsModule {}

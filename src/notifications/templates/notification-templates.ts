@@ -1,0 +1,316 @@
+import {
+  BookingCancelledEvent,
+  BookingCompletedEvent,
+  BookingCreatedEvent,
+  BookingFacts,
+  BookingRescheduledEvent,
+} from '../../bookings/events/booking.events';
+import { PaymentFacts, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../../payments/events/payment.events';
+import { PasswordChangedEvent } from '../../users/events/password-changed.event';
+import { NotificationData } from '../notification.entity';
+import { NotificationType } from '../notification-type';
+import { detailLines, formatLocalDate, formatLocalTime, formatMoney } from './format';
+
+/** Every event that notifies someone. */
+export type NotifiableEvent =
+  | BookingCreatedEvent
+  | BookingRescheduledEvent
+  | BookingCompletedEvent
+  | BookingCancelledEvent
+  | PaymentSucceededEvent
+  | PaymentFailedEvent
+  | PaymentRefundedEvent
+  | PasswordChangedEvent;
+
+export interface Recipient {
+  id: string;
+  email: string;
+  firstName: string;
+}
+
+/** `kind` names the message (and, with the file transport, the file): `booking_confirmation`... */
+export interface EmailDraft {
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface NotificationDraft {
+  userId: string;
+  type: NotificationType;
+  title: string;
+  message: string;
+  data: NotificationData;
+  email: EmailDraft | null;
+}
+
+/** When the booking a payment is for starts, in its service's zone: payment events do not carry it. */
+export interface Schedule {
+  scheduledAt: Date;
+  timezone: string;
+}
+
+const SIGNATURE = ['', '-- ', 'Service Marketplace'];
+
+/** The users an event notifies, in a stable order (ids sorted, so transactions lock their counters alike). */
+export function recipientIdsOf(event: NotifiableEvent): string[] {
+  let ids: string[];
+  switch (event.name) {
+    case 'booking.created':
+    case 'booking.rescheduled':
+    case 'booking.completed':
+    case 'booking.cancelled':
+      ids = [event.booking.customerId, event.booking.providerId];
+      break;
+    case 'payment.succeeded':
+    case 'payment.failed':
+      ids = [event.payment.customerId];
+      break;
+    case 'payment.refunded':
+      ids = [event.payment.customerId, event.payment.providerId];
+      break;
+    case 'user.password_changed':
+      ids = [event.userId];
+      break;
+  }
+  return [...new Set(ids)].sort();
+}
+
+/**
+ * What each party is told about an event: the stored notification and, for bookings and payments, the
+ * e-mail. Recipients missing from `recipients` (deleted accounts) get nothing.
+ */
+export function draftNotifications(event: NotifiableEvent, recipients: ReadonlyMap<string, Recipient>, schedule: Schedule | null = null): NotificationDraft[] {
+  const drafts: NotificationDraft[] = [];
+  for (const id of recipientIdsOf(event)) {
+    const recipient = recipients.get(id);
+    if (recipient) drafts.push(draftFor(event, recipient, schedule));
+  }
+  return drafts;
+}
+
+function draftFor(event: NotifiableEvent, to: Recipient, schedule: Schedule | null): NotificationDraft {
+  switch (event.name) {
+    case 'booking.created':
+      return bookingCreated(event, to);
+    case 'booking.rescheduled':
+      return bookingRescheduled(event, to);
+    case 'booking.completed':
+      return bookingCompleted(event, to);
+    case 'booking.cancelled':
+      return bookingCancelled(event, to);
+    case 'payment.succeeded':
+      return paymentReceived(event, to, schedule);
+    case 'payment.failed':
+      return paymentFailed(event, to, schedule);
+    case 'payment.refunded':
+      return paymentRefunded(event, to, schedule);
+    case 'user.password_changed':
+      return passwordChanged(event, to);
+  }
+}
+
+const when = (booking: BookingFacts) => formatLocalTime(new Date(booking.scheduledAt), booking.serviceTimezone);
+const whenShort = (booking: BookingFacts) => formatLocalDate(new Date(booking.scheduledAt), booking.serviceTimezone);
+const isCustomer = (booking: { customerId: string }, to: Recipient) => booking.customerId === to.id;
+
+function bookingData(booking: BookingFacts): NotificationData {
+  return {
+    bookingId: booking.bookingId,
+    serviceId: booking.serviceId,
+    serviceTitle: booking.serviceTitle,
+    scheduledAt: new Date(booking.scheduledAt).toISOString(),
+    durationMinutes: booking.durationMinutes,
+    amount: booking.amount,
+    currency: booking.currency,
+  };
+}
+
+function bookingDetails(booking: BookingFacts, extra: Array<[string, string | null | undefined]> = []): string[] {
+  return detailLines([
+    ['Service', booking.serviceTitle],
+    ['When', when(booking)],
+    ['Duration', `${booking.durationMinutes} minutes`],
+    ['Amount', formatMoney(booking.amount, booking.currency)],
+    ...extra,
+    ['Booking ID', booking.bookingId],
+  ]);
+}
+
+function email(kind: string, to: Recipient, subject: string, paragraphs: string[], details: string[]): EmailDraft {
+  const text = [`Hello ${to.firstName},`, '', paragraphs.join('\n\n'), '', ...details, ...SIGNATURE].join('\n');
+  return { kind, to: to.email, subject, text };
+}
+
+function bookingCreated(event: BookingCreatedEvent, to: Recipient): NotificationDraft {
+  const { booking } = event;
+  const data = { ...bookingData(booking), paymentId: event.paymentId };
+  const details = bookingDetails(booking, [['Payment ID', event.paymentId]]);
+  if (isCustomer(booking, to)) {
+    return {
+      userId: to.id,
+      type: NotificationType.BOOKING_CREATED,
+      title: 'Booking confirmed',
+      message: `Your booking of ${booking.serviceTitle} on ${when(booking)} is confirmed.`,
+      data,
+      email: email('booking_confirmation', to, `Booking confirmed: ${booking.serviceTitle} on ${whenShort(booking)}`, ['Your booking is confirmed and paid.'], details),
+    };
+  }
+  return {
+    userId: to.id,
+    type: NotificationType.BOOKING_CREATED,
+    title: 'New booking',
+    message: `${booking.serviceTitle} was booked for ${when(booking)}.`,
+    data,
+    email: email('booking_notification_provider', to, `New booking: ${booking.serviceTitle} on ${whenShort(booking)}`, ['You have a new booking.'], details),
+  };
+}
+
+function bookingRescheduled(event: BookingRescheduledEvent, to: Recipient): NotificationDraft {
+  const { booking } = event;
+  const previous = formatLocalTime(new Date(event.previousScheduledAt), booking.serviceTimezone);
+  const message = `${booking.serviceTitle} moved from ${previous} to ${when(booking)}.`;
+  return {
+    userId: to.id,
+    type: NotificationType.BOOKING_RESCHEDULED,
+    title: 'Booking rescheduled',
+    message,
+    data: { ...bookingData(booking), previousScheduledAt: new Date(event.previousScheduledAt).toISOString() },
+    email: email('booking_update', to, `Booking rescheduled: ${booking.serviceTitle} on ${whenShort(booking)}`, [`Your booking has a new time.`], bookingDetails(booking, [['Was', previous]])),
+  };
+}
+
+function bookingCompleted(event: BookingCompletedEvent, to: Recipient): NotificationDraft {
+  const { booking } = event;
+  const message = isCustomer(booking, to)
+    ? `Your booking of ${booking.serviceTitle} on ${when(booking)} is complete. Thank you!`
+    : `The booking of ${booking.serviceTitle} on ${when(booking)} is marked complete.`;
+  return {
+    userId: to.id,
+    type: NotificationType.BOOKING_COMPLETED,
+    title: 'Booking completed',
+    message,
+    data: bookingData(booking),
+    email: email('booking_update', to, `Booking completed: ${booking.serviceTitle}`, [message], bookingDetails(booking)),
+  };
+}
+
+const CANCELLED_BY: Record<BookingCancelledEvent['cancelledBy'], string> = {
+  CUSTOMER: 'the customer',
+  PROVIDER: 'the provider',
+  ADMIN: 'an administrator',
+  SYSTEM: 'the system',
+};
+
+function bookingCancelled(event: BookingCancelledEvent, to: Recipient): NotificationDraft {
+  const { booking } = event;
+  const refund = event.refundAmount > 0 ? formatMoney(event.refundAmount, booking.currency) : null;
+  const refundLine = isCustomer(booking, to)
+    ? refund
+      ? `${refund} will be refunded to your payment method.`
+      : 'No refund is due under the cancellation policy.'
+    : refund
+      ? `${refund} is refunded to the customer.`
+      : null;
+  const message = [`The booking of ${booking.serviceTitle} on ${when(booking)} was cancelled by ${CANCELLED_BY[event.cancelledBy]}.`, refundLine]
+    .filter(Boolean)
+    .join(' ');
+  return {
+    userId: to.id,
+    type: NotificationType.BOOKING_CANCELLED,
+    title: 'Booking cancelled',
+    message,
+    data: { ...bookingData(booking), cancelledBy: event.cancelledBy, refundAmount: event.refundAmount },
+    email: email('booking_cancellation', to, `Booking cancelled: ${booking.serviceTitle} on ${whenShort(booking)}`, [message], bookingDetails(booking, [['Refund', refund]])),
+  };
+}
+
+function paymentData(payment: PaymentFacts): NotificationData {
+  return {
+    paymentId: payment.paymentId,
+    bookingId: payment.bookingId,
+    serviceId: payment.serviceId,
+    serviceTitle: payment.serviceTitle,
+    amount: payment.amount,
+    currency: payment.currency,
+  };
+}
+
+function paymentDetails(payment: PaymentFacts, schedule: Schedule | null, extra: Array<[string, string | null | undefined]> = []): string[] {
+  return detailLines([
+    ['Service', payment.serviceTitle],
+    ['When', schedule ? formatLocalTime(schedule.scheduledAt, schedule.timezone) : null],
+    ['Amount', formatMoney(payment.amount, payment.currency)],
+    ...extra,
+    ['Payment ID', payment.paymentId],
+    ['Booking ID', payment.bookingId],
+  ]);
+}
+
+function paymentReceived(event: PaymentSucceededEvent, to: Recipient, schedule: Schedule | null): NotificationDraft {
+  const { payment } = event;
+  const amount = formatMoney(payment.amount, payment.currency);
+  return {
+    userId: to.id,
+    type: NotificationType.PAYMENT_RECEIVED,
+    title: 'Payment received',
+    message: `We received your payment of ${amount} for ${payment.serviceTitle}.`,
+    data: paymentData(payment),
+    email: email('payment_receipt', to, `Receipt: ${amount} for ${payment.serviceTitle}`, ['Thank you for your payment. This is your receipt.'], paymentDetails(payment, schedule, [['Transaction', event.transactionId]])),
+  };
+}
+
+function paymentFailed(event: PaymentFailedEvent, to: Recipient, schedule: Schedule | null): NotificationDraft {
+  const { payment } = event;
+  const amount = formatMoney(payment.amount, payment.currency);
+  const message = `Your payment of ${amount} for ${payment.serviceTitle} did not go through: ${event.failureReason}. The booking was not made.`;
+  return {
+    userId: to.id,
+    type: NotificationType.PAYMENT_FAILED,
+    title: 'Payment failed',
+    message,
+    data: { ...paymentData(payment), reason: event.failureReason },
+    email: email('payment_failed', to, `Payment failed: ${payment.serviceTitle}`, [message, 'You can try again with another payment method.'], paymentDetails(payment, schedule, [['Reason', event.failureReason]])),
+  };
+}
+
+function paymentRefunded(event: PaymentRefundedEvent, to: Recipient, schedule: Schedule | null): NotificationDraft {
+  const { payment } = event;
+  const refund = formatMoney(event.refundAmount, payment.currency);
+  const message = isCustomer(payment, to)
+    ? `${refund} of your payment for ${payment.serviceTitle} was refunded.`
+    : `${refund} of the payment for ${payment.serviceTitle} was refunded to the customer.`;
+  return {
+    userId: to.id,
+    type: NotificationType.PAYMENT_REFUNDED,
+    title: 'Refund issued',
+    message,
+    data: { ...paymentData(payment), refundId: event.refundId, refundAmount: event.refundAmount, totalRefunded: event.totalRefunded },
+    email: email(
+      'payment_refund',
+      to,
+      `Refund: ${refund} for ${payment.serviceTitle}`,
+      [message, `Reason: ${event.reason}`],
+      paymentDetails(payment, schedule, [
+        ['Refunded', refund],
+        ['Refund ID', event.refundId],
+      ]),
+    ),
+  };
+}
+
+function passwordChanged(event: PasswordChangedEvent, to: Recipient): NotificationDraft {
+  return {
+    userId: to.id,
+    type: NotificationType.PASSWORD_CHANGED,
+    title: 'Password changed',
+    message:
+      event.via === 'reset'
+        ? 'Your password was changed with a reset link. If this was not you, reset it again now.'
+        : 'Your password was changed. If this was not you, reset it now.',
+    data: { via: event.via },
+    // Stored and pushed only: the issue's e-mails are about bookings and payments.
+    email: null,
+  };
+}
