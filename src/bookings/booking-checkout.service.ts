@@ -77,6 +77,7 @@ export class BookingCheckoutService {
 
     const payment = await this.dataSource
       .transaction(async (manager) => {
+        await this.bookings.lockSchedule(manager, service.providerId);
         const booking = await this.bookings.insertPending(manager, {
           customerId: customer.id,
           serviceId: service.id,
@@ -130,6 +131,7 @@ export class BookingCheckoutService {
       const booking = await this.unitOfWork
         .run(async (manager, record) => {
           // Both moves or neither: a booking cancelled meanwhile, or a payment already settled, rolls back.
+          await this.bookings.lockSchedule(manager, payment.providerId);
           const confirmed = await this.bookings.transition(manager, bookingId, [BookingStatus.PENDING], BookingStatus.CONFIRMED);
           if (!confirmed || !(await this.payments.markSucceeded(manager, payment.id, result.transactionId))) throw new SettlementRace();
           const facts = await loadBookingFacts(manager, bookingId);

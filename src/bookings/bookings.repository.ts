@@ -16,6 +16,16 @@ export interface BookingFilter {
 export class BookingsRepository {
   constructor(@InjectRepository(BookingEntity) private readonly bookings: Repository<BookingEntity>) {}
 
+  /**
+   * Takes the provider's schedule for the rest of the transaction. Every write that puts a row into the
+   * exclusion constraint (a hold, its confirmation, a move) takes it first: two such writes checking the
+   * constraint against each other's uncommitted rows deadlock in PostgreSQL, while one after the other the
+   * second simply sees the first's row and gets a clean exclusion violation (SLOT_TAKEN).
+   */
+  async lockSchedule(manager: EntityManager, providerId: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`]);
+  }
+
   /** Holds the slot: the exclusion constraint refuses an overlap with the provider's other holds. */
   insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
     const repo = manager.getRepository(BookingEntity);
@@ -39,8 +49,10 @@ export class BookingsRepository {
     return result.affected === 1;
   }
 
-  async updateNotes(id: string, notes: string): Promise<void> {
-    await this.bookings.update({ id }, { notes });
+  /** Only while the booking is open (PENDING or CONFIRMED): true when this call changed it. */
+  async updateNotes(manager: EntityManager, id: string, notes: string): Promise<boolean> {
+    const result = await manager.getRepository(BookingEntity).update({ id, status: In([BookingStatus.PENDING, BookingStatus.CONFIRMED]) }, { notes });
+    return result.affected === 1;
   }
 
   /** Removes the hold of an attempt whose payment failed: it never became a booking. */

@@ -68,11 +68,16 @@ export class BookingsService {
       throw new ForbiddenError(dto.scheduledAt !== undefined ? 'Only the customer or an admin can reschedule.' : 'Only the customer or an admin can edit the notes.');
     }
     if (dto.scheduledAt !== undefined) return this.reschedule(booking, new Date(dto.scheduledAt));
-    if (![BookingStatus.PENDING, BookingStatus.CONFIRMED].includes(booking.status)) {
-      throw new InvalidTransitionError(booking.status, booking.status);
-    }
-    await this.bookings.updateNotes(id, dto.notes as string);
-    return toBookingResponse((await this.bookings.findById(id)) as BookingEntity);
+    const updated = await this.unitOfWork.run(async (manager) => {
+      // A new row version of an open booking is checked against the exclusion constraint too.
+      await this.bookings.lockSchedule(manager, booking.providerId);
+      if (!(await this.bookings.updateNotes(manager, id, dto.notes as string))) {
+        const now = await this.bookings.findById(id, manager);
+        throw new InvalidTransitionError(now?.status ?? booking.status, now?.status ?? booking.status);
+      }
+      return this.bookings.findById(id, manager);
+    });
+    return toBookingResponse(updated as BookingEntity);
   }
 
   private async complete(booking: BookingEntity): Promise<BookingResponse> {
@@ -98,6 +103,7 @@ export class BookingsService {
     const end = assertBookableTime({ ...service, durationMinutes: booking.durationMinutes }, start, this.slots.earliestStart());
     const updated = await this.unitOfWork
       .run(async (manager, record) => {
+        await this.bookings.lockSchedule(manager, booking.providerId);
         if (!(await this.bookings.reschedule(manager, booking.id, start, end))) {
           const now = await this.bookings.findById(booking.id, manager);
           throw new InvalidTransitionError(now?.status ?? booking.status, BookingStatus.CONFIRMED);
