@@ -41,6 +41,10 @@ export class PaymentsService {
    */
   async refund(caller: AuthUser, id: string, dto: RefundDto): Promise<PaymentResponse> {
     const { payment, refund } = await this.unitOfWork.run(async (manager, record) => {
+      // The booking first, then the payment, the order a cancellation locks them in: otherwise a full refund
+      // and a cancellation of one booking each hold the row the other waits for, and PostgreSQL kills one.
+      const bookingId = (await this.payments.findById(id, manager))?.bookingId;
+      if (bookingId) await manager.getRepository(BookingEntity).findOne({ where: { id: bookingId }, lock: { mode: 'pessimistic_write' } });
       const payment = await this.payments.lockById(manager, id);
       if (!payment || !isParty(caller, payment)) throw new NotFoundError('Payment');
       if (caller.role === Role.CUSTOMER) throw new ForbiddenError('Only the provider or an admin can refund a payment.');
