@@ -6,7 +6,11 @@ import { AuthUser } from '../auth/auth-user';
 import { UnauthorizedError } from '../errors/domain.error';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 
-/** Global: every route needs a valid bearer token unless marked `@Public()`. */
+/**
+ * Global: every route needs a valid bearer token unless marked `@Public()`. On a public route a token is
+ * optional: a valid one identifies the caller (a provider browsing their own listings), an invalid one
+ * leaves the request anonymous.
+ */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
@@ -15,18 +19,27 @@ export class JwtAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
     const http = context.switchToHttp();
-    const request = http.getRequest<{ user?: AuthUser }>();
-    request.user = await new Promise<AuthUser>((resolve, reject) => {
+    const request = http.getRequest<{ headers: Record<string, unknown>; user?: AuthUser }>();
+    if (!isPublic) {
+      request.user = await this.authenticate(request, http.getResponse());
+    } else if (request.headers.authorization) {
+      request.user = await this.authenticate(request, http.getResponse()).catch(() => undefined);
+    }
+    return true;
+  }
+
+  private authenticate(request: object, response: unknown): Promise<AuthUser> {
+    return new Promise<AuthUser>((resolve, reject) => {
       // This app's own strategy rather than passport's process-wide registry (`AuthGuard('jwt')`), where the
       // last app built in the process wins: a second instance (tests) has its own database and deny-list.
       // A fresh object per request, as passport does for named strategies, so concurrent requests never share callbacks.
       const strategy = Object.create(this.strategy) as JwtStrategy;
-      passport.authenticate(strategy, { session: false }, (error: unknown, user: AuthUser | false) =>
+      const middleware = passport.authenticate(strategy, { session: false }, (error: unknown, user: AuthUser | false) =>
         error || !user ? reject(new UnauthorizedError('A valid bearer token is required.')) : resolve(user),
-      )(request, http.getResponse(), reject);
+      ) as (request: object, response: unknown, next: (error: unknown) => void) => void;
+      middleware(request, response, reject);
     });
-    return true;
   }
 }
