@@ -8,7 +8,10 @@ import { expectFieldError, expectProblem } from './helpers/problem';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 /** A word no other data contains, for exact full-text matches. */
-const uniqueWord = (): string => `zq${randomUUID().replace(/[^a-f]/g, '').slice(0, 10)}`;
+const uniqueWord = (): string =>
+  `zq${randomUUID()
+    .replace(/[^a-f]/g, '')
+    .slice(0, 10)}`;
 
 const ids = (response: Response): string[] => (response.body as ServiceResponse[]).map((s) => s.id);
 
@@ -163,7 +166,10 @@ describe('catalog: GET /services/ and /services/categories', () => {
 
       const stemmed = await t.http.get('/services/').query({ q: 'mowed', providerId: provider.id }).expect(200);
       expect(ids(stemmed)).toEqual([middle.id]);
-      const phrase = await t.http.get('/services/').query({ q: `${word} -gutter` }).expect(200);
+      const phrase = await t.http
+        .get('/services/')
+        .query({ q: `${word} -gutter` })
+        .expect(200);
       expect(ids(phrase)).toEqual([middle.id]);
     });
 
@@ -205,7 +211,11 @@ describe('catalog: GET /services/ and /services/categories', () => {
     });
 
     const titles = (response: Response): string[] => (response.body as ServiceResponse[]).map((s) => s.title);
-    const list = (query: Record<string, unknown>) => t.http.get('/services/').query({ providerId: provider.id, ...query }).expect(200);
+    const list = (query: Record<string, unknown>) =>
+      t.http
+        .get('/services/')
+        .query({ providerId: provider.id, ...query })
+        .expect(200);
 
     it('defaults to the newest first', async () => {
       expect(ids(await list({}))).toEqual(created.map((s) => s.id).reverse());

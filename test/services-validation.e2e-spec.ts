@@ -17,7 +17,7 @@ describe('services: body validation (400 problem naming the field, never a 500)'
   afterAll(() => t.close());
 
   const countIn = async (category: string): Promise<number> => {
-    const [{ count }] = (await t.dataSource.query('SELECT count(*)::int AS count FROM services WHERE category = $1', [category])) as Array<{ count: number }>;
+    const [{ count }] = await t.dataSource.query<Array<{ count: number }>>('SELECT count(*)::int AS count FROM services WHERE category = $1', [category]);
     return count;
   };
 
@@ -70,13 +70,19 @@ describe('services: body validation (400 problem naming the field, never a 500)'
     ['providerId', { providerId: '00000000-0000-4000-8000-000000000000' }],
   ])('refuses a bad %s: %j', async (field, overrides) => {
     const category = uniqueCategory('invalid');
-    const response = await t.http.post('/services/').set(provider.auth).send(validServiceBody({ category, ...overrides }));
+    const response = await t.http
+      .post('/services/')
+      .set(provider.auth)
+      .send(validServiceBody({ category, ...overrides }));
     expectFieldError(response, field);
     expect(await countIn(category)).toBe(0);
   });
 
   it('names the offending day and window', async () => {
-    const response = await t.http.post('/services/').set(provider.auth).send(validServiceBody({ availability: { monday: ['09:00-11:00', '10:30-12:00'] } }));
+    const response = await t.http
+      .post('/services/')
+      .set(provider.auth)
+      .send(validServiceBody({ availability: { monday: ['09:00-11:00', '10:30-12:00'] } }));
     expectFieldError(response, 'availability', /monday.*"09:00-11:00" and "10:30-12:00" overlap/);
   });
 
@@ -115,7 +121,13 @@ describe('services: body validation (400 problem naming the field, never a 500)'
       ['category', 'Not a slug'],
       ['title', ''],
     ] as const) {
-      expectFieldError(await t.http.put(`/services/${created.id}`).set(provider.auth).send({ [field]: value }), field);
+      expectFieldError(
+        await t.http
+          .put(`/services/${created.id}`)
+          .set(provider.auth)
+          .send({ [field]: value }),
+        field,
+      );
     }
     expect((await t.http.get(`/services/${created.id}`).expect(200)).body).toEqual(created);
   });

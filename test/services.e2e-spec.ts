@@ -33,7 +33,7 @@ describe('services: create, read, update, delete', () => {
   afterAll(() => t.close());
 
   const row = async (id: string): Promise<ServiceRow> => {
-    const [found] = (await t.dataSource.query('SELECT title, price, status, deleted_at FROM services WHERE id = $1', [id])) as ServiceRow[];
+    const [found] = await t.dataSource.query<ServiceRow[]>('SELECT title, price, status, deleted_at FROM services WHERE id = $1', [id]);
     return found;
   };
 
@@ -43,7 +43,23 @@ describe('services: create, read, update, delete', () => {
       const response = await t.http.post('/services/').set(provider.auth).send(body).expect(201);
 
       expect(Object.keys(response.body as object).sort()).toEqual(
-        ['availability', 'category', 'createdAt', 'currency', 'description', 'durationMinutes', 'id', 'images', 'isActive', 'price', 'providerId', 'status', 'timezone', 'title', 'updatedAt'].sort(),
+        [
+          'availability',
+          'category',
+          'createdAt',
+          'currency',
+          'description',
+          'durationMinutes',
+          'id',
+          'images',
+          'isActive',
+          'price',
+          'providerId',
+          'status',
+          'timezone',
+          'title',
+          'updatedAt',
+        ].sort(),
       );
       expect(response.body).toEqual({
         id: expect.stringMatching(UUID),
@@ -92,7 +108,7 @@ describe('services: create, read, update, delete', () => {
       expectProblem(await t.http.post('/services/').set(customer.auth).send(validServiceBody({ category })), 403);
       expectProblem(await t.http.post('/services/').send(validServiceBody({ category })), 401);
       expectProblem(await t.http.post('/services/').set({ Authorization: 'Bearer not-a-token' }).send(validServiceBody({ category })), 401);
-      const [{ count }] = (await t.dataSource.query('SELECT count(*)::int AS count FROM services WHERE category = $1', [category])) as Array<{ count: number }>;
+      const [{ count }] = await t.dataSource.query<Array<{ count: number }>>('SELECT count(*)::int AS count FROM services WHERE category = $1', [category]);
       expect(count).toBe(0);
     });
   });
@@ -129,6 +145,17 @@ describe('services: create, read, update, delete', () => {
       expectProblem(await t.http.get('/services/not-a-uuid/slots'), 400);
       expectProblem(await t.http.put('/services/not-a-uuid').set(provider.auth).send({ title: 'Whatever' }), 400);
       expectProblem(await t.http.delete('/services/not-a-uuid').set(provider.auth), 400);
+    });
+
+    it('treats a bad token on these public routes as no token: anonymous, never 401', async () => {
+      const listed = await createService(t, provider);
+      const hidden = await createService(t, provider, { isActive: false });
+      const bad = { Authorization: 'Bearer not-a-token' };
+      await t.http.get(`/services/${listed.id}`).set(bad).expect(200);
+      await t.http.get(`/services/${listed.id}/slots`).set(bad).expect(200);
+      await t.http.get('/services/').set(bad).expect(200);
+      expectProblem(await t.http.get(`/services/${hidden.id}`).set(bad), 404, 'NOT_FOUND');
+      expectProblem(await t.http.get('/services/').query({ mine: true }).set(bad), 401);
     });
 
     it('hides the services of a deleted provider from the public', async () => {
@@ -218,8 +245,23 @@ describe('services: create, read, update, delete', () => {
 
     it('refuses null for fields that cannot be cleared (400 naming the field, not a 500)', async () => {
       const created = await createService(t, provider);
-      for (const field of ['title', 'category', 'price', 'currency', 'durationMinutes', 'availability', 'timezone', 'images', 'isActive', 'description', 'status']) {
-        const response = await t.http.put(`/services/${created.id}`).set(admin.auth).send({ [field]: null });
+      for (const field of [
+        'title',
+        'category',
+        'price',
+        'currency',
+        'durationMinutes',
+        'availability',
+        'timezone',
+        'images',
+        'isActive',
+        'description',
+        'status',
+      ]) {
+        const response = await t.http
+          .put(`/services/${created.id}`)
+          .set(admin.auth)
+          .send({ [field]: null });
         expect({ field, status: response.status }).toEqual({ field, status: 400 });
         expect((response.body as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toContain(field);
       }
@@ -228,7 +270,10 @@ describe('services: create, read, update, delete', () => {
 
     it('validates a partial update like a creation', async () => {
       const created = await createService(t, provider);
-      const response = await t.http.put(`/services/${created.id}`).set(provider.auth).send({ price: 0, availability: { monday: ['10:00-09:00'] } });
+      const response = await t.http
+        .put(`/services/${created.id}`)
+        .set(provider.auth)
+        .send({ price: 0, availability: { monday: ['10:00-09:00'] } });
       const problem = expectProblem(response, 400, 'VALIDATION_FAILED');
       expect(problem.errors?.map((e) => e.field).sort()).toEqual(['availability', 'price']);
     });
@@ -263,10 +308,10 @@ describe('services: create, read, update, delete', () => {
       const stored = await row(created.id);
       expect(stored).toMatchObject({ title: 'Soon gone', price: '42.50' });
       expect(stored.deleted_at).toBeInstanceOf(Date);
-      const [booking] = (await t.dataSource.query(
+      const [booking] = await t.dataSource.query<Array<{ status: string; title: string; price: string }>>(
         `SELECT b.status, s.title, s.price FROM bookings b JOIN services s ON s.id = b.service_id WHERE b.id = $1`,
         [bookingId],
-      )) as Array<{ status: string; title: string; price: string }>;
+      );
       expect(booking).toEqual({ status: 'CONFIRMED', title: 'Soon gone', price: '42.50' });
     });
 

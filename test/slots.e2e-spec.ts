@@ -23,16 +23,33 @@ describe('slots: GET /services/{id}/slots', () => {
 
   const slots = async (serviceId: string, query: Record<string, string> = {}): Promise<SlotResponse[]> =>
     (await t.http.get(`/services/${serviceId}/slots`).query(query).expect(200)).body as SlotResponse[];
-  const starts = async (serviceId: string, query: Record<string, string>): Promise<string[]> =>
-    (await slots(serviceId, query)).map((slot) => slot.start);
+  const starts = async (serviceId: string, query: Record<string, string>): Promise<string[]> => (await slots(serviceId, query)).map((slot) => slot.start);
 
   it('offers a start every 30 minutes inside a window, each ending inside it, with UTC and local times', async () => {
     const provider = await createUser(t, Role.PROVIDER);
     const service = await createService(t, provider, { availability: { monday: ['09:00-11:00'] }, durationMinutes: 60, timezone: 'UTC' });
     expect(await slots(service.id, { from: MONDAY, to: MONDAY })).toEqual([
-      { start: '2030-01-07T09:00:00.000Z', end: '2030-01-07T10:00:00.000Z', localStart: '2030-01-07T09:00:00.000Z', localEnd: '2030-01-07T10:00:00.000Z', timezone: 'UTC' },
-      { start: '2030-01-07T09:30:00.000Z', end: '2030-01-07T10:30:00.000Z', localStart: '2030-01-07T09:30:00.000Z', localEnd: '2030-01-07T10:30:00.000Z', timezone: 'UTC' },
-      { start: '2030-01-07T10:00:00.000Z', end: '2030-01-07T11:00:00.000Z', localStart: '2030-01-07T10:00:00.000Z', localEnd: '2030-01-07T11:00:00.000Z', timezone: 'UTC' },
+      {
+        start: '2030-01-07T09:00:00.000Z',
+        end: '2030-01-07T10:00:00.000Z',
+        localStart: '2030-01-07T09:00:00.000Z',
+        localEnd: '2030-01-07T10:00:00.000Z',
+        timezone: 'UTC',
+      },
+      {
+        start: '2030-01-07T09:30:00.000Z',
+        end: '2030-01-07T10:30:00.000Z',
+        localStart: '2030-01-07T09:30:00.000Z',
+        localEnd: '2030-01-07T10:30:00.000Z',
+        timezone: 'UTC',
+      },
+      {
+        start: '2030-01-07T10:00:00.000Z',
+        end: '2030-01-07T11:00:00.000Z',
+        localStart: '2030-01-07T10:00:00.000Z',
+        localEnd: '2030-01-07T11:00:00.000Z',
+        timezone: 'UTC',
+      },
     ]);
   });
 
@@ -109,7 +126,14 @@ describe('slots: GET /services/{id}/slots', () => {
       const other = await createUser(t, Role.PROVIDER);
       const theirs = await createService(t, other, { availability: { monday: ['09:00-13:00'] } });
       const day = '2030-01-21';
-      await insertBooking(t, { customerId: customer.id, serviceId: theirs.id, providerId: other.id, status: 'CONFIRMED', scheduledAt: `${day}T09:00:00Z`, durationMinutes: 240 });
+      await insertBooking(t, {
+        customerId: customer.id,
+        serviceId: theirs.id,
+        providerId: other.id,
+        status: 'CONFIRMED',
+        scheduledAt: `${day}T09:00:00Z`,
+        durationMinutes: 240,
+      });
       expect(await starts(serviceId, { from: day, to: day })).toHaveLength(7);
       expect(await starts(theirs.id, { from: day, to: day })).toEqual([]);
     });
@@ -178,7 +202,15 @@ describe('slots: GET /services/{id}/slots', () => {
 
     it('covers 7 days from `from` when only `from` is given', async () => {
       const found = await slots(serviceId, { from: MONDAY });
-      expect(found.map((s) => s.localStart.slice(0, 10))).toEqual(['2030-01-07', '2030-01-08', '2030-01-09', '2030-01-10', '2030-01-11', '2030-01-12', '2030-01-13']);
+      expect(found.map((s) => s.localStart.slice(0, 10))).toEqual([
+        '2030-01-07',
+        '2030-01-08',
+        '2030-01-09',
+        '2030-01-10',
+        '2030-01-11',
+        '2030-01-12',
+        '2030-01-13',
+      ]);
     });
 
     it('includes both ends of the range and allows 31 days', async () => {
@@ -227,10 +259,6 @@ describe('slots with SLOT_INTERVAL_MINUTES=45', () => {
     const provider = await createUser(t, Role.PROVIDER);
     const service = await createService(t, provider, { availability: { monday: ['09:00-12:00'] }, durationMinutes: 60 });
     const response = await t.http.get(`/services/${service.id}/slots`).query({ from: MONDAY, to: MONDAY }).expect(200);
-    expect((response.body as SlotResponse[]).map((s) => s.start)).toEqual([
-      '2030-01-07T09:00:00.000Z',
-      '2030-01-07T09:45:00.000Z',
-      '2030-01-07T10:30:00.000Z',
-    ]);
+    expect((response.body as SlotResponse[]).map((s) => s.start)).toEqual(['2030-01-07T09:00:00.000Z', '2030-01-07T09:45:00.000Z', '2030-01-07T10:30:00.000Z']);
   });
 });

@@ -51,7 +51,7 @@ export interface BookingRow {
 export async function insertBooking(t: TestApp, booking: BookingRow): Promise<string> {
   const scheduledAt = new Date(booking.scheduledAt);
   const endsAt = new Date(scheduledAt.getTime() + booking.durationMinutes * 60_000);
-  const [row] = (await t.dataSource.query(
+  const [row] = await t.dataSource.query<Array<{ id: string }>>(
     `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
     [
@@ -65,6 +65,6 @@ export async function insertBooking(t: TestApp, booking: BookingRow): Promise<st
       booking.totalAmount ?? 50,
       booking.currency ?? 'USD',
     ],
-  )) as Array<{ id: string }>;
+  );
   return row.id;
 }
