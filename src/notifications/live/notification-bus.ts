@@ -23,6 +23,7 @@ export class LocalNotificationBus extends NotificationBus {
 }
 
 export const NOTIFICATIONS_CHANNEL = 'marketplace:notifications';
+const SUBSCRIBE_WAIT_MS = 10_000;
 
 /**
  * With Redis: every notification is published on one channel; each instance listens on a connection of
@@ -49,10 +50,29 @@ export class RedisNotificationBus extends NotificationBus implements OnModuleIni
     });
   }
 
+  /**
+   * Subscribes as soon as the connection is ready (a SUBSCRIBE sent while ioredis is still running its
+   * ready check is lost) and holds the app's start until then, so that a stream opened on this instance
+   * hears everything committed after it opened. If Redis is not there yet, the app starts anyway and
+   * subscribes when it comes.
+   */
   async onModuleInit(): Promise<void> {
-    // Before the app serves: a stream opened on this instance hears everything committed after it opened.
-    await this.subscriber.subscribe(NOTIFICATIONS_CHANNEL);
-    this.subscribedOnce = true;
+    const subscribed = new Promise<void>((resolve) => {
+      const subscribe = () => {
+        this.subscriber.subscribe(NOTIFICATIONS_CHANNEL).then(
+          () => {
+            this.subscribedOnce = true;
+            resolve();
+          },
+          (error: unknown) => this.logger.error({ err: error }, 'Could not subscribe to the notifications channel'),
+        );
+      };
+      if (this.subscriber.status === 'ready') subscribe();
+      else this.subscriber.once('ready', subscribe);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([subscribed, new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref()))]);
+    clearTimeout(timer);
   }
 
   async onApplicationShutdown(): Promise<void> {
