@@ -32,6 +32,13 @@ export class PaymentDeclinedError extends DomainError {
   }
 }
 
+/** The processor's answer was lost: the attempt stays PENDING (slot held) until the reconciler learns the outcome. */
+export class PaymentUnconfirmedError extends DomainError {
+  constructor() {
+    super(502, 'PAYMENT_UNCONFIRMED', 'The payment processor did not confirm the charge. The booking is held and will be confirmed, or released without charge, within minutes.');
+  }
+}
+
 /** Thrown inside a settlement transaction to roll it back when another path got there first. */
 class SettlementRace extends Error {}
 
@@ -110,7 +117,11 @@ export class BookingCheckoutService {
       result = await this.gateway.charge({ idempotencyKey: payment.id, amountMinor: toMinor(payment.amount), currency: payment.currency, paymentMethod: payment.paymentMethod });
     } catch (error) {
       this.logger.warn({ err: error, paymentId: payment.id }, 'Gateway call failed; settling from its records');
-      result = (await this.gateway.findCharge(payment.id).catch(() => null)) ?? { approved: false, transactionId: '', reason: 'The payment processor could not be reached' };
+      // The card may have been charged all the same: failing the attempt here would leave a charge without a
+      // booking. Without the processor's record of it, the reconciler settles it once the processor answers.
+      const recorded = await this.gateway.findCharge(payment.id).catch(() => null);
+      if (!recorded) throw new PaymentUnconfirmedError();
+      result = recorded;
     }
     const settled = await this.settle(payment, result);
     if (!settled.approved) throw new PaymentDeclinedError(settled.reason);
