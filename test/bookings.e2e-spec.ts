@@ -3,6 +3,7 @@ import type { Response } from 'supertest';
 import { PaymentReconciler } from '../src/bookings/payment-reconciler.service';
 import type { BookingResponse } from '../src/bookings/dto/booking.response';
 import { Role } from '../src/common/auth/role.enum';
+import { PaymentGateway } from '../src/payments/gateway/payment-gateway';
 import type { PaymentResponse } from '../src/payments/dto/payment.response';
 import type { ServiceResponse, SlotResponse } from '../src/services/dto/service.response';
 import { book, bookingBody, countRows, insertInterruptedCheckout, nextLocal, shift } from './factories/booking.factory';
@@ -340,6 +341,74 @@ describe('bookings', () => {
   });
 
   describe('crash recovery (PaymentReconciler)', () => {
+    /** Makes the processor's next charge answer lost (after it `charged`, or not) and its records unreachable. */
+    function loseNextChargeAnswer(charged: boolean): () => void {
+      const gateway = t.app.get(PaymentGateway);
+      const charge = jest.spyOn(gateway, 'charge').mockImplementationOnce(async (request) => {
+        if (charged) await gateway.charge(request);
+        throw new Error('socket hang up');
+      });
+      const findCharge = jest.spyOn(gateway, 'findCharge').mockRejectedValueOnce(new Error('connect ETIMEDOUT'));
+      return () => {
+        charge.mockRestore();
+        findCharge.mockRestore();
+      };
+    }
+
+    async function backdate(bookingId: string, paymentId: string): Promise<void> {
+      await t.dataSource.query(`UPDATE bookings SET created_at = now() - interval '10 minutes' WHERE id = $1`, [bookingId]);
+      await t.dataSource.query(`UPDATE payments SET created_at = now() - interval '10 minutes' WHERE id = $1`, [paymentId]);
+    }
+
+    it('holds the slot for the reconciler when the processor charged but its answer was lost, then confirms', async () => {
+      const { customer, service } = await setup();
+      const at = nextLocal('UTC', 'monday', '10:00');
+      const restore = loseNextChargeAnswer(true);
+      let response: Response;
+      try {
+        response = await t.http.post('/bookings/').set(customer.auth).send(bookingBody(service, at));
+      } finally {
+        restore();
+      }
+      expectProblem(response, 502, 'PAYMENT_UNCONFIRMED');
+      // Charged: the attempt must not be failed and released, or the money would stand without a booking.
+      const [row] = await t.dataSource.query<Array<{ booking_id: string; payment_id: string; booking: string; payment: string }>>(
+        `SELECT b.id AS booking_id, p.id AS payment_id, b.status AS booking, p.status AS payment FROM bookings b JOIN payments p ON p.booking_id = b.id WHERE b.service_id = $1`,
+        [service.id],
+      );
+      expect(row).toMatchObject({ booking: 'PENDING', payment: 'PENDING' });
+      expect(await offersSlot(t, service, at)).toBe(false);
+
+      await backdate(row.booking_id, row.payment_id);
+      await t.app.get(PaymentReconciler).reconcile();
+      expect(await bookingRow(t, row.booking_id)).toEqual({ status: 'CONFIRMED' });
+      expect(await countRows(t, service.id)).toEqual({ bookings: 1, payments: 1, charges: 1, succeeded: 1 });
+    });
+
+    it('holds the slot for the reconciler when the processor could not be reached, then releases it', async () => {
+      const { customer, service } = await setup();
+      const at = nextLocal('UTC', 'monday', '10:00');
+      const restore = loseNextChargeAnswer(false);
+      let response: Response;
+      try {
+        response = await t.http.post('/bookings/').set(customer.auth).send(bookingBody(service, at));
+      } finally {
+        restore();
+      }
+      expectProblem(response, 502, 'PAYMENT_UNCONFIRMED');
+      const [row] = await t.dataSource.query<Array<{ booking_id: string; payment_id: string }>>(
+        `SELECT b.id AS booking_id, p.id AS payment_id FROM bookings b JOIN payments p ON p.booking_id = b.id WHERE b.service_id = $1`,
+        [service.id],
+      );
+
+      await backdate(row.booking_id, row.payment_id);
+      await t.app.get(PaymentReconciler).reconcile();
+      expect(await bookingRow(t, row.booking_id)).toBeUndefined();
+      expect((await t.http.get(`/payments/${row.payment_id}`).set(customer.auth).expect(200)).body).toMatchObject({ status: 'FAILED', bookingId: null });
+      expect(await offersSlot(t, service, at)).toBe(true);
+      expect(await countRows(t, service.id)).toMatchObject({ bookings: 0, charges: 0, succeeded: 0 });
+    });
+
     it('confirms a PENDING booking whose charge the gateway approved', async () => {
       const { customer, service } = await setup();
       const at = nextLocal('UTC', 'monday', '10:00');
@@ -704,6 +773,17 @@ describe('bookings', () => {
       for (const id of [byProvider.id, byAdmin.id]) {
         expect(await paymentOf(customer, id)).toMatchObject({ status: 'REFUNDED', refundedAmount: 89.5 });
       }
+    });
+
+    it('cancels through PUT {status: "CANCELLED"} just like DELETE', async () => {
+      const { customer, service } = await setup();
+      const at = nextLocal('UTC', 'monday', '10:00');
+      const booking = await book(t, customer, service, at);
+      const response = await t.http.put(`/bookings/${booking.id}`).set(customer.auth).send({ status: 'CANCELLED' }).expect(200);
+      expect(response.body).toMatchObject({ id: booking.id, status: 'CANCELLED' });
+      expect(await paymentOf(customer, booking.id)).toMatchObject({ status: 'REFUNDED', refundedAmount: 89.5 });
+      expect(await offersSlot(t, service, at)).toBe(true);
+      expect((await t.http.get(`/bookings/${booking.id}`).set(customer.auth).expect(200)).body.allowedActions).toEqual([]);
     });
 
     it('lets only the booking’s parties cancel (404 for anyone else)', async () => {
