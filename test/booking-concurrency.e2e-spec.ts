@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Role } from '../src/common/auth/role.enum';
 import type { PaymentResponse } from '../src/payments/dto/payment.response';
 import type { ServiceResponse } from '../src/services/dto/service.response';
@@ -186,6 +187,46 @@ describe('bookings and payments under concurrent requests', () => {
     expect((await t.http.get(`/bookings/${booking.id}`).set(customer.auth).expect(200)).body.status).toBe('CANCELLED');
   });
 
+  it('voids the charge and keeps the cancellation when the customer cancels while the payment is still running', async () => {
+    const slow = await createTestApp({ PAYMENT_GATEWAY_LATENCY_MS: '1500' });
+    try {
+      const slowBase = await listen(slow);
+      const { service } = await setup();
+      const [customer] = await customers(1);
+      const checkout = send(`${slowBase}/bookings/`, {
+        method: 'POST',
+        headers: customer.auth,
+        body: bookingBody(service, nextLocal('UTC', 'monday', '10:00')),
+      });
+      let held: Array<{ id: string }> = [];
+      while (!held.length) {
+        held = await t.dataSource.query<Array<{ id: string }>>(`SELECT id FROM bookings WHERE service_id = $1 AND status = 'PENDING'`, [service.id]);
+        if (!held.length) await sleep(20);
+      }
+      const pending = await t.http.get(`/bookings/${held[0].id}`).set(customer.auth).expect(200);
+      expect(pending.body).toMatchObject({ status: 'PENDING', allowedActions: ['cancel', 'edit_notes'] });
+
+      expect((await t.http.delete(`/bookings/${held[0].id}`).set(customer.auth).expect(200)).body.status).toBe('CANCELLED');
+      const answer = await checkout;
+      expect(answer.status).toBe(402);
+      expect(answer.body.code).toBe('PAYMENT_DECLINED');
+
+      const [payment] = (await t.http.get('/payments/').set(customer.auth).expect(200)).body as PaymentResponse[];
+      expect(payment).toMatchObject({ status: 'FAILED', bookingId: null });
+      const operations = await t.dataSource.query<Array<{ kind: string; amount_minor: string }>>(
+        `SELECT kind, amount_minor FROM simulated_gateway_operations WHERE idempotency_key IN ($1, $2) ORDER BY kind`,
+        [`charge:${payment.id}`, `refund:void-${payment.id}`],
+      );
+      expect(operations).toEqual([
+        { kind: 'charge', amount_minor: '8950' },
+        { kind: 'refund', amount_minor: '8950' },
+      ]);
+      expect((await t.http.get(`/bookings/${held[0].id}`).set(customer.auth).expect(200)).body.status).toBe('CANCELLED');
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('leaves the books consistent: every paid payment has a booking, every CONFIRMED booking a paid payment', async () => {
     expect(providers.length).toBeGreaterThan(0);
     const paidWithoutBooking = await t.dataSource.query<unknown[]>(
@@ -202,11 +243,11 @@ describe('bookings and payments under concurrent requests', () => {
       [providers],
     );
     expect(confirmedUnpaid).toEqual([]);
-    const heldByFailed = await t.dataSource.query<unknown[]>(
-      `SELECT p.id FROM payments p WHERE p.provider_id = ANY($1::uuid[]) AND p.status IN ('FAILED', 'PENDING')`,
+    const unsettled = await t.dataSource.query<unknown[]>(
+      `SELECT p.id FROM payments p WHERE p.provider_id = ANY($1::uuid[]) AND (p.status = 'PENDING' OR (p.status = 'FAILED' AND p.booking_id IS NOT NULL))`,
       [providers],
     );
-    expect(heldByFailed).toEqual([]);
+    expect(unsettled).toEqual([]);
     const overRefunded = await t.dataSource.query<unknown[]>(
       `SELECT p.id FROM payments p
         WHERE p.provider_id = ANY($1::uuid[])
