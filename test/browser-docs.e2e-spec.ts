@@ -63,7 +63,10 @@ describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 passwor
     const tokenRequests: { status: number; body: string }[] = [];
     page.on('response', (response) => {
       if (new URL(response.url()).pathname === '/auth/login') {
-        void response.text().then((body) => tokenRequests.push({ status: response.status(), body }), () => undefined);
+        void response.text().then(
+          (body) => tokenRequests.push({ status: response.status(), body }),
+          () => undefined,
+        );
       }
     });
 
@@ -108,7 +111,9 @@ describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 passwor
       const shot = join(tmpdir(), `browser-docs-failure-${Date.now()}.png`);
       await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
       const tokenAnswers = tokenRequests.map((request) => `${request.status} ${request.body}`).join('\n');
-      throw new Error(`${(error as Error).message}\nscreenshot: ${shot}\ntoken endpoint answers:\n${tokenAnswers}\nbrowser problems:\n${problems.join('\n')}`);
+      throw new Error(`${(error as Error).message}\nscreenshot: ${shot}\ntoken endpoint answers:\n${tokenAnswers}\nbrowser problems:\n${problems.join('\n')}`, {
+        cause: error,
+      });
     }
   }, 60_000);
 
@@ -125,7 +130,7 @@ describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 passwor
     } catch (error) {
       const shot = join(tmpdir(), `browser-docs-other-host-failure-${Date.now()}.png`);
       await other.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
-      throw new Error(`${(error as Error).message}\nscreenshot: ${shot}\nfailed requests:\n${failed.join('\n')}`);
+      throw new Error(`${(error as Error).message}\nscreenshot: ${shot}\nfailed requests:\n${failed.join('\n')}`, { cause: error });
     } finally {
       await other.close();
     }

@@ -67,9 +67,7 @@ function startBuiltApp(env: NodeJS.ProcessEnv, cwd: string): RunningApp {
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
   const running = { process: child, stdout: () => stdout, stderr: () => stderr, exited };
   children.push(running);
   return running;
@@ -83,9 +81,7 @@ async function waitFor<T>(what: string, app: RunningApp, attempt: () => Promise<
     const result = await attempt().catch(() => undefined);
     if (result !== undefined) return result;
     if (exit || Date.now() > deadline) {
-      throw new Error(
-        `${what}: ${exit ? `the app exited (${JSON.stringify(exit)})` : 'timed out'}\n--- stdout\n${app.stdout()}\n--- stderr\n${app.stderr()}`,
-      );
+      throw new Error(`${what}: ${exit ? `the app exited (${JSON.stringify(exit)})` : 'timed out'}\n--- stdout\n${app.stdout()}\n--- stderr\n${app.stderr()}`);
     }
     await new Promise((done) => setTimeout(done, 250));
   }
@@ -95,14 +91,19 @@ const waitForReady = (app: RunningApp, baseUrl: string) =>
   waitFor('waiting for /health/ready', app, async () => ((await fetch(`${baseUrl}/health/ready`)).status === 200 ? true : undefined));
 
 async function waitForExit(app: RunningApp): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  const timeout = new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`no exit within ${EXIT_TIMEOUT_MS} ms\n${app.stderr()}`)), EXIT_TIMEOUT_MS).unref());
+  const timeout = new Promise<never>((_, fail) =>
+    setTimeout(() => fail(new Error(`no exit within ${EXIT_TIMEOUT_MS} ms\n${app.stderr()}`)), EXIT_TIMEOUT_MS).unref(),
+  );
   return Promise.race([app.exited, timeout]);
 }
 
 /** Runs the built app until it exits by itself (start-up refused), or kills it and fails. */
 async function runUntilRefused(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const work = tempDir('marketplace-built-refused-');
-  const app = startBuiltApp(childEnv({ EMBEDDED_POSTGRES_DIR: join(work, 'pg'), EMBEDDED_POSTGRES_PORT: String(await freePort()), PORT: String(await freePort()), ...env }), work);
+  const app = startBuiltApp(
+    childEnv({ EMBEDDED_POSTGRES_DIR: join(work, 'pg'), EMBEDDED_POSTGRES_PORT: String(await freePort()), PORT: String(await freePort()), ...env }),
+    work,
+  );
   const { code } = await waitForExit(app);
   return { code, output: app.stdout() + app.stderr() };
 }
@@ -117,8 +118,16 @@ async function login(baseUrl: string, email: string, password: string, requestId
   return { status: response.status, token: body.access_token };
 }
 
-async function me(baseUrl: string, token: string, init: RequestInit = {}, query = ''): Promise<{ status: number; body: { id?: string; email?: string; role?: string } }> {
-  const response = await fetch(`${baseUrl}/users/me${query}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
+async function me(
+  baseUrl: string,
+  token: string,
+  init: RequestInit = {},
+  query = '',
+): Promise<{ status: number; body: { id?: string; email?: string; role?: string } }> {
+  const response = await fetch(`${baseUrl}/users/me${query}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+  });
   return { status: response.status, body: (await response.json()) as { id?: string; email?: string; role?: string } };
 }
 
@@ -206,10 +215,18 @@ describe('built app: npm run build, then node dist/src/main.js on the embedded P
     expect(response.status).toBe(200);
 
     // Pino writes the line when the response finishes: wait until it has reached the pipe.
-    await waitFor('waiting for the request log', first, async () => (first.stdout().includes(requestId) && first.stdout().includes(loginId) ? true : undefined), 10_000);
+    await waitFor(
+      'waiting for the request log',
+      first,
+      () => Promise.resolve(first.stdout().includes(requestId) && first.stdout().includes(loginId) ? true : undefined),
+      10_000,
+    );
     const lines = first.stdout().split('\n');
     const requestLine = lines.find((line) => line.includes(requestId)) as string;
-    expect(JSON.parse(requestLine)).toMatchObject({ req: { url: '/users/me?access_token=[REDACTED]', headers: { authorization: '[REDACTED]' } }, res: { statusCode: 200 } });
+    expect(JSON.parse(requestLine)).toMatchObject({
+      req: { url: '/users/me?access_token=[REDACTED]', headers: { authorization: '[REDACTED]' } },
+      res: { statusCode: 200 },
+    });
     expect(first.stdout()).not.toContain(token as string);
     // The sample logins are printed once, on purpose; nothing else may carry a password.
     const passwords = [...new Set(SAMPLE_ACCOUNTS.map((account) => account.password))];
@@ -218,15 +235,19 @@ describe('built app: npm run build, then node dist/src/main.js on the embedded P
     expect(first.stderr()).not.toContain(token as string);
   });
 
-  it('stops on SIGTERM, and its embedded PostgreSQL with it', async () => {
-    first.process.kill('SIGTERM');
-    const exit = await waitForExit(first);
-    expect(exit).toEqual({ code: 0, signal: null });
-    expect(await portOpen(pgPort)).toBe(false);
-    expect(await portOpen(port)).toBe(false);
-    // PostgreSQL removes its pid file on a clean shutdown.
-    expect(existsSync(join(pgDir, 'postmaster.pid'))).toBe(false);
-  }, EXIT_TIMEOUT_MS + 10_000);
+  it(
+    'stops on SIGTERM, and its embedded PostgreSQL with it',
+    async () => {
+      first.process.kill('SIGTERM');
+      const exit = await waitForExit(first);
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(await portOpen(pgPort)).toBe(false);
+      expect(await portOpen(port)).toBe(false);
+      // PostgreSQL removes its pid file on a clean shutdown.
+      expect(existsSync(join(pgDir, 'postmaster.pid'))).toBe(false);
+    },
+    EXIT_TIMEOUT_MS + 10_000,
+  );
 
   it(
     'restarts on the same data dir: the data is kept and nothing is seeded twice',
@@ -249,23 +270,39 @@ describe('built app: npm run build, then node dist/src/main.js on the embedded P
     BOOT_TIMEOUT_MS + EXIT_TIMEOUT_MS,
   );
 
-  it('refuses to start in production without a JWT_SECRET_KEY', async () => {
-    const { code, output } = await runUntilRefused({ NODE_ENV: 'production', SECRET_KEY: 'a-production-secret-of-at-least-32-characters' });
-    expect(code).not.toBe(0);
-    expect(output).toMatch(/JWT_SECRET_KEY must be set to at least 32 characters/);
-  }, EXIT_TIMEOUT_MS + 10_000);
+  it(
+    'refuses to start in production without a JWT_SECRET_KEY',
+    async () => {
+      const { code, output } = await runUntilRefused({ NODE_ENV: 'production', SECRET_KEY: 'a-production-secret-of-at-least-32-characters' });
+      expect(code).not.toBe(0);
+      expect(output).toMatch(/JWT_SECRET_KEY must be set to at least 32 characters/);
+    },
+    EXIT_TIMEOUT_MS + 10_000,
+  );
 
-  it('refuses to start in production with a JWT_SECRET_KEY shorter than 32 characters', async () => {
-    const { code, output } = await runUntilRefused({ NODE_ENV: 'production', JWT_SECRET_KEY: 'too-short', SECRET_KEY: 'a-production-secret-of-at-least-32-characters' });
-    expect(code).not.toBe(0);
-    expect(output).toMatch(/JWT_SECRET_KEY must be set to at least 32 characters/);
-  }, EXIT_TIMEOUT_MS + 10_000);
+  it(
+    'refuses to start in production with a JWT_SECRET_KEY shorter than 32 characters',
+    async () => {
+      const { code, output } = await runUntilRefused({
+        NODE_ENV: 'production',
+        JWT_SECRET_KEY: 'too-short',
+        SECRET_KEY: 'a-production-secret-of-at-least-32-characters',
+      });
+      expect(code).not.toBe(0);
+      expect(output).toMatch(/JWT_SECRET_KEY must be set to at least 32 characters/);
+    },
+    EXIT_TIMEOUT_MS + 10_000,
+  );
 
-  it('refuses to start with a malformed variable, naming it', async () => {
-    const { code, output } = await runUntilRefused({ PORT: 'abc' });
-    expect(code).not.toBe(0);
-    expect(output).toMatch(/Invalid configuration/);
-    expect(output).toMatch(/\bPORT\b/);
-    expect(output).not.toMatch(/API on http/);
-  }, EXIT_TIMEOUT_MS + 10_000);
+  it(
+    'refuses to start with a malformed variable, naming it',
+    async () => {
+      const { code, output } = await runUntilRefused({ PORT: 'abc' });
+      expect(code).not.toBe(0);
+      expect(output).toMatch(/Invalid configuration/);
+      expect(output).toMatch(/\bPORT\b/);
+      expect(output).not.toMatch(/API on http/);
+    },
+    EXIT_TIMEOUT_MS + 10_000,
+  );
 });

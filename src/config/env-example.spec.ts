@@ -16,7 +16,13 @@ describe('.env.example', () => {
       .map((line) => line.slice(2))
       .join('\n'),
   ) as Record<string, string>;
-  const declared = [...new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((m) => m.propertyName))];
+  const declared = [
+    ...new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+        .map((m) => m.propertyName),
+    ),
+  ];
   const quiet = () => undefined;
 
   it('lists every variable the service declares, and no other', () => {
