@@ -40,8 +40,8 @@ export function parseMessage(raw: string): { headers: Record<string, string>; te
   return { headers, text: decodeBody(raw.slice(split + 4), headers['content-transfer-encoding']) };
 }
 
-/** A real SMTP server on a free local port that accepts every message (no authentication). */
-export async function startSmtpServer(options: SMTPServerOptions = {}): Promise<TestSmtpServer> {
+/** A real SMTP server on a free local port (or on `port`) that accepts every message (no authentication). */
+export async function startSmtpServer(options: SMTPServerOptions = {}, port = 0): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -61,10 +61,9 @@ export async function startSmtpServer(options: SMTPServerOptions = {}): Promise<
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
-    port,
+    port: (server.server.address() as AddressInfo).port,
     received,
     async waitFor(to, deadlineMs = 10_000) {
       const giveUpAt = Date.now() + deadlineMs;
