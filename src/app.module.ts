@@ -8,6 +8,8 @@ import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { EventsModule } from './common/events/events.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
 import { JwtAuthGuard } from './common/guards/jwt-auth.guard';
 import { RolesGuard } from './common/guards/roles.guard';
@@ -50,6 +52,7 @@ export class AppModule {
         EventsModule,
         IdempotencyModule,
         RedisModule,
+        RateLimitModule,
         MailModule,
         UsersModule,
         AuthModule,
@@ -64,6 +67,7 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };

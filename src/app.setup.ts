@@ -72,8 +72,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   const { http } = buildAppConfig(options.env);
   const adapter = new FastifyAdapter({
     bodyLimit: http.bodyLimitBytes,
-    // Fastify takes a hop count too, though the adapter's type does not say so.
-    trustProxy: http.trustProxy as boolean | string[],
+    trustProxy: http.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {

@@ -4,6 +4,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { AnyRole } from '../common/decorators/roles.decorator';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { TokenResponse } from './dto/token.response';
@@ -14,6 +15,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @RateLimit({ policy: 'login', by: 'ip' })
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in (OAuth2 password flow form, or JSON) and get a bearer token' })

@@ -5,6 +5,7 @@ import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { AnyRole, Roles } from '../common/decorators/roles.decorator';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { Page } from '../common/pagination/pagination';
 import { Paginated } from '../common/pagination/pagination.interceptor';
 import { BookingCancellationService } from './booking-cancellation.service';
@@ -25,6 +26,7 @@ export class BookingsController {
   ) {}
 
   @Roles(Role.CUSTOMER)
+  @RateLimit({ policy: 'booking', by: 'user' })
   @Post()
   @Idempotent()
   @ApiOperation({ summary: 'Book a service and pay for it (customers)' })

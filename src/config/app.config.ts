@@ -16,11 +16,21 @@ export function parseRateLimit(text: string): RateLimit {
   return { limit: Number(count), ttlMs: UNIT_MS[unit], text };
 }
 
-/** `TRUST_PROXY` as Fastify's `trustProxy` option: a hop count, `true`, or a list of proxy addresses. */
-function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean);
+
+/**
+ * `TRUST_PROXY` as Fastify's `trustProxy`: the proxies' addresses or CIDRs (or proxy-addr's `loopback`,
+ * `linklocal`, `uniquelocal`), comma-separated, whose `X-Forwarded-For` is believed; a number N trusts the
+ * N nearest hops whoever they are (only for an app reachable solely through its proxies); `true` trusts
+ * every hop. Unset, the client address is the socket's and forwarded headers are ignored.
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
   if (!value || value === 'false') return false;
   if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address: string, hop: number) => hop < hops;
+  }
   return value.split(',').map((item) => item.trim());
 }
 

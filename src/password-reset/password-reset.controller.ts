@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/decorators/public.decorator';
+import { IsRateLimited } from '../common/rate-limit/is-rate-limited.decorator';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { ConfirmPasswordResetDto, PasswordResetAcceptedResponse, RequestPasswordResetDto } from './dto/password-reset.dto';
 import { PasswordResetService } from './password-reset.service';
 
@@ -10,12 +12,13 @@ export class PasswordResetController {
   constructor(private readonly resets: PasswordResetService) {}
 
   @Public()
+  @RateLimit({ policy: 'passwordReset', by: 'ip', mode: 'flag' }, { policy: 'passwordReset', by: 'email', mode: 'flag' })
   @Post('request')
   @HttpCode(202)
   @ApiOperation({ summary: 'E-mail a single-use reset link (same answer whether or not the account exists)' })
   @ApiAcceptedResponse({ type: PasswordResetAcceptedResponse })
-  request(@Body() dto: RequestPasswordResetDto): PasswordResetAcceptedResponse {
-    return this.resets.request(dto.email);
+  request(@Body() dto: RequestPasswordResetDto, @IsRateLimited() rateLimited: boolean): PasswordResetAcceptedResponse {
+    return this.resets.request(dto.email, { send: !rateLimited });
   }
 
   @Public()

@@ -7,6 +7,7 @@ import { Public } from '../common/decorators/public.decorator';
 import { Roles } from '../common/decorators/roles.decorator';
 import { Page } from '../common/pagination/pagination';
 import { Paginated } from '../common/pagination/pagination.interceptor';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { CreateServiceDto } from './dto/create-service.dto';
 import { ListServicesQuery, SlotsQuery } from './dto/list-services.query';
 import { CategoryResponse, ServiceResponse, SlotResponse } from './dto/service.response';
@@ -33,6 +34,7 @@ export class ServicesController {
   }
 
   @Public()
+  @RateLimit({ policy: 'browse', by: 'ip' })
   @Get()
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'Browse the catalog (public; providers may add mine=true, admins status=)' })
@@ -42,6 +44,7 @@ export class ServicesController {
   }
 
   @Public()
+  @RateLimit({ policy: 'browse', by: 'ip' })
   @Get('categories')
   @ApiOperation({ summary: 'Categories in use, with their number of active services' })
   @ApiOkResponse({ type: CategoryResponse, isArray: true })
@@ -50,6 +53,7 @@ export class ServicesController {
   }
 
   @Public()
+  @RateLimit({ policy: 'browse', by: 'ip' })
   @Get(':id')
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'One service (inactive, suspended and deleted ones only for their provider and admins)' })
@@ -59,6 +63,7 @@ export class ServicesController {
   }
 
   @Public()
+  @RateLimit({ policy: 'browse', by: 'ip' })
   @Get(':id/slots')
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'Bookable start times between two local dates (default the next 7 days, at most 31)' })

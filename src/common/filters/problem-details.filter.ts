@@ -61,10 +61,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const problem = toProblem(exception, String(request.id));
-    if (exception instanceof HttpException) {
-      const retryAfter = (exception.getResponse() as { retryAfter?: number } | undefined)?.retryAfter;
-      if (retryAfter) void reply.header('retry-after', String(retryAfter));
-    }
+    // A rate limit that rejects says when to come back.
+    const retryAfterSeconds = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (typeof retryAfterSeconds === 'number') void reply.header('retry-after', String(retryAfterSeconds));
     sendProblem(reply, problem);
   }
 }

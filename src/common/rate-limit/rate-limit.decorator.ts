@@ -1,0 +1,25 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { RateLimitKey, RateLimitPolicyName } from './rate-limit.policies';
+
+export const RATE_LIMIT_KEY = 'rateLimit';
+
+export interface RateLimitRule {
+  policy: RateLimitPolicyName;
+  by: RateLimitKey;
+  /**
+   * `reject` answers 429; `flag` lets the request through marked `rateLimited` (for answers that must not
+   * reveal anything, like a password reset request, which stays 202 but sends nothing).
+   */
+  mode: 'reject' | 'flag';
+}
+
+/** Counts this route against the named `*_RATE_LIMIT`s; the response carries the IETF RateLimit headers. */
+export const RateLimit = (...rules: Array<Pick<RateLimitRule, 'policy' | 'by'> & Partial<Pick<RateLimitRule, 'mode'>>>) =>
+  applyDecorators(
+    SetMetadata(
+      RATE_LIMIT_KEY,
+      rules.map((rule): RateLimitRule => ({ mode: 'reject', ...rule })),
+    ),
+    ApiResponse({ status: 429, description: 'Too many requests: see Retry-After and the RateLimit headers' }),
+  );

@@ -1,0 +1,31 @@
+import { AppConfig, RateLimit } from '../../config/app.config';
+
+/** The named limits of `RATE_LIMIT_*`, each counted per one key. */
+export type RateLimitPolicyName = 'login' | 'loginAccount' | 'booking' | 'browse' | 'passwordReset';
+
+/** How a request is keyed: its client address, its signed-in user, or the e-mail in its body. */
+export type RateLimitKey = 'ip' | 'user' | 'email';
+
+export interface RateLimitPolicy extends RateLimit {
+  name: RateLimitPolicyName;
+}
+
+export function policiesFrom(config: AppConfig['rateLimit']): Record<RateLimitPolicyName, RateLimitPolicy> {
+  return {
+    login: { name: 'login', ...config.login },
+    loginAccount: { name: 'loginAccount', ...config.loginAccount },
+    booking: { name: 'booking', ...config.booking },
+    browse: { name: 'browse', ...config.browse },
+    passwordReset: { name: 'passwordReset', ...config.passwordReset },
+  };
+}
+
+/** IETF `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers): `"login";q=5;w=3600`. */
+export function policyHeader(policy: RateLimitPolicy): string {
+  return `"${policy.name}";q=${policy.limit};w=${Math.round(policy.ttlMs / 1000)}`;
+}
+
+/** IETF `RateLimit`: remaining quota and seconds until the window resets, `"login";r=4;t=3599`. */
+export function stateHeader(policy: RateLimitPolicy, remaining: number, resetSeconds: number): string {
+  return `"${policy.name}";r=${Math.max(0, remaining)};t=${Math.max(0, Math.ceil(resetSeconds))}`;
+}
