@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { JwtService } from '@nestjs/jwt';
 import { Role } from '../src/common/auth/role.enum';
 import { DomainEvent, inTransaction } from '../src/common/events/domain-event';
 import { EmailOutbox } from '../src/notifications/email/email-outbox.service';
 import { NotificationOutbox } from '../src/notifications/notification-outbox.service';
 import type { NotificationResponse } from '../src/notifications/dto/notification.response';
-import { NotificationHub } from '../src/notifications/live/notification-hub';
+import { MAX_STREAMS_PER_USER, NotificationHub } from '../src/notifications/live/notification-hub';
 import { bookingCreated, listNotifications, notify, recordEvents } from './factories/notification.factory';
 import { createUser, login, TestUser } from './factories/user.factory';
 import { listMail, readMailFile, resetTokenOf, waitForMail } from './helpers/mail';
@@ -313,6 +314,31 @@ describe('notifications', () => {
       // A notification for nobody listening is still stored.
       await notify(t, user);
       expect(await listNotifications(t, user)).toHaveLength(1);
+    });
+  });
+
+  describe('stream lifetime', () => {
+    it('ends a stream when the token that opened it expires, and that token opens no other', async () => {
+      const user = await createUser(t);
+      const shortLived = await t.app.get(JwtService).signAsync({ role: user.role }, { subject: user.id, jwtid: randomUUID(), expiresIn: 2 });
+      const stream = await SseClient.open(baseUrl, '/notifications/stream', { token: shortLived });
+      streams.push(stream);
+      expect(stream.status).toBe(200);
+      await stream.waitForEnd();
+      expect(t.app.get(NotificationHub).count(user.id)).toBe(0);
+      const again = await SseClient.open(baseUrl, '/notifications/stream', { token: shortLived });
+      expect(again.status).toBe(401);
+    });
+
+    it(`keeps at most ${MAX_STREAMS_PER_USER} streams per user on an instance: the oldest gives way`, async () => {
+      const user = await createUser(t);
+      const opened: SseClient[] = [];
+      for (let i = 0; i <= MAX_STREAMS_PER_USER; i++) opened.push(await openStream(user));
+      await opened[0].waitForEnd();
+      expect(t.app.get(NotificationHub).count(user.id)).toBe(MAX_STREAMS_PER_USER);
+      await notify(t, user);
+      for (const stream of opened.slice(1)) expect((await stream.waitForEvents(1))[0].id).toBe('1');
+      expect(opened[0].events).toEqual([]);
     });
   });
 

@@ -4,6 +4,9 @@ import { AppConfig } from '../../config/app.config';
 import { LiveNotification } from './live-notification';
 import { NotificationStream } from './notification-stream';
 
+/** Open streams one user may have on one instance. */
+export const MAX_STREAMS_PER_USER = 10;
+
 /** This instance's open notification streams, by user: fan-out, heartbeats and shutdown. */
 @Injectable()
 export class NotificationHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -17,7 +20,7 @@ export class NotificationHub implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationBootstrap(): void {
     // One timer for every stream, rather than one per connection.
-    this.heartbeat = setInterval(() => this.forEach((stream) => stream.heartbeat()), this.heartbeatMs);
+    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -30,6 +33,9 @@ export class NotificationHub implements OnApplicationBootstrap, BeforeApplicatio
   add(stream: NotificationStream): void {
     let streams = this.byUser.get(stream.userId);
     if (!streams) this.byUser.set(stream.userId, (streams = new Set()));
+    // A client that keeps opening streams (or tabs that died without closing their connection) cannot
+    // pile them up: the oldest gives way.
+    if (streams.size >= MAX_STREAMS_PER_USER) streams.values().next().value?.close();
     streams.add(stream);
   }
 
@@ -56,6 +62,12 @@ export class NotificationHub implements OnApplicationBootstrap, BeforeApplicatio
     let total = 0;
     for (const streams of this.byUser.values()) total += streams.size;
     return total;
+  }
+
+  /** Keeps idle connections (and the proxies on their way) open, and ends those whose token has expired. */
+  private beat(): void {
+    const now = Date.now();
+    this.forEach((stream) => (stream.isExpired(now) ? stream.close() : stream.heartbeat()));
   }
 
   private forEach(action: (stream: NotificationStream) => void): void {

@@ -5,6 +5,7 @@ import { LiveNotification } from './live-notification';
 import { MissedNotifications, NotificationStream } from './notification-stream';
 
 const USER = 'user-1';
+const EXPIRES_AT = Date.parse('2030-01-01T00:00:00Z');
 const live = (seq: number, userId = USER): LiveNotification => ({ userId, seq, frame: `id: ${seq}\n\n` });
 
 /** A response that records what was written and can refuse writes (backpressure) until drained. */
@@ -69,6 +70,7 @@ function setUp() {
   const errors: unknown[] = [];
   const stream = new NotificationStream(
     USER,
+    EXPIRES_AT,
     out as unknown as ServerResponse,
     db,
     (s) => closed.push(s),
@@ -168,10 +170,16 @@ describe('NotificationStream', () => {
     expect(db.queries).toEqual([]);
   });
 
+  it('knows when the token that opened it has expired', () => {
+    const { stream } = setUp();
+    expect(stream.isExpired(EXPIRES_AT - 1)).toBe(false);
+    expect(stream.isExpired(EXPIRES_AT)).toBe(true);
+  });
+
   it('closes when the database cannot be read, reporting why', async () => {
     const { out, stream, closed, errors } = setUp();
     const failing = new Error('database down');
-    const broken = new NotificationStream(USER, out as unknown as ServerResponse, { listAfter: () => Promise.reject(failing) }, (s) => closed.push(s), (e) => errors.push(e));
+    const broken = new NotificationStream(USER, EXPIRES_AT, out as unknown as ServerResponse, { listAfter: () => Promise.reject(failing) }, (s) => closed.push(s), (e) => errors.push(e));
     broken.start(0, true);
     await settle();
     expect(errors).toEqual([failing]);

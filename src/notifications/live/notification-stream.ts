@@ -28,6 +28,8 @@ export class NotificationStream {
 
   constructor(
     readonly userId: string,
+    /** When the token that opened the stream expires: authentication happens once, so the stream ends then. */
+    private readonly expiresAtMs: number,
     private readonly out: ServerResponse,
     private readonly missed: MissedNotifications,
     private readonly onClose: (stream: NotificationStream) => void,
@@ -65,6 +67,10 @@ export class NotificationStream {
     if (this.closed || !this.started) return;
     this.behind = true;
     this.pump();
+  }
+
+  isExpired(nowMs: number): boolean {
+    return nowMs >= this.expiresAtMs;
   }
 
   heartbeat(): void {

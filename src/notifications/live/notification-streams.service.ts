@@ -30,6 +30,7 @@ export class NotificationStreamsService implements MissedNotifications {
     const resumeAfter = parseLastEventId(lastEventId);
     const stream = new NotificationStream(
       user.id,
+      user.exp * 1000,
       reply.raw,
       this,
       (closed) => this.hub.remove(closed),
