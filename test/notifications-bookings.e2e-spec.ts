@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { Role } from '../src/common/auth/role.enum';
 import type { BookingResponse } from '../src/bookings/dto/booking.response';
 import type { NotificationResponse } from '../src/notifications/dto/notification.response';
+import { NotificationType } from '../src/notifications/notification-type';
 import type { ServiceResponse } from '../src/services/dto/service.response';
 import { book, bookingBody, nextLocal } from './factories/booking.factory';
 import { listNotifications } from './factories/notification.factory';
@@ -103,11 +104,21 @@ describe('notifications from bookings and payments', () => {
     const { provider, customer, service } = await setup(declining);
     const customerStream = await openStream(decliningUrl, customer);
     const providerStream = await openStream(decliningUrl, provider);
-    expectProblem(await declining.http.post('/bookings/').set(customer.auth).send(bookingBody(service, nextLocal(ZONE, 'monday', '10:00'))), 402, 'PAYMENT_DECLINED');
+    expectProblem(
+      await declining.http
+        .post('/bookings/')
+        .set(customer.auth)
+        .send(bookingBody(service, nextLocal(ZONE, 'monday', '10:00'))),
+      402,
+      'PAYMENT_DECLINED',
+    );
 
     const [pushed] = await customerStream.waitForEvents(1);
     expect(pushed.event).toBe('payment_failed');
-    expect(parse(pushed)).toMatchObject({ type: 'payment_failed', data: { bookingId: null, serviceId: service.id, amount: 89.5, reason: expect.stringMatching(/declined/i) } });
+    expect(parse(pushed)).toMatchObject({
+      type: 'payment_failed',
+      data: { bookingId: null, serviceId: service.id, amount: 89.5, reason: expect.stringMatching(/declined/i) },
+    });
     const [mail] = await waitForMail(declining.mailDir, 'payment_failed', customer.email);
     expect(mail.body).toContain('Deep home cleaning');
     expect(mail.body).toContain('$89.50');
@@ -157,7 +168,7 @@ describe('notifications from bookings and payments', () => {
       const types = (await listNotifications(t, user)).map((item) => item.type);
       expect(types).toEqual(expect.arrayContaining(['booking_cancelled', 'payment_refunded']));
     }
-    const [cancelled] = (await listNotifications(t, customer)).filter((item) => item.type === 'booking_cancelled');
+    const [cancelled] = (await listNotifications(t, customer)).filter((item) => item.type === NotificationType.BOOKING_CANCELLED);
     expect(cancelled.data).toMatchObject({ bookingId: booking.id, cancelledBy: 'CUSTOMER', refundAmount: 89.5 });
     expect(cancelled.message).toContain('$89.50 will be refunded');
   });

@@ -32,7 +32,9 @@ interface OutboxRow {
 async function waitForOutbox(t: TestApp, recipients: string[], status: string, deadlineMs = 10_000): Promise<OutboxRow[]> {
   const giveUpAt = Date.now() + deadlineMs;
   for (;;) {
-    const rows = await t.dataSource.query<OutboxRow[]>('SELECT id, recipient, status, attempts FROM email_outbox WHERE recipient = ANY($1) ORDER BY kind', [recipients]);
+    const rows = await t.dataSource.query<OutboxRow[]>('SELECT id, recipient, status, attempts FROM email_outbox WHERE recipient = ANY($1) ORDER BY kind', [
+      recipients,
+    ]);
     if (rows.length && rows.every((row) => row.status === status)) return rows;
     if (Date.now() > giveUpAt) throw new Error(`Outbox rows not all ${status}: ${JSON.stringify(rows)}`);
     await sleep(20);
@@ -79,7 +81,14 @@ describe('notifications', () => {
       expect(items).toHaveLength(3);
       expect(items.every((item) => item.userId === alice.id)).toBe(true);
       expect(Object.keys(items[0]).sort()).toEqual(['createdAt', 'data', 'id', 'isRead', 'message', 'readAt', 'title', 'type', 'userId']);
-      expect(items[0]).toMatchObject({ id: expect.stringMatching(UUID), type: 'password_changed', title: 'Password changed', data: { via: 'profile' }, isRead: false, readAt: null });
+      expect(items[0]).toMatchObject({
+        id: expect.stringMatching(UUID),
+        type: 'password_changed',
+        title: 'Password changed',
+        data: { via: 'profile' },
+        isRead: false,
+        readAt: null,
+      });
       expect(items[0].createdAt).toMatch(ISO);
       // Newest first: the rows' positions decrease down the list.
       const positions = await t.dataSource.query<Array<{ id: string; seq: string }>>('SELECT id, seq FROM notifications WHERE user_id = $1', [alice.id]);
@@ -178,7 +187,14 @@ describe('notifications', () => {
       expect(event.event).toBe('password_changed');
       expect(event.id).toBe('1');
       const pushed = parse(event.data);
-      expect(pushed).toMatchObject({ userId: user.id, type: 'password_changed', title: 'Password changed', data: { via: 'profile' }, isRead: false, readAt: null });
+      expect(pushed).toMatchObject({
+        userId: user.id,
+        type: 'password_changed',
+        title: 'Password changed',
+        data: { via: 'profile' },
+        isRead: false,
+        readAt: null,
+      });
 
       // The new password is in force; the stored notification is the one that was pushed.
       const token = await login(t, user.email, 'Changed123!');
@@ -188,7 +204,11 @@ describe('notifications', () => {
 
     it('a profile change without a new password notifies nobody', async () => {
       const user = await createUser(t, Role.CUSTOMER);
-      await t.http.put(`/users/${user.id}`).set(user.auth).send({ profile: { firstName: 'Renamed' } }).expect(200);
+      await t.http
+        .put(`/users/${user.id}`)
+        .set(user.auth)
+        .send({ profile: { firstName: 'Renamed' } })
+        .expect(200);
       expect(await listNotifications(t, user)).toEqual([]);
     });
 
@@ -197,7 +217,10 @@ describe('notifications', () => {
       const stream = await openStream(user);
       await t.http.post('/password-reset/request').send({ email: user.email }).expect(202);
       const [mail] = await waitForMail(t.mailDir, 'password_reset', user.email);
-      await t.http.post('/password-reset/confirm').send({ token: resetTokenOf(mail.body), newPassword: 'Reset1234!' }).expect(200);
+      await t.http
+        .post('/password-reset/confirm')
+        .send({ token: resetTokenOf(mail.body), newPassword: 'Reset1234!' })
+        .expect(200);
 
       const [event] = await stream.waitForEvents(1);
       expect(event.event).toBe('password_changed');
@@ -349,7 +372,9 @@ describe('notifications', () => {
     }
 
     beforeAll(() => {
-      t.app.get(EventEmitter2).on(inTransaction('test.exploding'), () => Promise.reject(new Error('boom before commit')));
+      // UnitOfWork awaits in-transaction listeners (emitAsync): this one fails the transaction.
+      const explode = (): Promise<void> => Promise.reject(new Error('boom before commit'));
+      t.app.get(EventEmitter2).on(inTransaction('test.exploding'), explode as () => void);
     });
 
     it('a transaction that throws after recording an event leaves no notification, no e-mail and no push', async () => {
@@ -365,9 +390,13 @@ describe('notifications', () => {
       await expect(writer.mock.results[0].value).resolves.toBeUndefined();
       writer.mockRestore();
 
-      const rows = await t.dataSource.query<Array<{ count: string }>>('SELECT count(*) FROM notifications WHERE user_id = ANY($1)', [[customer.id, provider.id]]);
+      const rows = await t.dataSource.query<Array<{ count: string }>>('SELECT count(*) FROM notifications WHERE user_id = ANY($1)', [
+        [customer.id, provider.id],
+      ]);
       expect(rows[0].count).toBe('0');
-      const emails = await t.dataSource.query<Array<{ count: string }>>('SELECT count(*) FROM email_outbox WHERE recipient = ANY($1)', [[customer.email, provider.email]]);
+      const emails = await t.dataSource.query<Array<{ count: string }>>('SELECT count(*) FROM email_outbox WHERE recipient = ANY($1)', [
+        [customer.email, provider.email],
+      ]);
       expect(emails[0].count).toBe('0');
       expect(await listNotifications(t, provider)).toEqual([]);
 

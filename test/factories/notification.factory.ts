@@ -12,8 +12,9 @@ import { TestUser } from './user.factory';
  * notification rows are written in that transaction and pushed after it commits.
  */
 export async function recordEvents(t: TestApp, ...events: DomainEvent[]): Promise<void> {
-  await t.app.get(UnitOfWork).run(async (_manager, record) => {
+  await t.app.get(UnitOfWork).run((_manager, record) => {
     for (const event of events) record(event);
+    return Promise.resolve();
   });
 }
 

@@ -125,7 +125,10 @@ export class EmailOutbox implements OnApplicationBootstrap, BeforeApplicationShu
       for (let start = 0; start < rows.length; start += CONCURRENCY) {
         if (!this.serverReachable && start > 0) {
           // The server just failed: the rest wait for the sweep's probe rather than fail one by one.
-          await this.emails.makeDue(rows.slice(start).map((row) => row.id), manager);
+          await this.emails.makeDue(
+            rows.slice(start).map((row) => row.id),
+            manager,
+          );
           break;
         }
         const chunk = rows.slice(start, start + CONCURRENCY);

@@ -1,11 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import {
-  BookingCancelledEvent,
-  BookingCompletedEvent,
-  BookingCreatedEvent,
-  BookingRescheduledEvent,
-} from '../../bookings/events/booking.events';
+import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, BookingRescheduledEvent } from '../../bookings/events/booking.events';
 import { DomainEvent } from '../../common/events/domain-event';
 import { PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../../payments/events/payment.events';
 import { PasswordChangedEvent } from '../../users/events/password-changed.event';

@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import {
-  BookingCancelledEvent,
-  BookingCompletedEvent,
-  BookingCreatedEvent,
-  BookingRescheduledEvent,
-} from '../../bookings/events/booking.events';
+import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, BookingRescheduledEvent } from '../../bookings/events/booking.events';
 import { inTransaction } from '../../common/events/domain-event';
 import { TransactionalEvent } from '../../common/events/unit-of-work';
 import { PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../../payments/events/payment.events';

@@ -179,7 +179,14 @@ describe('NotificationStream', () => {
   it('closes when the database cannot be read, reporting why', async () => {
     const { out, stream, closed, errors } = setUp();
     const failing = new Error('database down');
-    const broken = new NotificationStream(USER, EXPIRES_AT, out as unknown as ServerResponse, { listAfter: () => Promise.reject(failing) }, (s) => closed.push(s), (e) => errors.push(e));
+    const broken = new NotificationStream(
+      USER,
+      EXPIRES_AT,
+      out as unknown as ServerResponse,
+      { listAfter: () => Promise.reject(failing) },
+      (s) => closed.push(s),
+      (e) => errors.push(e),
+    );
     broken.start(0, true);
     await settle();
     expect(errors).toEqual([failing]);

@@ -36,7 +36,9 @@ export function parseLastEventId(value: string | string[] | undefined): number |
   const text = (Array.isArray(value) ? value[value.length - 1] : value)?.trim();
   if (!text) return null;
   if (!/^\d{1,15}$/.test(text)) {
-    throw new ValidationFailedError([{ field: 'Last-Event-ID', message: 'Last-Event-ID must be the id of an event this stream sent (a non-negative integer)' }]);
+    throw new ValidationFailedError([
+      { field: 'Last-Event-ID', message: 'Last-Event-ID must be the id of an event this stream sent (a non-negative integer)' },
+    ]);
   }
   return Number(text);
 }

@@ -1,10 +1,4 @@
-import {
-  BookingCancelledEvent,
-  BookingCompletedEvent,
-  BookingCreatedEvent,
-  BookingFacts,
-  BookingRescheduledEvent,
-} from '../../bookings/events/booking.events';
+import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, BookingFacts, BookingRescheduledEvent } from '../../bookings/events/booking.events';
 import { PaymentFacts, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../../payments/events/payment.events';
 import { PasswordChangedEvent } from '../../users/events/password-changed.event';
 import { NotificationType } from '../notification-type';
@@ -92,9 +86,17 @@ describe('booking created', () => {
     const provider = to(PROVIDER)!;
     expect(customer.title).toBe('Booking confirmed');
     expect(customer.message).toContain(BERLIN_TIME);
-    expect(customer.email).toMatchObject({ kind: 'booking_confirmation', to: CUSTOMER.email, subject: 'Booking confirmed: Deep home cleaning on 7 Jan 2030, 09:00' });
+    expect(customer.email).toMatchObject({
+      kind: 'booking_confirmation',
+      to: CUSTOMER.email,
+      subject: 'Booking confirmed: Deep home cleaning on 7 Jan 2030, 09:00',
+    });
     expect(provider.title).toBe('New booking');
-    expect(provider.email).toMatchObject({ kind: 'booking_notification_provider', to: PROVIDER.email, subject: 'New booking: Deep home cleaning on 7 Jan 2030, 09:00' });
+    expect(provider.email).toMatchObject({
+      kind: 'booking_notification_provider',
+      to: PROVIDER.email,
+      subject: 'New booking: Deep home cleaning on 7 Jan 2030, 09:00',
+    });
   });
 
   it('writes a readable body: greeting, service, local time, amount, booking id', () => {
@@ -130,7 +132,9 @@ describe('booking rescheduled, completed, cancelled', () => {
     const { to } = draftsOf(new BookingCancelledEvent(booking, 'PROVIDER', 89.5));
     const customer = to(CUSTOMER)!;
     expect(customer.type).toBe(NotificationType.BOOKING_CANCELLED);
-    expect(customer.message).toBe(`The booking of Deep home cleaning on ${BERLIN_TIME} was cancelled by the provider. $89.50 will be refunded to your payment method.`);
+    expect(customer.message).toBe(
+      `The booking of Deep home cleaning on ${BERLIN_TIME} was cancelled by the provider. $89.50 will be refunded to your payment method.`,
+    );
     expect(customer.data).toMatchObject({ cancelledBy: 'PROVIDER', refundAmount: 89.5, bookingId: booking.bookingId });
     expect(customer.email).toMatchObject({ kind: 'booking_cancellation', to: CUSTOMER.email });
     expect(customer.email!.text).toMatch(line('Refund', '$89.50'));
@@ -153,7 +157,14 @@ describe('payments', () => {
     expect(drafts).toHaveLength(1);
     const [draft] = drafts;
     expect(draft).toMatchObject({ userId: CUSTOMER.id, type: NotificationType.PAYMENT_RECEIVED, email: { kind: 'payment_receipt', to: CUSTOMER.email } });
-    expect(draft.data).toEqual({ paymentId: payment.paymentId, bookingId: booking.bookingId, serviceId: booking.serviceId, serviceTitle: 'Deep home cleaning', amount: 89.5, currency: 'USD' });
+    expect(draft.data).toEqual({
+      paymentId: payment.paymentId,
+      bookingId: booking.bookingId,
+      serviceId: booking.serviceId,
+      serviceTitle: 'Deep home cleaning',
+      amount: 89.5,
+      currency: 'USD',
+    });
     expect(draft.email!.text).toMatch(line('When', BERLIN_TIME));
     expect(draft.email!.text).toMatch(line('Booking ID', booking.bookingId));
   });
@@ -170,7 +181,11 @@ describe('payments', () => {
   it('refunded: customer and provider, payment_refund mails with the refund amount', () => {
     const { drafts, to } = draftsOf(new PaymentRefundedEvent(payment, 'r1', 40, 40, 'Partial'), schedule);
     expect(drafts).toHaveLength(2);
-    expect(to(CUSTOMER)).toMatchObject({ type: NotificationType.PAYMENT_REFUNDED, data: { refundId: 'r1', refundAmount: 40, totalRefunded: 40 }, email: { kind: 'payment_refund' } });
+    expect(to(CUSTOMER)).toMatchObject({
+      type: NotificationType.PAYMENT_REFUNDED,
+      data: { refundId: 'r1', refundAmount: 40, totalRefunded: 40 },
+      email: { kind: 'payment_refund' },
+    });
     expect(to(CUSTOMER)!.message).toBe('$40.00 of your payment for Deep home cleaning was refunded.');
     expect(to(PROVIDER)!.message).toBe('$40.00 of the payment for Deep home cleaning was refunded to the customer.');
   });

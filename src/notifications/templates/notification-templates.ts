@@ -1,10 +1,4 @@
-import {
-  BookingCancelledEvent,
-  BookingCompletedEvent,
-  BookingCreatedEvent,
-  BookingFacts,
-  BookingRescheduledEvent,
-} from '../../bookings/events/booking.events';
+import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, BookingFacts, BookingRescheduledEvent } from '../../bookings/events/booking.events';
 import { PaymentFacts, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../../payments/events/payment.events';
 import { PasswordChangedEvent } from '../../users/events/password-changed.event';
 import { NotificationData } from '../notification.entity';
@@ -154,7 +148,13 @@ function bookingCreated(event: BookingCreatedEvent, to: Recipient): Notification
       title: 'Booking confirmed',
       message: `Your booking of ${booking.serviceTitle} on ${when(booking)} is confirmed.`,
       data,
-      email: email('booking_confirmation', to, `Booking confirmed: ${booking.serviceTitle} on ${whenShort(booking)}`, ['Your booking is confirmed and paid.'], details),
+      email: email(
+        'booking_confirmation',
+        to,
+        `Booking confirmed: ${booking.serviceTitle} on ${whenShort(booking)}`,
+        ['Your booking is confirmed and paid.'],
+        details,
+      ),
     };
   }
   return {
@@ -177,7 +177,13 @@ function bookingRescheduled(event: BookingRescheduledEvent, to: Recipient): Noti
     title: 'Booking rescheduled',
     message,
     data: { ...bookingData(booking), previousScheduledAt: new Date(event.previousScheduledAt).toISOString() },
-    email: email('booking_update', to, `Booking rescheduled: ${booking.serviceTitle} on ${whenShort(booking)}`, [`Your booking has a new time.`], bookingDetails(booking, [['Was', previous]])),
+    email: email(
+      'booking_update',
+      to,
+      `Booking rescheduled: ${booking.serviceTitle} on ${whenShort(booking)}`,
+      [`Your booking has a new time.`],
+      bookingDetails(booking, [['Was', previous]]),
+    ),
   };
 }
 
@@ -222,7 +228,13 @@ function bookingCancelled(event: BookingCancelledEvent, to: Recipient): Notifica
     title: 'Booking cancelled',
     message,
     data: { ...bookingData(booking), cancelledBy: event.cancelledBy, refundAmount: event.refundAmount },
-    email: email('booking_cancellation', to, `Booking cancelled: ${booking.serviceTitle} on ${whenShort(booking)}`, [message], bookingDetails(booking, [['Refund', refund]])),
+    email: email(
+      'booking_cancellation',
+      to,
+      `Booking cancelled: ${booking.serviceTitle} on ${whenShort(booking)}`,
+      [message],
+      bookingDetails(booking, [['Refund', refund]]),
+    ),
   };
 }
 
@@ -257,7 +269,13 @@ function paymentReceived(event: PaymentSucceededEvent, to: Recipient, schedule: 
     title: 'Payment received',
     message: `We received your payment of ${amount} for ${payment.serviceTitle}.`,
     data: paymentData(payment),
-    email: email('payment_receipt', to, `Receipt: ${amount} for ${payment.serviceTitle}`, ['Thank you for your payment. This is your receipt.'], paymentDetails(payment, schedule, [['Transaction', event.transactionId]])),
+    email: email(
+      'payment_receipt',
+      to,
+      `Receipt: ${amount} for ${payment.serviceTitle}`,
+      ['Thank you for your payment. This is your receipt.'],
+      paymentDetails(payment, schedule, [['Transaction', event.transactionId]]),
+    ),
   };
 }
 
@@ -271,7 +289,13 @@ function paymentFailed(event: PaymentFailedEvent, to: Recipient, schedule: Sched
     title: 'Payment failed',
     message,
     data: { ...paymentData(payment), reason: event.failureReason },
-    email: email('payment_failed', to, `Payment failed: ${payment.serviceTitle}`, [message, 'You can try again with another payment method.'], paymentDetails(payment, schedule, [['Reason', event.failureReason]])),
+    email: email(
+      'payment_failed',
+      to,
+      `Payment failed: ${payment.serviceTitle}`,
+      [message, 'You can try again with another payment method.'],
+      paymentDetails(payment, schedule, [['Reason', event.failureReason]]),
+    ),
   };
 }
 
