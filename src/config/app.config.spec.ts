@@ -25,7 +25,9 @@ describe('buildAppConfig', () => {
   it('derives the typed values from the environment', () => {
     const config = buildAppConfig(env, { databaseUrl: 'postgres://override/db' });
     expect(config.http.appUrl).toBe('https://market.example');
-    expect(config.http.trustProxy).toBe(2);
+    // A hop count becomes a function trusting the N nearest hops (Fastify's own number fails closed).
+    const trust = config.http.trustProxy as (address: string, hop: number) => boolean;
+    expect([0, 1, 2].map((hop) => trust('10.0.0.1', hop))).toEqual([true, true, false]);
     expect(config.http.bodyLimitBytes).toBe(1024 * 1024);
     expect(config.database.url).toBe('postgres://override/db');
     expect(config.auth.accessTokenTtlSeconds).toBe(30 * 60);
