@@ -3,6 +3,14 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainEvent, inTransaction } from './domain-event';
 
+const MAX_ATTEMPTS = 3;
+/** deadlock_detected, serialization_failure */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+function isRetryable(error: unknown): boolean {
+  return RETRYABLE_SQLSTATES.has((error as { driverError?: { code?: string } } | null)?.driverError?.code ?? '');
+}
+
 /** What an in-transaction handler receives: the event and the transaction's manager, to write with it. */
 export interface TransactionalEvent<E extends DomainEvent = DomainEvent> {
   event: E;
@@ -21,17 +29,27 @@ export class UnitOfWork {
     private readonly emitter: EventEmitter2,
   ) {}
 
+  /**
+   * A transaction PostgreSQL aborted to break a deadlock or a serialization conflict is run again from the
+   * start (it changed nothing), a few times, before the error surfaces.
+   */
   async run<T>(work: (manager: EntityManager, record: (event: DomainEvent) => void) => Promise<T>): Promise<T> {
-    const events: DomainEvent[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
-      const value = await work(manager, (event) => events.push(event));
-      for (const event of events) {
-        await this.emitter.emitAsync(inTransaction(event.name), { event, manager } satisfies TransactionalEvent);
+    for (let attempt = 1; ; attempt++) {
+      const events: DomainEvent[] = [];
+      try {
+        const result = await this.dataSource.transaction(async (manager) => {
+          const value = await work(manager, (event) => events.push(event));
+          for (const event of events) {
+            await this.emitter.emitAsync(inTransaction(event.name), { event, manager } satisfies TransactionalEvent);
+          }
+          return value;
+        });
+        this.publish(events);
+        return result;
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
       }
-      return value;
-    });
-    this.publish(events);
-    return result;
+    }
   }
 
   /** Tells after-commit listeners; each catches its own errors, so this never fails the caller. */

@@ -1,0 +1,73 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DomainEvent } from './domain-event';
+import { UnitOfWork } from './unit-of-work';
+
+class SomethingHappened extends DomainEvent {
+  readonly name = 'something.happened';
+}
+
+const pgError = (code: string) => new QueryFailedError('UPDATE ...', [], Object.assign(new Error('pg'), { code }));
+
+/** Stands in for the transaction boundary only: the retry rule is what is under test, not PostgreSQL. */
+function harness() {
+  const manager = {} as EntityManager;
+  const dataSource = { transaction: jest.fn((fn: (m: EntityManager) => Promise<unknown>) => fn(manager)) } as unknown as DataSource;
+  const emitter = new EventEmitter2();
+  const published: DomainEvent[] = [];
+  const inTransaction: DomainEvent[] = [];
+  emitter.on('something.happened', (event: DomainEvent) => published.push(event));
+  emitter.on('something.happened.in-transaction', ({ event }: { event: DomainEvent }) => inTransaction.push(event));
+  return { unitOfWork: new UnitOfWork(dataSource, emitter), dataSource, published, inTransaction };
+}
+
+describe('UnitOfWork', () => {
+  it('runs in-transaction handlers before commit and publishes after', async () => {
+    const { unitOfWork, published, inTransaction } = harness();
+    const result = await unitOfWork.run(async (_manager, record) => {
+      record(new SomethingHappened());
+      expect(published).toHaveLength(0);
+      return 42;
+    });
+    expect(result).toBe(42);
+    expect(inTransaction).toHaveLength(1);
+    expect(published).toHaveLength(1);
+  });
+
+  it('runs a deadlocked or serialization-failed transaction again, publishing only the attempt that committed', async () => {
+    const { unitOfWork, dataSource, published } = harness();
+    let calls = 0;
+    const result = await unitOfWork.run(async (_manager, record) => {
+      calls++;
+      record(new SomethingHappened());
+      if (calls === 1) throw pgError('40P01');
+      if (calls === 2) throw pgError('40001');
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(calls).toBe(3);
+    expect((dataSource.transaction as jest.Mock).mock.calls).toHaveLength(3);
+    expect(published).toHaveLength(1);
+  });
+
+  it('gives up after three attempts, and never retries other errors', async () => {
+    const { unitOfWork, published } = harness();
+    let calls = 0;
+    await expect(
+      unitOfWork.run(async () => {
+        calls++;
+        throw pgError('40P01');
+      }),
+    ).rejects.toThrow(QueryFailedError);
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(
+      unitOfWork.run(async () => {
+        calls++;
+        throw pgError('23505');
+      }),
+    ).rejects.toThrow(QueryFailedError);
+    expect(calls).toBe(1);
+    expect(published).toHaveLength(0);
+  });
+});
