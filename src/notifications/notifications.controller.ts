@@ -3,6 +3,7 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { NoBody } from '../common/decorators/no-body.decorator';
 import { AnyRole } from '../common/decorators/roles.decorator';
 import { Page } from '../common/pagination/pagination';
 import { Paginated } from '../common/pagination/pagination.interceptor';
@@ -39,7 +40,7 @@ export class NotificationsController {
   @Put('read-all')
   @ApiOperation({ summary: 'Mark all your notifications read' })
   @ApiOkResponse({ type: ReadAllResponse })
-  markAllRead(@CurrentUser() user: AuthUser): Promise<ReadAllResponse> {
+  markAllRead(@CurrentUser() user: AuthUser, @NoBody() _body: undefined): Promise<ReadAllResponse> {
     return this.notifications.markAllRead(user);
   }
 
@@ -47,7 +48,7 @@ export class NotificationsController {
   @Put(':id/read')
   @ApiOperation({ summary: 'Mark one of your notifications read (again: no change)' })
   @ApiOkResponse({ type: NotificationResponse })
-  markRead(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<NotificationResponse> {
+  markRead(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @NoBody() _body: undefined): Promise<NotificationResponse> {
     return this.notifications.markRead(user, id);
   }
 
