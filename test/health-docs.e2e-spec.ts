@@ -37,7 +37,10 @@ function appRoutes(t: TestApp): Route[] {
         const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
         if (path === undefined || Reflect.getMetadata(DECORATORS.API_EXCLUDE_ENDPOINT, handler)?.disable) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod].toLowerCase();
-        const full = `/${[base, path].join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1').replace(/:(\w+)/g, '{$1}');
+        const full = `/${[base, path].join('/')}`
+          .replace(/\/+/g, '/')
+          .replace(/(.)\/$/, '$1')
+          .replace(/:(\w+)/g, '{$1}');
         routes.push({ method, path: full, isPublic: Boolean(reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [handler, controller])) });
       }
     }
@@ -113,12 +116,20 @@ describe('API docs', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    document = (await t.http.get('/docs-json').expect(200).expect('content-type', /^application\/json/)).body as OpenApiDocument;
+    document = (
+      await t.http
+        .get('/docs-json')
+        .expect(200)
+        .expect('content-type', /^application\/json/)
+    ).body as OpenApiDocument;
   });
   afterAll(() => t.close());
 
   it.each(['/docs', '/docs/'])('%s is Swagger UI, whose scripts and styles are all served from this origin', async (page) => {
-    const response = await t.http.get(page).expect(200).expect('content-type', /^text\/html/);
+    const response = await t.http
+      .get(page)
+      .expect(200)
+      .expect('content-type', /^text\/html/);
     expect(response.text).toContain('swagger-ui');
 
     const assets = [...response.text.matchAll(/<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"/g)].map((match) => match[1]);
@@ -181,7 +192,10 @@ describe('API docs', () => {
   });
 
   it('/redoc is a ReDoc page reading /docs-json, allowed to load ReDoc by its own CSP', async () => {
-    const response = await t.http.get('/redoc').expect(200).expect('content-type', /^text\/html/);
+    const response = await t.http
+      .get('/redoc')
+      .expect(200)
+      .expect('content-type', /^text\/html/);
     expect(response.text).toMatch(/<redoc spec-url="\/docs-json"><\/redoc>/);
     const script = /<script src="([^"]+)"/.exec(response.text)?.[1] ?? '';
     expect(script).toMatch(/redoc\.standalone\.js$/);

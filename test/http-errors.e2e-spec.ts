@@ -145,7 +145,9 @@ describe('HTTP errors, headers, CORS and request ids', () => {
           while (waiting === undefined) {
             if (settled) throw new Error('The confirmation never waited for the locked row');
             await sleep(20);
-            const rows = (await blocker.query('SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [blockerPid])) as Array<{ pid: number }>;
+            const rows = (await blocker.query('SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [blockerPid])) as Array<{
+              pid: number;
+            }>;
             waiting = rows[0]?.pid;
           }
           await blocker.query('SELECT pg_cancel_backend($1)', [waiting]);

@@ -45,7 +45,10 @@ describe('password reset', () => {
     it('answers 202 with the same body whether or not the account exists', async () => {
       const user = await createUser(t, Role.CUSTOMER);
       const known = await t.http.post('/password-reset/request').send({ email: user.email }).expect(202);
-      const unknown = await t.http.post('/password-reset/request').send({ email: uniqueEmail('nobody') }).expect(202);
+      const unknown = await t.http
+        .post('/password-reset/request')
+        .send({ email: uniqueEmail('nobody') })
+        .expect(202);
 
       expect(known.body).toEqual(ACCEPTED);
       expect(unknown.body).toEqual(known.body);
@@ -71,27 +74,30 @@ describe('password reset', () => {
       const user = await createUser(t, Role.CUSTOMER);
       const token = await issueResetToken(user);
 
-      const rows = (await t.dataSource.query(
+      const rows = await t.dataSource.query<Array<{ token_hash: string; used_at: Date | null; ttl_seconds: number }>>(
         `SELECT token_hash, used_at, extract(epoch FROM expires_at - created_at)::float AS ttl_seconds
            FROM password_reset_tokens WHERE user_id = $1`,
         [user.id],
-      )) as Array<{ token_hash: string; used_at: Date | null; ttl_seconds: number }>;
+      );
       expect(rows).toHaveLength(1);
       expect(rows[0].token_hash).toBe(sha256(token));
       expect(rows[0].used_at).toBeNull();
       // expires_at comes from the app's clock, created_at from the database's: allow them a little drift.
       expect(Math.abs(rows[0].ttl_seconds - 60 * 60)).toBeLessThan(30);
 
-      const leaked = (await t.dataSource.query(`SELECT count(*)::int AS n FROM password_reset_tokens WHERE token_hash = $1 OR token_hash = $2`, [
-        token,
-        Buffer.from(token, 'base64url').toString('hex'),
-      ])) as Array<{ n: number }>;
+      const leaked = await t.dataSource.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM password_reset_tokens WHERE token_hash = $1 OR token_hash = $2`,
+        [token, Buffer.from(token, 'base64url').toString('hex')],
+      );
       expect(leaked[0].n).toBe(0);
     });
 
     it('finds the account whatever the case and spacing of the address', async () => {
       const user = await createUser(t, Role.CUSTOMER);
-      await t.http.post('/password-reset/request').send({ email: `  ${user.email.toUpperCase()} ` }).expect(202);
+      await t.http
+        .post('/password-reset/request')
+        .send({ email: `  ${user.email.toUpperCase()} ` })
+        .expect(202);
       const [mail] = await waitForMail(t.mailDir, 'password_reset', user.email);
       expect(mail.to).toBe(user.email);
     });
@@ -107,7 +113,7 @@ describe('password reset', () => {
       await t.app.get(PasswordResetService).onApplicationShutdown();
       expect(listMail(t.mailDir, 'password_reset', unknown)).toEqual([]);
       expect(listMail(t.mailDir, 'password_reset', deleted.email)).toEqual([]);
-      const rows = (await t.dataSource.query(`SELECT count(*)::int AS n FROM password_reset_tokens WHERE user_id = $1`, [deleted.id])) as Array<{ n: number }>;
+      const rows = await t.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM password_reset_tokens WHERE user_id = $1`, [deleted.id]);
       expect(rows[0].n).toBe(0);
     });
 
