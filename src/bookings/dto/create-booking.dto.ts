@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsISO4217CurrencyCode, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { MaxDecimalPlaces } from '../../common/validation/decimal-places';
 import { Trim } from '../../common/validation/transforms';
 
 const upperCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
@@ -25,7 +26,8 @@ export class PaymentMethodDto {
 
 export class BookingPaymentDto {
   @ApiProperty({ example: 89.5, description: 'Must equal the service price' })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: 'payment.amount must be a number with at most 2 decimals' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'payment.amount must be a number with at most 2 decimals' })
+  @MaxDecimalPlaces(2, { message: 'payment.amount must be a number with at most 2 decimals' })
   @Min(0.01) @Max(999_999.99)
   amount: number;
 

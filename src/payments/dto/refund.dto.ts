@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MaxDecimalPlaces } from '../../common/validation/decimal-places';
 import { Trim } from '../../common/validation/transforms';
 
 export class RefundDto {
@@ -9,7 +10,8 @@ export class RefundDto {
 
   @ApiPropertyOptional({ example: 20, description: 'Defaults to everything not yet refunded' })
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: 'amount must be a number with at most 2 decimals' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'amount must be a number with at most 2 decimals' })
+  @MaxDecimalPlaces(2, { message: 'amount must be a number with at most 2 decimals' })
   @Min(0.01, { message: 'amount must be greater than 0' })
   @Max(99_999_999.99)
   amount?: number;

@@ -16,6 +16,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { MaxDecimalPlaces } from '../../common/validation/decimal-places';
 import { Trim } from '../../common/validation/transforms';
 import { IsIanaTimeZone, IsWeeklyAvailability } from '../availability/availability.validators';
 import { normalizeAvailability, WeeklyAvailability } from '../availability/weekly-availability';
@@ -47,7 +48,8 @@ export class CreateServiceDto {
   category: string;
 
   @ApiProperty({ example: 89.5, description: 'Greater than 0, at most 2 decimals, below 1,000,000' })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: 'price must be a number with at most 2 decimals' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'price must be a number with at most 2 decimals' })
+  @MaxDecimalPlaces(2, { message: 'price must be a number with at most 2 decimals' })
   @Min(0.01, { message: 'price must be greater than 0' })
   @Max(MAX_PRICE, { message: 'price must be below 1,000,000' })
   price: number;
