@@ -313,6 +313,11 @@ describe('services: create, read, update, delete', () => {
         [bookingId],
       );
       expect(booking).toEqual({ status: 'CONFIRMED', title: 'Soon gone', price: '42.50' });
+      // ...and the booking still answers to both parties.
+      for (const party of [customer, provider]) {
+        const found = await t.http.get(`/bookings/${bookingId}`).set(party.auth).expect(200);
+        expect(found.body).toMatchObject({ id: bookingId, serviceId: created.id, status: 'CONFIRMED', totalAmount: 42.5 });
+      }
     });
 
     it('lets an admin delete any service', async () => {
