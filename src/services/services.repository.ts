@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
+import { Repository } from 'typeorm';
+import { prepared, PreparedStatement, Sql } from '../common/database/sql';
 import { Interval } from './availability/slot-generator';
 import { WeeklyAvailability, Weekday } from './availability/weekly-availability';
 import { ServiceSort } from './dto/list-services.query';
@@ -29,27 +30,104 @@ export interface ScheduleCandidate {
   durationMinutes: number;
 }
 
-export interface ListingQueries {
-  /** One row, `total`: how many services match. */
-  count: SelectQueryBuilder<ObjectLiteral>;
-  /** The page of entities, in the requested order. */
-  page: SelectQueryBuilder<ServiceEntity>;
+/** One SQL statement with its positional parameters. */
+export class SqlStatement {
+  constructor(
+    readonly text: string,
+    readonly values: unknown[],
+    /** Set for the few fixed shapes worth preparing once per connection. */
+    readonly prepared?: PreparedStatement,
+  ) {}
+
+  getQueryAndParameters(): [string, unknown[]] {
+    return [this.text, this.values];
+  }
 }
 
-const ORDER: Record<ServiceSort, Array<[string, 'ASC' | 'DESC']>> = {
-  price: [['s.price', 'ASC'], ['s.id', 'ASC']],
-  '-price': [['s.price', 'DESC'], ['s.id', 'DESC']],
-  createdAt: [['s.created_at', 'ASC'], ['s.id', 'ASC']],
-  '-createdAt': [['s.created_at', 'DESC'], ['s.id', 'DESC']],
-  title: [['s.title', 'ASC'], ['s.id', 'ASC']],
+export interface ListingQueries {
+  /** One row, `total`: how many services match. */
+  count: SqlStatement;
+  /** The page of services, in the requested order. */
+  page: SqlStatement;
+}
+
+/** A service as read, with whether its provider's account is active (not deleted). */
+export interface ServiceWithProvider {
+  service: ServiceEntity;
+  providerActive: boolean;
+}
+
+const ORDER: Record<ServiceSort, string> = {
+  price: 's.price ASC, s.id ASC',
+  '-price': 's.price DESC, s.id DESC',
+  createdAt: 's.created_at ASC, s.id ASC',
+  '-createdAt': 's.created_at DESC, s.id DESC',
+  title: 's.title ASC, s.id ASC',
 };
 
+const COLUMNS =
+  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.status, s.created_at, s.updated_at, s.deleted_at';
+
+interface ServiceRow {
+  id: string;
+  provider_id: string;
+  title: string;
+  description: string;
+  category: string;
+  price: string;
+  currency: string;
+  duration_minutes: number;
+  availability: WeeklyAvailability;
+  images: string[];
+  timezone: string;
+  status: ServiceStatus;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+const fromRow = (row: ServiceRow): ServiceEntity =>
+  Object.assign(new ServiceEntity(), {
+    id: row.id,
+    providerId: row.provider_id,
+    title: row.title,
+    description: row.description,
+    category: row.category,
+    price: Number(row.price),
+    currency: row.currency,
+    durationMinutes: row.duration_minutes,
+    availability: row.availability,
+    images: row.images,
+    timezone: row.timezone,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  });
+
+const PROVIDER_ACTIVE = 'EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL)';
+const BY_ID = prepared(`SELECT ${COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active FROM services s WHERE s.id = $1`);
 /** Bookings that hold a provider's time. */
-const HOLDING_STATUSES = ['PENDING', 'CONFIRMED'];
+const BUSY = prepared(
+  `SELECT provider_id, scheduled_at, ends_at FROM bookings
+    WHERE provider_id = ANY($1::uuid[]) AND status IN ('PENDING', 'CONFIRMED') AND scheduled_at < $3 AND ends_at > $2`,
+);
+
+/** The first page at the default size is what nearly every browse asks for: those shapes are prepared. */
+const PREPARED_PAGE = { limit: 20, offset: 0 };
+/** A public listing's total is reused this long (X-Total-Count may lag a write on another instance by as much). */
+const PUBLIC_TOTAL_TTL_MS = 5_000;
+const MAX_CACHED_TOTALS = 1_000;
 
 @Injectable()
 export class ServicesRepository {
-  constructor(@InjectRepository(ServiceEntity) private readonly services: Repository<ServiceEntity>) {}
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly publicTotals = new Map<string, { total: number; expiresAt: number }>();
+
+  constructor(
+    @InjectRepository(ServiceEntity) private readonly services: Repository<ServiceEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   insert(service: Omit<ServiceEntity, 'id' | 'createdAt' | 'updatedAt' | 'deletedAt'>): Promise<ServiceEntity> {
     return this.services.save(this.services.create(service));
@@ -59,25 +137,36 @@ export class ServicesRepository {
     return this.services.save(service);
   }
 
-  /** Any service by id, deleted ones included; whether the caller may see it is the service layer's call. */
-  findByIdWithDeleted(id: string): Promise<ServiceEntity | null> {
-    return this.services.findOne({ where: { id }, withDeleted: true });
+  /** Any service by id, deleted ones included, with its provider's state; whether the caller may see it is the service layer's call. */
+  async findByIdWithProvider(id: string): Promise<ServiceWithProvider | null> {
+    const [row] = await this.sql.rows<ServiceRow & { provider_active: boolean }>(BY_ID, [id]);
+    return row ? { service: fromRow(row), providerActive: row.provider_active } : null;
   }
 
-  async isProviderActive(providerId: string): Promise<boolean> {
-    const rows: unknown[] = await this.services.query('SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL', [providerId]);
-    return rows.length > 0;
+  /** Any service by id, deleted ones included. */
+  async findByIdWithDeleted(id: string): Promise<ServiceEntity | null> {
+    return (await this.findByIdWithProvider(id))?.service ?? null;
   }
 
   async softDelete(id: string): Promise<void> {
     await this.services.softDelete({ id });
   }
 
+  /**
+   * One page and the total. A public listing's total is kept for a few seconds per filter: counting a large
+   * category reads thousands of index entries, the page twenty rows. Writes through this instance forget
+   * the kept totals (`forgetTotals`).
+   */
   async listPage(filter: ServiceFilter, sort: ServiceSort, limit: number, offset: number): Promise<{ items: ServiceEntity[]; total: number }> {
     const { count, page } = this.listingQueries(filter, sort, limit, offset);
-    const total = (await count.getRawOne<{ total: number }>())?.total ?? 0;
-    const items = total > offset ? await page.getMany() : [];
+    const total = filter.scope.kind === 'public' ? await this.publicTotal(count) : await this.countOf(count);
+    const items = total > offset ? (await this.sql.rows<ServiceRow>(page.prepared ?? page.text, page.values)).map(fromRow) : [];
     return { items, total };
+  }
+
+  /** After a change to the catalog or to a provider's account: public totals are counted afresh. */
+  forgetTotals(): void {
+    this.publicTotals.clear();
   }
 
   /**
@@ -85,64 +174,61 @@ export class ServicesRepository {
    * reads their SQL to prove the catalog stays on its indexes).
    */
   listingQueries(filter: ServiceFilter, sort: ServiceSort, limit: number, offset: number): ListingQueries {
-    const count = filter.scope.kind === 'public' ? this.publicCount(filter) : this.filtered(filter).select('count(*)::int', 'total');
-    const page = this.filtered(filter).limit(limit).offset(offset);
-    for (const [column, direction] of ORDER[sort]) page.addOrderBy(column, direction);
+    const values: unknown[] = [];
+    const where = this.where(filter, values, { providerCheck: filter.scope.kind !== 'public' });
+    const count =
+      filter.scope.kind === 'public'
+        ? // The public total without reading the table: see publicCount.
+          this.statement(
+            `SELECT ((SELECT count(*) FROM services s WHERE ${where})
+                     - COALESCE(SUM((SELECT count(*) FROM services s WHERE ${where} AND s.provider_id = u.id)), 0))::int AS total
+               FROM users u WHERE u.deleted_at IS NOT NULL`,
+            values,
+            true,
+          )
+        : this.statement(`SELECT count(*)::int AS total FROM services s WHERE ${where}`, values, false);
+    const pageValues: unknown[] = [];
+    const pageWhere = this.where(filter, pageValues);
+    const shape = limit === PREPARED_PAGE.limit && offset === PREPARED_PAGE.offset && filter.scope.kind === 'public';
+    const page = this.statement(
+      `SELECT ${COLUMNS} FROM services s WHERE ${pageWhere} ORDER BY ${ORDER[sort]} LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`,
+      pageValues,
+      shape,
+    );
     return { count, page };
-  }
-
-  /**
-   * The public total without reading the table. Checking each row's provider needs its `provider_id`, so a
-   * plain count visits every listed row in the heap, and the planner then prefers a sequential scan. Instead:
-   * the listed rows matching the filter, counted from a partial index alone (an index-only scan), minus
-   * those still held by deleted providers, found from those (few) accounts through `services_provider_idx`.
-   */
-  private publicCount(filter: ServiceFilter): SelectQueryBuilder<ObjectLiteral> {
-    const listed = this.filtered(filter, { providerCheck: false }).select('count(*)');
-    const ofDeletedProvider = this.filtered(filter, { providerCheck: false }).select('count(*)').andWhere('s.provider_id = u.id');
-    return this.services.manager
-      .createQueryBuilder()
-      .select(`((${listed.getQuery()}) - COALESCE(SUM((${ofDeletedProvider.getQuery()})), 0))::int`, 'total')
-      .from('users', 'u')
-      .withDeleted() // those are the accounts wanted here
-      .where('u.deleted_at IS NOT NULL')
-      .setParameters(listed.getParameters());
   }
 
   /** The scheduling fields of every matching service, in listing order (for the `availableOn` filter). */
   async listScheduleCandidates(filter: ServiceFilter, sort: ServiceSort): Promise<ScheduleCandidate[]> {
-    const query = this.filtered(filter).select(['s.id', 's.providerId', 's.availability', 's.timezone', 's.durationMinutes']);
-    for (const [column, direction] of ORDER[sort]) query.addOrderBy(column, direction);
-    return query.getMany();
+    const values: unknown[] = [];
+    const rows = await this.sql.rows<{ id: string; provider_id: string; availability: WeeklyAvailability; timezone: string; duration_minutes: number }>(
+      `SELECT s.id, s.provider_id, s.availability, s.timezone, s.duration_minutes FROM services s WHERE ${this.where(filter, values)} ORDER BY ${ORDER[sort]}`,
+      values,
+    );
+    return rows.map((row) => ({ id: row.id, providerId: row.provider_id, availability: row.availability, timezone: row.timezone, durationMinutes: row.duration_minutes }));
   }
 
   async findByIdsInOrder(ids: string[]): Promise<ServiceEntity[]> {
     if (!ids.length) return [];
-    const rows = await this.services.find({ where: { id: In(ids) } });
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    const rows = await this.sql.rows<ServiceRow>(`SELECT ${COLUMNS} FROM services s WHERE s.id = ANY($1::uuid[]) AND s.deleted_at IS NULL`, [ids]);
+    const byId = new Map(rows.map((row) => [row.id, fromRow(row)]));
     return ids.map((id) => byId.get(id)).filter((row): row is ServiceEntity => row !== undefined);
   }
 
   async categoriesInUse(): Promise<Array<{ category: string; count: number }>> {
-    const rows = await this.filtered({ scope: { kind: 'public' } })
-      .select('s.category', 'category')
-      .addSelect('count(*)::int', 'count')
-      .groupBy('s.category')
-      .orderBy('s.category', 'ASC')
-      .getRawMany<{ category: string; count: number }>();
-    return rows;
+    const values: unknown[] = [];
+    return this.sql.rows<{ category: string; count: number }>(
+      `SELECT s.category AS category, count(*)::int AS count FROM services s WHERE ${this.where({ scope: { kind: 'public' } }, values)}
+        GROUP BY s.category ORDER BY s.category ASC`,
+      values,
+    );
   }
 
   /** The PENDING/CONFIRMED bookings of these providers overlapping [from, to), on any of their services. */
   async busyIntervals(providerIds: string[], from: Date, to: Date): Promise<Map<string, Interval[]>> {
     const busy = new Map<string, Interval[]>();
     if (!providerIds.length) return busy;
-    const rows = await this.services.query<Array<{ provider_id: string; scheduled_at: Date; ends_at: Date }>>(
-      `SELECT provider_id, scheduled_at, ends_at FROM bookings
-        WHERE provider_id = ANY($1::uuid[]) AND status = ANY($2::varchar[])
-          AND scheduled_at < $4 AND ends_at > $3`,
-      [providerIds, HOLDING_STATUSES, from, to],
-    );
+    const rows = await this.sql.rows<{ provider_id: string; scheduled_at: Date; ends_at: Date }>(BUSY, [providerIds, from, to]);
     for (const row of rows) {
       const list = busy.get(row.provider_id) ?? [];
       list.push({ start: row.scheduled_at, end: row.ends_at });
@@ -151,26 +237,60 @@ export class ServicesRepository {
     return busy;
   }
 
-  /** `providerCheck: false` leaves out the public scope's "provider not deleted" (for `publicCount`, which subtracts them). */
-  private filtered(filter: ServiceFilter, { providerCheck = true } = {}): SelectQueryBuilder<ServiceEntity> {
-    const query = this.services.createQueryBuilder('s');
+  /**
+   * The public total, read from the partial indexes rather than the table. A plain count with the provider
+   * check needs each row's `provider_id`, so it visits every listed row in the heap and the planner prefers a
+   * sequential scan. Instead: the listed rows matching the filter, counted from a partial index (index-only
+   * once autovacuum has marked the pages all-visible), minus those still held by deleted providers, found
+   * from those (few) accounts (`u`, the outer query) through `services_provider_idx`.
+   */
+  private async publicTotal(count: SqlStatement): Promise<number> {
+    const key = `${count.text}\n${JSON.stringify(count.values)}`;
+    const now = Date.now();
+    const kept = this.publicTotals.get(key);
+    if (kept && kept.expiresAt > now) return kept.total;
+    const total = await this.countOf(count);
+    if (this.publicTotals.size >= MAX_CACHED_TOTALS) this.publicTotals.delete(this.publicTotals.keys().next().value as string);
+    this.publicTotals.set(key, { total, expiresAt: now + PUBLIC_TOTAL_TTL_MS });
+    return total;
+  }
+
+  private async countOf(count: SqlStatement): Promise<number> {
+    const [row] = await this.sql.rows<{ total: number }>(count.prepared ?? count.text, count.values);
+    return row?.total ?? 0;
+  }
+
+  /** A statement; `prepare` only for shapes from a small set (every prepared name stays on every connection). */
+  private statement(text: string, values: unknown[], prepare: boolean): SqlStatement {
+    if (!prepare) return new SqlStatement(text, values);
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = prepared(text)));
+    return new SqlStatement(text, values, statement);
+  }
+
+  /**
+   * The WHERE clause for a filter, its values appended to `values`. `providerCheck: false` leaves out the
+   * public scope's "provider not deleted" (for the public count, which subtracts those services instead).
+   */
+  private where(filter: ServiceFilter, values: unknown[], { providerCheck = true } = {}): string {
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const clauses: string[] = [];
     const { scope } = filter;
     if (scope.kind === 'public') {
       // A literal, not a parameter, so the planner can match the partial indexes' predicate.
-      query.where(`s.status = '${ServiceStatus.ACTIVE}'`);
-      if (providerCheck) query.andWhere('EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL)');
+      clauses.push(`s.status = '${ServiceStatus.ACTIVE}'`);
+      if (providerCheck) clauses.push(PROVIDER_ACTIVE);
     } else if (scope.kind === 'provider') {
-      query.where('s.provider_id = :owner', { owner: scope.providerId });
+      clauses.push(`s.provider_id = ${param(scope.providerId)}`);
     }
-    if (filter.status) query.andWhere('s.status = :status', { status: filter.status });
-    if (filter.category) query.andWhere('s.category = :category', { category: filter.category });
-    if (filter.providerId) query.andWhere('s.provider_id = :providerId', { providerId: filter.providerId });
-    if (filter.minPrice !== undefined) query.andWhere('s.price >= :minPrice', { minPrice: filter.minPrice });
-    if (filter.maxPrice !== undefined) query.andWhere('s.price <= :maxPrice', { maxPrice: filter.maxPrice });
-    if (filter.q) query.andWhere(`s.search @@ websearch_to_tsquery('english', :q)`, { q: filter.q });
-    if (filter.openOn) {
-      query.andWhere(`jsonb_array_length(COALESCE(s.availability -> :weekday, '[]'::jsonb)) > 0`, { weekday: filter.openOn });
-    }
-    return query;
+    if (filter.status) clauses.push(`s.status = ${param(filter.status)}`);
+    if (filter.category) clauses.push(`s.category = ${param(filter.category)}`);
+    if (filter.providerId) clauses.push(`s.provider_id = ${param(filter.providerId)}`);
+    if (filter.minPrice !== undefined) clauses.push(`s.price >= ${param(filter.minPrice)}`);
+    if (filter.maxPrice !== undefined) clauses.push(`s.price <= ${param(filter.maxPrice)}`);
+    if (filter.q) clauses.push(`s.search @@ websearch_to_tsquery('english', ${param(filter.q)})`);
+    if (filter.openOn) clauses.push(`jsonb_array_length(COALESCE(s.availability -> ${param(filter.openOn)}, '[]'::jsonb)) > 0`);
+    clauses.push('s.deleted_at IS NULL');
+    return clauses.join(' AND ');
   }
 }
