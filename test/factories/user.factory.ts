@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/common/auth/role.enum';
 import { UsersService } from '../../src/users/users.service';
+import { secretScan } from '../helpers/secret-scan';
 import { TestApp } from '../helpers/test-app';
 
 export interface TestUser {
@@ -33,6 +34,7 @@ export async function createUser(t: TestApp, role: Role = Role.CUSTOMER, overrid
       .expect(201);
     id = (response.body as { id: string }).id;
   }
+  secretScan.registerUser(id, email, role);
   const token = await login(t, email, password);
   return { id, email, password, role, token, auth: { Authorization: `Bearer ${token}` } };
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { secretScan } from './secret-scan';
 
 /** One message the file transport wrote: `To: ...`, `Subject: ...`, a blank line, then the body. */
 export interface MailFile {
@@ -52,5 +53,7 @@ export async function waitForMail(dir: string, kind: string, to?: string, count 
 export function resetTokenOf(text: string): string {
   const token = /\/reset-password\?token=([A-Za-z0-9_-]+)/.exec(text)?.[1];
   if (!token) throw new Error(`No reset link in:\n${text}`);
+  // From now on, an answer carrying it is a leak.
+  secretScan.registerResetToken(token);
   return token;
 }

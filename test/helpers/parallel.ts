@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { secretScan } from './secret-scan';
 import { TestApp } from './test-app';
 
 export interface RawResponse {
@@ -25,6 +26,15 @@ export async function send(url: string, init: { method: string; headers?: Record
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await response.text();
+  secretScan.inspect({
+    method: init.method,
+    url,
+    authorization: init.headers?.authorization ?? init.headers?.Authorization,
+    requestBody: init.body,
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    text,
+  });
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;

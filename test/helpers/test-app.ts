@@ -7,6 +7,7 @@ import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup';
 import { parseEnvironment } from '../../src/config/environment';
+import { secretScan } from './secret-scan';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -25,6 +26,39 @@ export const e2eRedisUrl = (): string => process.env.E2E_REDIS_URL ?? '';
 /** `describe` when a real Redis is available, otherwise a visibly skipped block (CI never gets here). */
 export const describeWithRedis = (name: string, fn: () => void): void =>
   e2eRedisUrl() ? describe(name, fn) : describe.skip(`${name} [SKIPPED: no Redis]`, fn);
+
+/** What superagent keeps of a request it sent, as the scanner needs it. */
+interface SentRequest {
+  method: string;
+  url: string;
+  _header?: Record<string, string>;
+  _data?: unknown;
+}
+
+/** `agent` with every answer passed to the secret scanner (test/helpers/secret-scan.ts). */
+function scanned(agent: TestAgent): TestAgent {
+  const methods = agent as unknown as Record<string, (url: string) => request.Test>;
+  for (const name of Object.keys(methods)) {
+    const send = methods[name];
+    methods[name] = (url: string) => {
+      const test = send(url);
+      test.on('response', (response: request.Response) => {
+        const sent = test as unknown as SentRequest;
+        secretScan.inspect({
+          method: sent.method,
+          url: sent.url.replace(/^https?:\/\/[^/]+/, ''),
+          authorization: sent._header?.authorization,
+          requestBody: sent._data,
+          status: response.status,
+          headers: response.headers,
+          text: response.text ?? '',
+        });
+      });
+      return test;
+    };
+  }
+  return agent;
+}
 
 /**
  * Boots the real app in-process, the way main.ts does (same setup), on the test PostgreSQL. `env` adds
@@ -48,12 +82,15 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
     ...env,
   };
   const parsed = parseEnvironment(raw, () => undefined);
+  secretScan.registerSecret(raw.JWT_SECRET_KEY);
+  secretScan.registerSecret(raw.SECRET_KEY);
+  secretScan.registerMailDir(mailDir);
   const app = await createApp({ env: parsed, databaseUrl });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {
     app,
-    http: request(app.getHttpServer()),
+    http: scanned(request(app.getHttpServer())),
     dataSource: app.get(DataSource),
     mailDir,
     close: () => app.close(),
