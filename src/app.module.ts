@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
+import { SqlModule } from './common/database/sql.module';
 import { EventsModule } from './common/events/events.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
@@ -49,6 +50,7 @@ export class AppModule {
           useFactory: (config: ConfigService<AppConfig, true>) => buildDataSourceOptions(config.get('database', { infer: true }).url),
         }),
         EventEmitterModule.forRoot(),
+        SqlModule,
         EventsModule,
         IdempotencyModule,
         RedisModule,

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
@@ -38,7 +39,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     super({
       // The header wins when both are present.
       jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), queryTokenOnStreamRoute]),
-      secretOrKey: auth.jwtSecret,
+      // A key object, not the string: given a string, jsonwebtoken first tries to read it as a PEM public key
+      // and throws (and catches) on every request before falling back to a secret. It accepts a KeyObject.
+      secretOrKey: createSecretKey(Buffer.from(auth.jwtSecret)) as unknown as Buffer,
       algorithms: [auth.jwtAlgorithm],
       ignoreExpiration: false,
     });
@@ -46,9 +49,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(payload: Partial<AccessTokenClaims>): Promise<AuthUser | false> {
     if (!AccessTokenService.hasRequiredClaims(payload)) return false;
-    if (await this.denyList.isRevoked(payload.jti)) return false;
-    const user = await this.users.findActiveById(payload.sub);
-    if (!user) return false;
+    // Both lookups at once: a revoked token or a missing account fails either way.
+    const [revoked, user] = await Promise.all([this.denyList.isRevoked(payload.jti), this.users.findAccountState(payload.sub)]);
+    if (revoked || !user) return false;
     if (payload.iat < Math.floor(user.credentialsChangedAt.getTime() / 1000)) return false;
     return { id: user.id, email: user.email, role: user.role, jti: payload.jti, exp: payload.exp };
   }

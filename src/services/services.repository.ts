@@ -205,7 +205,13 @@ export class ServicesRepository {
       `SELECT s.id, s.provider_id, s.availability, s.timezone, s.duration_minutes FROM services s WHERE ${this.where(filter, values)} ORDER BY ${ORDER[sort]}`,
       values,
     );
-    return rows.map((row) => ({ id: row.id, providerId: row.provider_id, availability: row.availability, timezone: row.timezone, durationMinutes: row.duration_minutes }));
+    return rows.map((row) => ({
+      id: row.id,
+      providerId: row.provider_id,
+      availability: row.availability,
+      timezone: row.timezone,
+      durationMinutes: row.duration_minutes,
+    }));
   }
 
   async findByIdsInOrder(ids: string[]): Promise<ServiceEntity[]> {

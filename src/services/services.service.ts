@@ -6,7 +6,7 @@ import { CreateServiceDto } from './dto/create-service.dto';
 import { ServiceResponse, toServiceResponse } from './dto/service.response';
 import { UpdateServiceDto } from './dto/update-service.dto';
 import { ServiceEntity, ServiceStatus } from './service.entity';
-import { ServicesRepository } from './services.repository';
+import { ServicesRepository, ServiceWithProvider } from './services.repository';
 
 /** Creating, reading, changing and deleting one listing, with who-may-do-what. */
 @Injectable()
@@ -27,6 +27,7 @@ export class ServicesService {
       timezone: dto.timezone ?? 'UTC',
       status: dto.isActive === false ? ServiceStatus.INACTIVE : ServiceStatus.ACTIVE,
     });
+    this.services.forgetTotals();
     return toServiceResponse(service);
   }
 
@@ -39,17 +40,18 @@ export class ServicesService {
    * in any state for its owner and admins. Anything else is "not found".
    */
   async findVisible(caller: AuthUser | undefined, id: string): Promise<ServiceEntity> {
-    const service = await this.services.findByIdWithDeleted(id);
-    if (!service) throw new NotFoundError('Service');
+    const found = await this.services.findByIdWithProvider(id);
+    if (!found) throw new NotFoundError('Service');
+    const { service } = found;
     if (caller && (caller.role === Role.ADMIN || caller.id === service.providerId)) return service;
-    if (await this.isPubliclyListed(service)) return service;
+    if (isPubliclyListed(found)) return service;
     throw new NotFoundError('Service');
   }
 
   /** A service that can take new bookings. */
   async findBookable(id: string): Promise<ServiceEntity | null> {
-    const service = await this.services.findByIdWithDeleted(id);
-    return service && (await this.isPubliclyListed(service)) ? service : null;
+    const found = await this.services.findByIdWithProvider(id);
+    return found && isPubliclyListed(found) ? found.service : null;
   }
 
   async update(caller: AuthUser, id: string, dto: UpdateServiceDto): Promise<ServiceResponse> {
@@ -65,12 +67,15 @@ export class ServicesService {
     Object.assign(service, Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)));
     if (isActive !== undefined) service.status = isActive ? ServiceStatus.ACTIVE : ServiceStatus.INACTIVE;
     if (status !== undefined) service.status = status;
-    return toServiceResponse(await this.services.save(service));
+    const saved = await this.services.save(service);
+    this.services.forgetTotals();
+    return toServiceResponse(saved);
   }
 
   async remove(caller: AuthUser, id: string): Promise<void> {
     const service = await this.findChangeable(caller, id);
     await this.services.softDelete(service.id);
+    this.services.forgetTotals();
   }
 
   /** Owner or admin; another user gets 403 for a listed service and 404 for one they cannot see. */
@@ -82,8 +87,8 @@ export class ServicesService {
     }
     return service;
   }
+}
 
-  private async isPubliclyListed(service: ServiceEntity): Promise<boolean> {
-    return service.status === ServiceStatus.ACTIVE && !service.deletedAt && (await this.services.isProviderActive(service.providerId));
-  }
+function isPubliclyListed({ service, providerActive }: ServiceWithProvider): boolean {
+  return service.status === ServiceStatus.ACTIVE && !service.deletedAt && providerActive;
 }

@@ -2,14 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Role } from '../common/auth/role.enum';
+import { prepared, Sql } from '../common/database/sql';
 import { UserEntity } from './user.entity';
+
+/** What authenticating a request needs to know of an active account. */
+export type AccountState = Pick<UserEntity, 'id' | 'email' | 'role' | 'credentialsChangedAt'>;
+
+const ACCOUNT_STATE = prepared('SELECT id, email, role, credentials_changed_at FROM users WHERE id = $1 AND deleted_at IS NULL');
 
 export type NewUser = Pick<UserEntity, 'email' | 'passwordHash' | 'role' | 'firstName' | 'lastName'> &
   Partial<Pick<UserEntity, 'phone' | 'address'>>;
 
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   private repo(manager?: EntityManager): Repository<UserEntity> {
     return manager ? manager.getRepository(UserEntity) : this.users;
@@ -17,6 +26,12 @@ export class UsersRepository {
 
   findActiveById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
     return this.repo(manager).findOne({ where: { id, deletedAt: IsNull() } });
+  }
+
+  /** Every authenticated request reads this: one narrow row (no password hash), without the ORM. */
+  async findAccountState(id: string): Promise<AccountState | null> {
+    const [row] = await this.sql.rows<{ id: string; email: string; role: Role; credentials_changed_at: Date }>(ACCOUNT_STATE, [id]);
+    return row ? { id: row.id, email: row.email, role: row.role, credentialsChangedAt: row.credentials_changed_at } : null;
   }
 
   findActiveByEmail(email: string, manager?: EntityManager): Promise<UserEntity | null> {

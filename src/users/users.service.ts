@@ -7,6 +7,7 @@ import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
 import { PasswordChangedEvent } from './events/password-changed.event';
+import { UserDeletedEvent } from './events/user-deleted.event';
 import { PasswordHasher } from './password-hasher.service';
 import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
@@ -86,6 +87,7 @@ export class UsersService {
     this.assertSelfOrAdmin(caller, id);
     await this.findOrFail(id);
     await this.users.softDelete(id);
+    this.unitOfWork.publish([new UserDeletedEvent(id)]);
   }
 
   /** Creates an admin account, or promotes the existing account with that e-mail (setting the given password). */

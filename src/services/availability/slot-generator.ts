@@ -70,23 +70,71 @@ export function generateSlots(request: SlotRequest): Slot[] {
   const last = DateTime.fromISO(request.toDate, { zone: request.timezone });
   const slots: Slot[] = [];
   for (let day = DateTime.fromISO(request.fromDate, { zone: request.timezone }); day <= last; day = day.plus({ days: 1 })) {
-    for (const window of windowsOn(request.availability, weekdayOf(day))) {
-      const windowEnd = localToInstant(day, window.end, request.timezone) ?? nextExisting(day, window.end, request.timezone);
+    const windows = windowsOn(request.availability, weekdayOf(day));
+    if (!windows.length) continue;
+    const clock = dayClock(day, request.timezone);
+    for (const window of windows) {
+      const windowEnd = clock.at(window.end) ?? nextExisting(day, window.end, request.timezone).toMillis();
       // Walk wall-clock time; the end is checked in real time, since a window is an hour shorter or
       // longer on the days the clocks change.
       for (let minute = window.start; minute < window.end; minute += step) {
-        const start = localToInstant(day, minute, request.timezone);
-        if (!start) continue;
-        const startMs = start.toMillis();
+        const startMs = clock.at(minute);
+        if (startMs === null) continue;
         const endMs = startMs + durationMs;
-        if (endMs > windowEnd.toMillis()) break;
+        if (endMs > windowEnd) break;
         if (startMs <= notBefore || overlapsAny(startMs, endMs, request.busy)) continue;
-        const end = DateTime.fromMillis(endMs, { zone: request.timezone });
-        slots.push({ start: new Date(startMs), end: new Date(endMs), localStart: start.toISO() as string, localEnd: end.toISO() as string });
+        slots.push({ start: new Date(startMs), end: new Date(endMs), localStart: clock.iso(startMs), localEnd: clock.iso(endMs) });
       }
     }
   }
   return slots.sort((a, b) => a.start.getTime() - b.start.getTime());
+}
+
+/** Local wall-clock minutes of one local day as instants, and instants as local ISO 8601 with offset. */
+interface DayClock {
+  /** Minute of the day (0..1440) to an instant in ms, or null when that local time does not exist (clocks going forward). */
+  at(minute: number): number | null;
+  /** As Luxon's `toISO()` writes it in the zone: `2030-01-07T09:00:00.000+01:00`. */
+  iso(ms: number): string;
+}
+
+const HOUR_MS = 3_600_000;
+const offsetSuffixes = new Map<string, string>();
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/**
+ * On a day whose UTC offset is the same from before its start to after its end (every day but the few
+ * with a clock change), local time is UTC shifted by one offset: plain arithmetic, no time-zone lookups per
+ * slot. Other days (and unknown zones) go through Luxon and `localToInstant`'s rules.
+ */
+function dayClock(day: DateTime, zone: string): DayClock {
+  const luxonClock: DayClock = {
+    at: (minute) => localToInstant(day, minute, zone)?.toMillis() ?? null,
+    iso: (ms) => DateTime.fromMillis(ms, { zone }).toISO() as string,
+  };
+  const tz = day.zone;
+  if (!day.isValid || !tz.isValid) return luxonClock;
+  // Local midnight lies within [-14 h, +12 h] of UTC midnight: sample the offset well around the whole day.
+  const utcMidnight = Date.UTC(day.year, day.month - 1, day.day);
+  const offset = tz.offset(utcMidnight + 12 * HOUR_MS);
+  if (tz.offset(utcMidnight - 15 * HOUR_MS) !== offset || tz.offset(utcMidnight + 39 * HOUR_MS) !== offset) return luxonClock;
+  const offsetMs = offset * 60_000;
+  const midnight = utcMidnight - offsetMs;
+  const key = `${zone}|${offset}`;
+  let suffix = offsetSuffixes.get(key);
+  if (suffix === undefined) {
+    // Luxon writes `Z` for UTC itself and `+00:00` for a zone that merely sits at UTC: ask it once per zone and offset.
+    suffix = (DateTime.fromMillis(midnight, { zone }).toISO() as string).slice('2030-01-07T00:00:00.000'.length);
+    offsetSuffixes.set(key, suffix);
+  }
+  const iso = (ms: number) => {
+    const local = new Date(ms + offsetMs);
+    return (
+      `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T` +
+      `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}${suffix}`
+    );
+  };
+  return { at: (minute) => midnight + minute * 60_000, iso };
 }
 
 /** A window ending at a skipped local time ends at the first minute that exists after it. */
@@ -115,9 +163,12 @@ export function fitsInWindow(availability: WeeklyAvailability, zone: string, sta
   const day = local.startOf('day');
   const startMs = start.getTime();
   const endMs = startMs + durationMinutes * 60_000;
-  return windowsOn(availability, weekdayOf(day)).some((window) => {
-    const opens = localToInstant(day, window.start, zone) ?? nextExisting(day, window.start, zone);
-    const closes = localToInstant(day, window.end, zone) ?? nextExisting(day, window.end, zone);
-    return opens.toMillis() <= startMs && endMs <= closes.toMillis();
+  const windows = windowsOn(availability, weekdayOf(day));
+  if (!windows.length) return false;
+  const clock = dayClock(day, zone);
+  return windows.some((window) => {
+    const opens = clock.at(window.start) ?? nextExisting(day, window.start, zone).toMillis();
+    const closes = clock.at(window.end) ?? nextExisting(day, window.end, zone).toMillis();
+    return opens <= startMs && endMs <= closes;
   });
 }
