@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsIn, IsISO4217CurrencyCode, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsISO4217CurrencyCode, IsISO8601, IsNumber, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { MaxDecimalPlaces } from '../../common/validation/decimal-places';
 import { Trim } from '../../common/validation/transforms';
 
@@ -36,7 +36,7 @@ export class BookingPaymentDto {
   currency: string;
 
   @ApiProperty({ type: PaymentMethodDto })
-  @IsDefined() @ValidateNested() @Type(() => PaymentMethodDto)
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => PaymentMethodDto)
   paymentMethod: PaymentMethodDto;
 }
 
@@ -55,6 +55,7 @@ export class CreateBookingDto {
   notes?: string;
 
   @ApiProperty({ type: BookingPaymentDto })
-  @IsDefined() @ValidateNested() @Type(() => BookingPaymentDto)
+  // IsObject: ValidateNested passes an empty array.
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => BookingPaymentDto)
   payment: BookingPaymentDto;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsEmail, IsIn, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsDefined, IsEmail, IsIn, IsObject, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { Role } from '../../common/auth/role.enum';
 import { NormalizeEmail } from '../../common/validation/transforms';
 import { MeetsPasswordPolicy } from '../password-policy';
@@ -22,6 +22,7 @@ export class CreateUserDto {
   role: Role;
 
   @ApiProperty({ type: ProfileDto })
-  @IsDefined() @ValidateNested() @Type(() => ProfileDto)
+  // IsObject: ValidateNested passes an empty array, which would reach the database as a profile without names.
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => ProfileDto)
   profile: ProfileDto;
 }

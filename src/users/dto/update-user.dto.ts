@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsEnum, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsEmail, IsEnum, IsObject, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { Role } from '../../common/auth/role.enum';
 import { NormalizeEmail } from '../../common/validation/transforms';
 import { MeetsPasswordPolicy } from '../password-policy';
@@ -27,6 +27,6 @@ export class UpdateUserDto {
   role?: Role;
 
   @ApiPropertyOptional({ type: UpdateProfileDto })
-  @IsOptional() @ValidateNested() @Type(() => UpdateProfileDto)
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => UpdateProfileDto)
   profile?: UpdateProfileDto;
 }
