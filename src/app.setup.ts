@@ -4,14 +4,31 @@ import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { FieldError, ValidationFailedError } from './common/errors/domain.error';
+import { buildProblem, PROBLEM_CONTENT_TYPE } from './common/errors/problem';
+import { sendProblem } from './common/filters/problem-details.filter';
 import { buildAppConfig } from './config/app.config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** No request body nests more than a few levels; class-transformer would overflow the stack on thousands (a 500). */
+const MAX_JSON_DEPTH = 32;
+
+/** True when arrays and objects in `value` nest deeper than `limit`, found without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /** Flattens class-validator's tree into `{field, message}` with dotted paths (`profile.firstName`). */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -56,12 +73,33 @@ function setUpDocs(app: NestFastifyApplication): void {
   app
     .getHttpAdapter()
     .getInstance()
-      .get('/redoc', (_request: FastifyRequest, reply: FastifyReply) => {
+    .get('/redoc', (_request: FastifyRequest, reply: FastifyReply) => {
       void reply
         .header('content-type', 'text/html; charset=utf-8')
-        .header('content-security-policy', "default-src 'self'; script-src 'self' https://cdn.redoc.ly; style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; worker-src 'self' blob:")
+        .header(
+          'content-security-policy',
+          "default-src 'self'; script-src 'self' https://cdn.redoc.ly; style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; worker-src 'self' blob:",
+        )
         .send(redoc);
     });
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (headers over 16 KB, a malformed request
+ * line) is answered as a problem too; Fastify's default writes its own JSON shape.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const requestId = randomUUID();
+  const body = JSON.stringify(buildProblem({ status, detail: status === 431 ? 'The request headers are too large.' : 'The request is malformed.', requestId }));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /**
@@ -74,6 +112,14 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     bodyLimit: http.bodyLimitBytes,
     trustProxy: http.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The router answers a malformed URL (400) or an over-long id (414) before any hook or filter runs.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('x-request-id', request.id);
+      // Not the router's message, which quotes the whole URL back.
+      const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long.' : 'The URL is malformed.';
+      sendProblem(reply, buildProblem({ status: error.statusCode ?? 400, detail, requestId: request.id }));
+    },
+    clientErrorHandler: answerClientError,
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];
@@ -85,6 +131,15 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<Server>('application/json', { bodyLimit: http.bodyLimitBytes }, (request, body, done) =>
+    parseJson(request, body.toString('utf8'), (error, value) => {
+      if (error) return done(error, undefined);
+      if (nestsDeeperThan(value, MAX_JSON_DEPTH))
+        return done(new ValidationFailedError([{ field: 'body', message: `nests more than ${MAX_JSON_DEPTH} levels deep` }]), undefined);
+      done(null, value);
+    }),
+  );
   fastify.addHook('onRequest', (request, reply, done) => {
     // pino-http reads the id from the raw request, so logs, errors and the response agree on it.
     (request.raw as IncomingMessage & { id?: string }).id = request.id;
