@@ -101,6 +101,8 @@ describe('health', () => {
       expect(response.status).toBe(503);
       expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
       expect(response.body).toMatchObject({ type: '/problems/service-unavailable', status: 503, code: 'SERVICE_UNAVAILABLE' });
+      // It names what is down, and only that.
+      expect(response.body).toMatchObject({ detail: 'Not ready: redis unavailable.' });
       expect((response.body as { requestId: string }).requestId).toBe(response.headers['x-request-id']);
     });
 

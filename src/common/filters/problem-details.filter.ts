@@ -33,7 +33,15 @@ export function toProblem(exception: unknown, requestId: string): Problem {
     const status = exception.getStatus();
     const body = exception.getResponse();
     const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
-    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+    // Terminus answers a failed readiness check with the failing indicators under `error`: name them.
+    const failing = typeof body === 'object' ? Object.keys((body as { error?: object }).error ?? {}) : [];
+    const detail = failing.length
+      ? `Not ready: ${failing.join(', ')} unavailable.`
+      : Array.isArray(message)
+        ? message.join('; ')
+        : typeof message === 'string'
+          ? message
+          : exception.message;
     return buildProblem({ status, detail, requestId });
   }
   if (exception instanceof QueryFailedError) {
