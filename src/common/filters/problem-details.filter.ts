@@ -33,8 +33,10 @@ export function toProblem(exception: unknown, requestId: string): Problem {
     const status = exception.getStatus();
     const body = exception.getResponse();
     const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
-    // Terminus answers a failed readiness check with the failing indicators under `error`: name them.
-    const failing = typeof body === 'object' ? Object.keys((body as { error?: object }).error ?? {}) : [];
+    // Terminus answers a failed readiness check with the failing indicators under `error`: name them. Nest's
+    // own exceptions have a string there ("Not Found"), whose keys are its character indices.
+    const error = typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
+    const failing = error !== null && typeof error === 'object' ? Object.keys(error) : [];
     const detail = failing.length
       ? `Not ready: ${failing.join(', ')} unavailable.`
       : Array.isArray(message)
