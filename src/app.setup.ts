@@ -3,7 +3,7 @@ import helmet from '@fastify/helmet';
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,6 +12,7 @@ import { AppModule, AppModuleOptions } from './app.module';
 import { FieldError, ValidationFailedError } from './common/errors/domain.error';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './common/errors/problem';
 import { sendProblem } from './common/filters/problem-details.filter';
+import { createOpenApiDocument } from './common/openapi/openapi-document';
 import { buildAppConfig } from './config/app.config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -54,14 +55,7 @@ export const validationPipe = new ValidationPipe({
 });
 
 function setUpDocs(app: NestFastifyApplication): void {
-  const config = new DocumentBuilder()
-    .setTitle('Service Marketplace API')
-    .setDescription('Customers find, book and pay for services that providers offer. Errors are RFC 9457 problem details.')
-    .setVersion('1.0')
-    .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/login', scopes: {} } } }, 'oauth2')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-    .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',

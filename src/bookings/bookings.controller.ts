@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
@@ -49,6 +49,7 @@ export class BookingsController {
   @Get(':id')
   @ApiOperation({ summary: 'One booking, with what the caller may do with it' })
   @ApiOkResponse({ type: BookingResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   findOne(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<BookingResponse> {
     return this.bookings.get(user, id);
   }
@@ -57,6 +58,7 @@ export class BookingsController {
   @Get(':id/cancellation-quote')
   @ApiOperation({ summary: 'What cancelling now would refund to the caller' })
   @ApiOkResponse({ type: CancellationQuoteResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   quote(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<CancellationQuoteResponse> {
     return this.cancellation.quote(user, id);
   }
@@ -65,6 +67,7 @@ export class BookingsController {
   @Put(':id')
   @ApiOperation({ summary: 'Complete (provider), reschedule or edit notes (customer)' })
   @ApiOkResponse({ type: BookingResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   update(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateBookingDto): Promise<BookingResponse> {
     return this.bookings.update(user, id, dto);
   }
@@ -73,6 +76,7 @@ export class BookingsController {
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel: frees the slot and refunds by the policy' })
   @ApiOkResponse({ type: BookingResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<BookingResponse> {
     return this.cancellation.cancel(user, id);
   }

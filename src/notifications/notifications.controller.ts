@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Param, ParseUUIDPipe, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
@@ -48,6 +48,7 @@ export class NotificationsController {
   @Put(':id/read')
   @ApiOperation({ summary: 'Mark one of your notifications read (again: no change)' })
   @ApiOkResponse({ type: NotificationResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   markRead(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @NoBody() _body: undefined): Promise<NotificationResponse> {
     return this.notifications.markRead(user, id);
   }
@@ -62,9 +63,10 @@ export class NotificationsController {
       'everything you missed. EventSource cannot send headers: it may pass the token as `?access_token=` (this route only).',
   })
   @ApiProduces('text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received; resumes after it' })
-  @ApiQuery({ name: 'access_token', required: false, description: 'The bearer token, for clients that cannot send an Authorization header' })
-  @ApiOkResponse({ description: 'A text/event-stream that stays open', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received; resumes after it', schema: { type: 'string', pattern: '^\\d{1,15}$', maxLength: 15 } })
+  @ApiQuery({ name: 'access_token', required: false, description: 'The bearer token, for clients that cannot send an Authorization header', schema: { type: 'string', maxLength: 2048 } })
+  // No schema: the body is a stream of events (described above) that stays open, not one bounded string.
+  @ApiOkResponse({ description: 'A text/event-stream that stays open', content: { 'text/event-stream': {} } })
   stream(
     @CurrentUser() user: AuthUser,
     @Headers('last-event-id') lastEventId: string | undefined,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
@@ -29,6 +29,7 @@ export class PaymentsController {
   @Get(':id')
   @ApiOperation({ summary: 'One payment (its customer, provider or an admin)' })
   @ApiOkResponse({ type: PaymentResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   findOne(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<PaymentResponse> {
     return this.payments.get(user, id);
   }
@@ -39,6 +40,7 @@ export class PaymentsController {
   @Idempotent()
   @ApiOperation({ summary: 'Refund in full (default) or in part (the booking’s provider or an admin)' })
   @ApiOkResponse({ type: PaymentResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   refund(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RefundDto): Promise<PaymentResponse> {
     return this.payments.refund(user, id, dto);
   }

@@ -6,7 +6,7 @@ import { ForbiddenError, UnauthorizedError, ValidationFailedError } from '../com
 import { Page } from '../common/pagination/pagination';
 import { WEEKDAYS } from './availability/weekly-availability';
 import { ListServicesQuery } from './dto/list-services.query';
-import { CategoryResponse, ServiceResponse, toServiceResponse } from './dto/service.response';
+import { CategoryResponse, MAX_CATEGORIES, ServiceResponse, toServiceResponse } from './dto/service.response';
 import { ServiceFilter, ServiceScope, ServicesRepository } from './services.repository';
 import { SlotsService } from './slots.service';
 
@@ -46,7 +46,7 @@ export class ServiceCatalogService {
   }
 
   categories(): Promise<CategoryResponse[]> {
-    return this.services.categoriesInUse();
+    return this.services.categoriesInUse(MAX_CATEGORIES);
   }
 
   private scopeFor(caller: AuthUser | undefined, query: ListServicesQuery): ServiceScope {

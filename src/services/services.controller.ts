@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
@@ -10,11 +10,11 @@ import { Paginated } from '../common/pagination/pagination.interceptor';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { CreateServiceDto } from './dto/create-service.dto';
 import { ListServicesQuery, SlotsQuery } from './dto/list-services.query';
-import { CategoryResponse, ServiceResponse, SlotResponse } from './dto/service.response';
+import { CategoryResponse, MAX_CATEGORIES, ServiceResponse, SlotResponse } from './dto/service.response';
 import { UpdateServiceDto } from './dto/update-service.dto';
 import { ServiceCatalogService } from './service-catalog.service';
 import { ServicesService } from './services.service';
-import { SlotsService } from './slots.service';
+import { MAX_SLOTS, SlotsService } from './slots.service';
 
 @ApiTags('services')
 @Controller('services')
@@ -47,7 +47,8 @@ export class ServicesController {
   @RateLimit({ policy: 'browse', by: 'ip' })
   @Get('categories')
   @ApiOperation({ summary: 'Categories in use, with their number of active services' })
-  @ApiOkResponse({ type: CategoryResponse, isArray: true })
+  @ApiExtraModels(CategoryResponse)
+  @ApiOkResponse({ schema: { type: 'array', maxItems: MAX_CATEGORIES, items: { $ref: getSchemaPath(CategoryResponse) } } })
   categories(): Promise<CategoryResponse[]> {
     return this.catalog.categories();
   }
@@ -58,6 +59,7 @@ export class ServicesController {
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'One service (inactive, suspended and deleted ones only for their provider and admins)' })
   @ApiOkResponse({ type: ServiceResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   findOne(@CurrentUser() user: AuthUser | undefined, @Param('id', ParseUUIDPipe) id: string): Promise<ServiceResponse> {
     return this.services.get(user, id);
   }
@@ -67,7 +69,9 @@ export class ServicesController {
   @Get(':id/slots')
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'Bookable start times between two local dates (default the next 7 days, at most 31)' })
-  @ApiOkResponse({ type: SlotResponse, isArray: true })
+  @ApiExtraModels(SlotResponse)
+  @ApiOkResponse({ schema: { type: 'array', maxItems: MAX_SLOTS, items: { $ref: getSchemaPath(SlotResponse) } } })
+  @ApiParam({ name: 'id', format: 'uuid' })
   async slotsOf(@CurrentUser() user: AuthUser | undefined, @Param('id', ParseUUIDPipe) id: string, @Query() query: SlotsQuery): Promise<SlotResponse[]> {
     return this.slots.listSlots(await this.services.findVisible(user, id), query.from, query.to);
   }
@@ -76,6 +80,7 @@ export class ServicesController {
   @Put(':id')
   @ApiOperation({ summary: 'Change a service (its provider or an admin; only admins set status)' })
   @ApiOkResponse({ type: ServiceResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   update(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateServiceDto): Promise<ServiceResponse> {
     return this.services.update(user, id, dto);
   }
@@ -85,6 +90,7 @@ export class ServicesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a service from the catalog (soft delete; existing bookings keep working)' })
   @ApiNoContentResponse()
+  @ApiParam({ name: 'id', format: 'uuid' })
   remove(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.services.remove(user, id);
   }

@@ -221,11 +221,13 @@ export class ServicesRepository {
     return ids.map((id) => byId.get(id)).filter((row): row is ServiceEntity => row !== undefined);
   }
 
-  async categoriesInUse(): Promise<Array<{ category: string; count: number }>> {
+  async categoriesInUse(limit: number): Promise<Array<{ category: string; count: number }>> {
     const values: unknown[] = [];
+    const where = this.where({ scope: { kind: 'public' } }, values);
+    values.push(limit);
     return this.sql.rows<{ category: string; count: number }>(
-      `SELECT s.category AS category, count(*)::int AS count FROM services s WHERE ${this.where({ scope: { kind: 'public' } }, values)}
-        GROUP BY s.category ORDER BY s.category ASC`,
+      `SELECT s.category AS category, count(*)::int AS count FROM services s WHERE ${where}
+        GROUP BY s.category ORDER BY s.category ASC LIMIT $${values.length}`,
       values,
     );
   }

@@ -8,6 +8,8 @@ import { SlotResponse } from './dto/service.response';
 import { ScheduleCandidate, ServicesRepository } from './services.repository';
 
 export const MAX_SLOT_RANGE_DAYS = 31;
+/** The most slots a range can hold: a slot every 5 minutes (the shortest interval and duration), 25-hour days. */
+export const MAX_SLOTS = (MAX_SLOT_RANGE_DAYS * 25 * 60) / 5;
 const DEFAULT_RANGE_DAYS = 7;
 
 /** Free start times: availability windows minus the provider's bookings, in the service's time zone. */

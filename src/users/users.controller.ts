@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
@@ -34,6 +34,7 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'An account (yourself, or anyone for an admin)' })
   @ApiOkResponse({ type: UserResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   findOne(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<UserResponse> {
     return this.users.getById(user, id);
   }
@@ -42,6 +43,7 @@ export class UsersController {
   @Put(':id')
   @ApiOperation({ summary: 'Update profile, e-mail, password (with the current one) or, for admins, role' })
   @ApiOkResponse({ type: UserResponse })
+  @ApiParam({ name: 'id', format: 'uuid' })
   update(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserResponse> {
     return this.users.update(user, id, dto);
   }
@@ -51,6 +53,7 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an account (soft): it can no longer sign in and its tokens stop working' })
   @ApiNoContentResponse()
+  @ApiParam({ name: 'id', format: 'uuid' })
   remove(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.users.remove(user, id);
   }

@@ -7,20 +7,20 @@ import { NormalizeEmail } from '../../common/validation/transforms';
  * other OAuth2 clients send) and JSON with `email` or `username`.
  */
 export class LoginDto {
-  @ApiPropertyOptional({ example: 'customer1@example.com' })
+  @ApiPropertyOptional({ example: 'customer1@example.com', format: 'email', maxLength: 254 })
   @IsOptional() @NormalizeEmail() @IsString() @MaxLength(254)
   email?: string;
 
-  @ApiPropertyOptional({ description: 'The e-mail address (OAuth2 password flow name)', example: 'customer1@example.com' })
+  @ApiPropertyOptional({ description: 'The e-mail address (OAuth2 password flow name)', example: 'customer1@example.com', format: 'email', maxLength: 254 })
   @IsOptional() @NormalizeEmail() @IsString() @MaxLength(254)
   username?: string;
 
-  @ApiProperty({ example: 'Customer123!' })
+  @ApiProperty({ example: 'Customer123!', format: 'password', minLength: 1, maxLength: 200 })
   @IsString() @MinLength(1) @MaxLength(200)
   password: string;
 
-  @ApiPropertyOptional({ example: 'password' }) @IsOptional() @IsString() @MaxLength(50) grant_type?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) scope?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) client_id?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) client_secret?: string;
+  @ApiPropertyOptional({ example: 'password', maxLength: 50 }) @IsOptional() @IsString() @MaxLength(50) grant_type?: string;
+  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) scope?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) client_id?: string;
+  @ApiPropertyOptional({ format: 'password', maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) client_secret?: string;
 }

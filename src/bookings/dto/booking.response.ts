@@ -13,11 +13,11 @@ export class BookingResponse {
   @ApiProperty() scheduledAt: Date;
   @ApiProperty({ description: 'Minutes', example: 60 }) duration: number;
   @ApiProperty({ example: 89.5 }) totalAmount: number;
-  @ApiProperty({ example: 'USD' }) currency: string;
-  @ApiProperty({ nullable: true, type: String }) notes: string | null;
+  @ApiProperty({ example: 'USD', pattern: '^[A-Z]{3}$', maxLength: 3 }) currency: string;
+  @ApiProperty({ nullable: true, type: String, maxLength: 2000 }) notes: string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
-  @ApiPropertyOptional({ enum: BOOKING_ACTIONS, isArray: true, description: 'What the caller may do now (GET /bookings/{id})' })
+  @ApiPropertyOptional({ enum: BOOKING_ACTIONS, isArray: true, maxItems: BOOKING_ACTIONS.length, description: 'What the caller may do now (GET /bookings/{id})' })
   allowedActions?: BookingAction[];
 }
 
@@ -43,7 +43,7 @@ export function toBookingResponse(booking: BookingEntity, allowedActions?: Booki
 export class CancellationQuoteResponse {
   @ApiProperty({ format: 'uuid' }) bookingId: string;
   @ApiProperty({ example: 89.5 }) refundAmount: number;
-  @ApiProperty({ example: 'USD' }) currency: string;
+  @ApiProperty({ example: 'USD', pattern: '^[A-Z]{3}$', maxLength: 3 }) currency: string;
   @ApiProperty() fullRefund: boolean;
-  @ApiProperty({ example: 'Cancelled at least 24 hours ahead: full refund.' }) policy: string;
+  @ApiProperty({ example: 'Cancelled at least 24 hours ahead: full refund.', maxLength: 200 }) policy: string;
 }

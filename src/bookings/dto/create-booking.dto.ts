@@ -15,23 +15,23 @@ export class PaymentMethodDto {
   @Transform(lowerCase) @IsIn(PAYMENT_METHOD_TYPES, { message: 'paymentMethod.type must be card' })
   type: string;
 
-  @ApiProperty({ example: '4242' })
+  @ApiProperty({ example: '4242', pattern: '^\\d{4}$', maxLength: 4 })
   @IsString() @Matches(/^\d{4}$/, { message: 'paymentMethod.last4 must be 4 digits' })
   last4: string;
 
-  @ApiProperty({ example: 'visa' })
+  @ApiProperty({ example: 'visa', pattern: '^[A-Za-z][A-Za-z0-9 _-]{0,31}$', maxLength: 32 })
   @Transform(lowerCase) @IsString() @Matches(/^[a-z][a-z0-9 _-]{0,31}$/, { message: 'paymentMethod.brand must be a card brand such as visa' })
   brand: string;
 }
 
 export class BookingPaymentDto {
-  @ApiProperty({ example: 89.5, description: 'Must equal the service price' })
+  @ApiProperty({ example: 89.5, description: 'Must equal the service price', minimum: 0.01, maximum: 999_999.99 })
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'payment.amount must be a number with at most 2 decimals' })
   @MaxDecimalPlaces(2, { message: 'payment.amount must be a number with at most 2 decimals' })
   @Min(0.01) @Max(999_999.99)
   amount: number;
 
-  @ApiProperty({ example: 'USD', description: 'Must equal the service currency' })
+  @ApiProperty({ example: 'USD', description: 'Must equal the service currency', pattern: '^[A-Za-z]{3}$', maxLength: 3 })
   @Transform(upperCase) @IsString() @IsISO4217CurrencyCode({ message: 'payment.currency must be an ISO 4217 code' })
   currency: string;
 
@@ -45,7 +45,7 @@ export class CreateBookingDto {
   @IsUUID('all', { message: 'serviceId must be a UUID' })
   serviceId: string;
 
-  @ApiProperty({ example: '2030-01-07T09:00:00Z', description: 'ISO 8601 with a zone offset or Z' })
+  @ApiProperty({ example: '2030-01-07T09:00:00Z', format: 'date-time', description: 'ISO 8601 with a zone offset or Z' })
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'scheduledAt must be an ISO 8601 date-time' })
   @Matches(/T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/, { message: 'scheduledAt must include a time and a zone offset (or Z)' })
   scheduledAt: string;

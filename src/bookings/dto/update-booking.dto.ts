@@ -8,7 +8,7 @@ export class UpdateBookingDto {
   @IsOptional() @IsEnum(BookingStatus, { message: 'status must be PENDING, CONFIRMED, COMPLETED or CANCELLED' })
   status?: BookingStatus;
 
-  @ApiPropertyOptional({ example: '2030-01-08T09:00:00Z', description: 'Reschedule (the customer or an admin)' })
+  @ApiPropertyOptional({ example: '2030-01-08T09:00:00Z', format: 'date-time', description: 'Reschedule (the customer or an admin)' })
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'scheduledAt must be an ISO 8601 date-time' })
   @Matches(/T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/, { message: 'scheduledAt must include a time and a zone offset (or Z)' })

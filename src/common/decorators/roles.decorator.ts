@@ -1,6 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiOAuth2, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOAuth2 } from '@nestjs/swagger';
 import { ALL_ROLES, Role } from '../auth/role.enum';
+import { ApiProblemResponse } from '../openapi/problem.response';
 
 export const ROLES_KEY = 'roles';
 
@@ -13,8 +14,8 @@ export const Roles = (...roles: Role[]) =>
     SetMetadata(ROLES_KEY, roles),
     ApiOAuth2([], 'oauth2'),
     ApiBearerAuth('bearer'),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked token' }),
-    ApiForbiddenResponse({ description: `Only for: ${roles.join(', ')}` }),
+    ApiProblemResponse(401, 'Missing, invalid, expired or revoked token'),
+    ApiProblemResponse(403, `Only for: ${roles.join(', ')}`),
   );
 
 /** Any signed-in user, whatever the role: ownership is then checked by the service. */

@@ -2,6 +2,16 @@ import { STATUS_CODES } from 'node:http';
 import { FieldError } from './domain.error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+/**
+ * Some messages quote the request (Nest's "Cannot GET /..." names the URL, unknown fields are named back):
+ * a problem stays small whatever was sent.
+ */
+export const MAX_DETAIL_LENGTH = 1000;
+export const MAX_FIELD_ERRORS = 100;
+export const MAX_FIELD_LENGTH = 200;
+export const MAX_FIELD_MESSAGE_LENGTH = 500;
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** RFC 9457 problem details, as every error of this API is answered. */
 export interface Problem {
@@ -43,10 +53,14 @@ export function buildProblem(input: { status: number; detail: string; requestId:
     type: `/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: STATUS_CODES[input.status] ?? 'Error',
     status: input.status,
-    detail: input.detail,
+    detail: clip(input.detail, MAX_DETAIL_LENGTH),
     code,
     requestId: input.requestId,
   };
-  if (input.errors?.length) problem.errors = input.errors;
+  if (input.errors?.length) {
+    problem.errors = input.errors
+      .slice(0, MAX_FIELD_ERRORS)
+      .map(({ field, message }) => ({ field: clip(field, MAX_FIELD_LENGTH), message: clip(message, MAX_FIELD_MESSAGE_LENGTH) }));
+  }
   return problem;
 }

@@ -103,6 +103,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
 export function Idempotent() {
   return applyDecorators(
     UseInterceptors(IdempotencyInterceptor),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 characters; a repeat replays the first response for 24 h' }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'Up to 255 characters; a repeat replays the first response for 24 h',
+      schema: { type: 'string', pattern: '^[\\x21-\\x7e]+$', minLength: 1, maxLength: MAX_KEY_LENGTH },
+    }),
   );
 }

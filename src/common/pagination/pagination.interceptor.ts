@@ -1,10 +1,10 @@
 import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, Type, UseInterceptors } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, Observable } from 'rxjs';
 import { AppConfig } from '../../config/app.config';
-import { Page } from './pagination';
+import { MAX_LIMIT, Page } from './pagination';
 
 /** The `Link` header value (RFC 8288) with `next`/`prev`, keeping the request's other query parameters. */
 export function pageLinks(page: Page<unknown>, baseUrl: string, requestUrl: string): string {
@@ -48,12 +48,12 @@ export class PaginationInterceptor implements NestInterceptor {
 export function Paginated(itemType: Type<unknown>) {
   return applyDecorators(
     UseInterceptors(PaginationInterceptor),
+    ApiExtraModels(itemType),
     ApiOkResponse({
-      type: itemType,
-      isArray: true,
+      schema: { type: 'array', maxItems: MAX_LIMIT, items: { $ref: getSchemaPath(itemType) } },
       headers: {
-        'X-Total-Count': { description: 'Total number of matching items', schema: { type: 'integer' } },
-        Link: { description: 'RFC 8288 links to the next and previous pages', schema: { type: 'string' } },
+        'X-Total-Count': { description: 'Total number of matching items', schema: { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
+        Link: { description: 'RFC 8288 links to the next and previous pages', schema: { type: 'string', maxLength: 4096 } },
       },
     }),
   );

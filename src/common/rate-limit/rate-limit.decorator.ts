@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../openapi/problem.response';
 import { RateLimitKey, RateLimitPolicyName } from './rate-limit.policies';
 
 export const RATE_LIMIT_KEY = 'rateLimit';
@@ -21,5 +21,5 @@ export const RateLimit = (...rules: Array<Pick<RateLimitRule, 'policy' | 'by'> &
       RATE_LIMIT_KEY,
       rules.map((rule): RateLimitRule => ({ mode: 'reject', ...rule })),
     ),
-    ApiResponse({ status: 429, description: 'Too many requests: see Retry-After and the RateLimit headers' }),
+    ApiProblemResponse(429, 'Too many requests: see Retry-After and the RateLimit headers'),
   );

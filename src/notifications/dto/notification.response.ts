@@ -6,8 +6,8 @@ export class NotificationResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) userId: string;
   @ApiProperty({ enum: NotificationType }) type: NotificationType;
-  @ApiProperty({ example: 'Booking confirmed' }) title: string;
-  @ApiProperty() message: string;
+  @ApiProperty({ example: 'Booking confirmed', maxLength: 200 }) title: string;
+  @ApiProperty({ maxLength: 2000 }) message: string;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,

@@ -2,9 +2,9 @@ import { ApiProperty } from '@nestjs/swagger';
 import { PaymentEntity, PaymentStatus } from '../payment.entity';
 
 export class PaymentMethodResponse {
-  @ApiProperty({ example: 'card' }) type: string;
-  @ApiProperty({ example: 'visa' }) brand: string;
-  @ApiProperty({ example: '4242' }) last4: string;
+  @ApiProperty({ example: 'card', maxLength: 16 }) type: string;
+  @ApiProperty({ example: 'visa', maxLength: 32 }) brand: string;
+  @ApiProperty({ example: '4242', pattern: '^\\d{4}$', maxLength: 4 }) last4: string;
 }
 
 export class PaymentResponse {
@@ -14,10 +14,10 @@ export class PaymentResponse {
   @ApiProperty({ enum: PaymentStatus }) status: PaymentStatus;
   @ApiProperty({ example: 89.5 }) amount: number;
   @ApiProperty({ example: 0 }) refundedAmount: number;
-  @ApiProperty({ example: 'USD' }) currency: string;
-  @ApiProperty({ nullable: true, type: String }) transactionId: string | null;
+  @ApiProperty({ example: 'USD', pattern: '^[A-Z]{3}$', maxLength: 3 }) currency: string;
+  @ApiProperty({ nullable: true, type: String, maxLength: 100 }) transactionId: string | null;
   @ApiProperty({ type: PaymentMethodResponse }) paymentMethod: PaymentMethodResponse;
-  @ApiProperty({ nullable: true, type: String }) failureReason: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 500 }) failureReason: string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
 }

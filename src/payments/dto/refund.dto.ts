@@ -4,11 +4,11 @@ import { MaxDecimalPlaces } from '../../common/validation/decimal-places';
 import { Trim } from '../../common/validation/transforms';
 
 export class RefundDto {
-  @ApiProperty({ example: 'Provider could not attend' })
+  @ApiProperty({ example: 'Provider could not attend', minLength: 1, maxLength: 500 })
   @Trim() @IsString() @IsNotEmpty() @MaxLength(500)
   reason: string;
 
-  @ApiPropertyOptional({ example: 20, description: 'Defaults to everything not yet refunded' })
+  @ApiPropertyOptional({ example: 20, description: 'Defaults to everything not yet refunded', minimum: 0.01, maximum: 99_999_999.99 })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'amount must be a number with at most 2 decimals' })
   @MaxDecimalPlaces(2, { message: 'amount must be a number with at most 2 decimals' })

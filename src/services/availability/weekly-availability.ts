@@ -3,6 +3,7 @@ export type WeeklyAvailability = Partial<Record<Weekday, string[]>>;
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
+export const MAX_WINDOWS_PER_DAY = 48;
 
 /** A window as minutes since local midnight; `end` may be 1440 (`24:00`). */
 export interface Window {
@@ -45,8 +46,8 @@ export function normalizeAvailability(input: unknown): { value: WeeklyAvailabili
       problems.push(`availability.${day} must be a list of "HH:MM-HH:MM" windows`);
       continue;
     }
-    if (windows.length > 48) {
-      problems.push(`availability.${day} has more than 48 windows`);
+    if (windows.length > MAX_WINDOWS_PER_DAY) {
+      problems.push(`availability.${day} has more than ${MAX_WINDOWS_PER_DAY} windows`);
       continue;
     }
     const parsed: Array<{ text: string; window: Window }> = [];

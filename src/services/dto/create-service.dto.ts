@@ -19,7 +19,7 @@ import {
 import { MaxDecimalPlaces } from '../../common/validation/decimal-places';
 import { Trim } from '../../common/validation/transforms';
 import { IsIanaTimeZone, IsWeeklyAvailability } from '../availability/availability.validators';
-import { normalizeAvailability, WeeklyAvailability } from '../availability/weekly-availability';
+import { MAX_WINDOWS_PER_DAY, normalizeAvailability, WeeklyAvailability } from '../availability/weekly-availability';
 
 export const CATEGORY_SLUG = /^[a-z0-9]+(?:[_-][a-z0-9]+)*$/;
 export const MAX_PRICE = 999_999.99;
@@ -43,18 +43,18 @@ export class CreateServiceDto {
   @IsOmittable() @Trim() @IsString() @MaxLength(5000)
   description?: string;
 
-  @ApiProperty({ example: 'home_services', description: 'A slug: lower-case letters and digits separated by _ or -' })
+  @ApiProperty({ example: 'home_services', description: 'A slug: lower-case letters and digits separated by _ or -', pattern: CATEGORY_SLUG.source, maxLength: 64 })
   @Trim() @IsString() @MaxLength(64) @Matches(CATEGORY_SLUG, { message: 'category must be a slug such as home_services' })
   category: string;
 
-  @ApiProperty({ example: 89.5, description: 'Greater than 0, at most 2 decimals, below 1,000,000' })
+  @ApiProperty({ example: 89.5, description: 'Greater than 0, at most 2 decimals, below 1,000,000', minimum: 0.01, maximum: MAX_PRICE })
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'price must be a number with at most 2 decimals' })
   @MaxDecimalPlaces(2, { message: 'price must be a number with at most 2 decimals' })
   @Min(0.01, { message: 'price must be greater than 0' })
   @Max(MAX_PRICE, { message: 'price must be below 1,000,000' })
   price: number;
 
-  @ApiProperty({ example: 'USD', description: 'ISO 4217 code' })
+  @ApiProperty({ example: 'USD', description: 'ISO 4217 code', pattern: '^[A-Za-z]{3}$', minLength: 3, maxLength: 3 })
   @Transform(upperCase) @IsString() @IsISO4217CurrencyCode({ message: 'currency must be an ISO 4217 code such as USD' })
   currency: string;
 
@@ -66,12 +66,13 @@ export class CreateServiceDto {
     example: { monday: ['09:00-12:00', '13:00-17:00'], saturday: ['10:00-14:00'] },
     description: 'Weekday (any case) to local "HH:MM-HH:MM" windows in the service time zone',
     type: 'object',
-    additionalProperties: { type: 'array', items: { type: 'string', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$' } },
+    maxProperties: 7,
+    additionalProperties: { type: 'array', maxItems: MAX_WINDOWS_PER_DAY, items: { type: 'string', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', maxLength: 11 } },
   })
   @Transform(normalizedAvailability) @IsWeeklyAvailability()
   availability: WeeklyAvailability;
 
-  @ApiPropertyOptional({ example: ['https://images.example.com/cleaning.jpg'], maxItems: 10, type: [String] })
+  @ApiPropertyOptional({ example: ['https://images.example.com/cleaning.jpg'], maxItems: 10, type: 'array', items: { type: 'string', format: 'uri', maxLength: 2048 } })
   @IsOmittable() @IsArray() @ArrayMaxSize(10)
   @IsUrl({ protocols: ['https'], require_protocol: true }, { each: true, message: 'images must be https URLs' })
   @MaxLength(2048, { each: true })
@@ -81,7 +82,7 @@ export class CreateServiceDto {
   @IsOmittable() @IsBoolean()
   isActive?: boolean;
 
-  @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC' })
+  @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', description: 'An IANA time zone name', maxLength: 64 })
   @IsOmittable() @IsIanaTimeZone()
   timezone?: string;
 }

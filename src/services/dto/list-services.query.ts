@@ -12,19 +12,19 @@ export type ServiceSort = (typeof SERVICE_SORTS)[number];
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class ListServicesQuery extends PaginationQuery {
-  @ApiPropertyOptional({ example: 'home_services' })
+  @ApiPropertyOptional({ example: 'home_services', pattern: CATEGORY_SLUG.source, maxLength: 64 })
   @IsOptional() @IsString() @MaxLength(64) @Matches(CATEGORY_SLUG, { message: 'category must be a slug such as home_services' })
   category?: string;
 
-  @ApiPropertyOptional({ description: 'Full-text search over title and description', example: 'deep cleaning' })
+  @ApiPropertyOptional({ description: 'Full-text search over title and description', example: 'deep cleaning', maxLength: 200 })
   @IsOptional() @IsString() @MaxLength(200)
   q?: string;
 
-  @ApiPropertyOptional({ example: 10 })
+  @ApiPropertyOptional({ example: 10, minimum: 0, maximum: MAX_PRICE })
   @IsOptional() @Type(() => Number) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(MAX_PRICE)
   minPrice?: number;
 
-  @ApiPropertyOptional({ example: 200 })
+  @ApiPropertyOptional({ example: 200, minimum: 0, maximum: MAX_PRICE })
   @IsOptional() @Type(() => Number) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(MAX_PRICE)
   maxPrice?: number;
 
@@ -32,7 +32,7 @@ export class ListServicesQuery extends PaginationQuery {
   @IsOptional() @IsUUID('all', { message: 'providerId must be a UUID' })
   providerId?: string;
 
-  @ApiPropertyOptional({ example: '2030-01-07', description: 'Only services with at least one free slot that day (in their time zone)' })
+  @ApiPropertyOptional({ example: '2030-01-07', format: 'date', description: 'Only services with at least one free slot that day (in their time zone)' })
   @IsOptional() @Matches(ISO_DATE, { message: 'availableOn must be a date YYYY-MM-DD' })
   availableOn?: string;
 
@@ -50,11 +50,11 @@ export class ListServicesQuery extends PaginationQuery {
 }
 
 export class SlotsQuery {
-  @ApiPropertyOptional({ example: '2030-01-07', description: 'First local day (default today in the service zone)' })
+  @ApiPropertyOptional({ example: '2030-01-07', format: 'date', description: 'First local day (default today in the service zone)' })
   @IsOptional() @Matches(ISO_DATE, { message: 'from must be a date YYYY-MM-DD' })
   from?: string;
 
-  @ApiPropertyOptional({ example: '2030-01-13', description: 'Last local day, inclusive (default 6 days after from); at most 31 days' })
+  @ApiPropertyOptional({ example: '2030-01-13', format: 'date', description: 'Last local day, inclusive (default 6 days after from); at most 31 days' })
   @IsOptional() @Matches(ISO_DATE, { message: 'to must be a date YYYY-MM-DD' })
   to?: string;
 }

@@ -1,19 +1,25 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { WeeklyAvailability } from '../availability/weekly-availability';
+import { MAX_WINDOWS_PER_DAY, WeeklyAvailability } from '../availability/weekly-availability';
+import { CATEGORY_SLUG } from './create-service.dto';
 import { ServiceEntity, ServiceStatus } from '../service.entity';
 
 export class ServiceResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) providerId: string;
-  @ApiProperty() title: string;
-  @ApiProperty() description: string;
-  @ApiProperty() category: string;
+  @ApiProperty({ maxLength: 120 }) title: string;
+  @ApiProperty({ maxLength: 5000 }) description: string;
+  @ApiProperty({ pattern: CATEGORY_SLUG.source, maxLength: 64 }) category: string;
   @ApiProperty({ example: 89.5 }) price: number;
-  @ApiProperty({ example: 'USD' }) currency: string;
+  @ApiProperty({ example: 'USD', pattern: '^[A-Z]{3}$', maxLength: 3 }) currency: string;
   @ApiProperty() durationMinutes: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } }) availability: WeeklyAvailability;
-  @ApiProperty({ type: [String] }) images: string[];
-  @ApiProperty({ example: 'UTC' }) timezone: string;
+  @ApiProperty({
+    type: 'object',
+    maxProperties: 7,
+    additionalProperties: { type: 'array', maxItems: MAX_WINDOWS_PER_DAY, items: { type: 'string', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', maxLength: 11 } },
+  })
+  availability: WeeklyAvailability;
+  @ApiProperty({ type: 'array', maxItems: 10, items: { type: 'string', format: 'uri', maxLength: 2048 } }) images: string[];
+  @ApiProperty({ example: 'UTC', maxLength: 64 }) timezone: string;
   @ApiProperty({ enum: ServiceStatus }) status: ServiceStatus;
   @ApiProperty() isActive: boolean;
   @ApiProperty() createdAt: Date;
@@ -40,15 +46,18 @@ export function toServiceResponse(service: ServiceEntity): ServiceResponse {
   };
 }
 
+/** The categories list is not paged; this bounds it (far more categories than a catalog has), in alphabetical order. */
+export const MAX_CATEGORIES = 10_000;
+
 export class CategoryResponse {
-  @ApiProperty({ example: 'home_services' }) category: string;
+  @ApiProperty({ example: 'home_services', pattern: CATEGORY_SLUG.source, maxLength: 64 }) category: string;
   @ApiProperty({ example: 12 }) count: number;
 }
 
 export class SlotResponse {
-  @ApiProperty({ example: '2030-01-07T08:00:00.000Z' }) start: string;
-  @ApiProperty({ example: '2030-01-07T09:00:00.000Z' }) end: string;
-  @ApiProperty({ example: '2030-01-07T09:00:00.000+01:00', description: 'Start in the service time zone' }) localStart: string;
-  @ApiProperty({ example: '2030-01-07T10:00:00.000+01:00', description: 'End in the service time zone' }) localEnd: string;
-  @ApiProperty({ example: 'Europe/Berlin' }) timezone: string;
+  @ApiProperty({ example: '2030-01-07T08:00:00.000Z', format: 'date-time' }) start: string;
+  @ApiProperty({ example: '2030-01-07T09:00:00.000Z', format: 'date-time' }) end: string;
+  @ApiProperty({ example: '2030-01-07T09:00:00.000+01:00', format: 'date-time', description: 'Start in the service time zone' }) localStart: string;
+  @ApiProperty({ example: '2030-01-07T10:00:00.000+01:00', format: 'date-time', description: 'End in the service time zone' }) localEnd: string;
+  @ApiProperty({ example: 'Europe/Berlin', maxLength: 64 }) timezone: string;
 }

@@ -9,11 +9,11 @@ import { ProfileDto } from './profile.dto';
 export const SELF_REGISTRABLE_ROLES = [Role.CUSTOMER, Role.PROVIDER] as const;
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
+  @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 254 })
   @NormalizeEmail() @IsEmail({}, { message: 'email must be a valid e-mail address' }) @MaxLength(254)
   email: string;
 
-  @ApiProperty({ example: 'SecurePass123!', description: '8 to 72 bytes, at least three of lower/upper/digit/symbol' })
+  @ApiProperty({ example: 'SecurePass123!', format: 'password', minLength: 8, maxLength: 72, description: '8 to 72 bytes, at least three of lower/upper/digit/symbol' })
   @IsString() @MeetsPasswordPolicy()
   password: string;
 

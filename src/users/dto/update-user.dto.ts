@@ -10,15 +10,15 @@ import { UpdateProfileDto } from './profile.dto';
 const IsOmittable = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ example: 'ada@example.com', maxLength: 254 })
+  @ApiPropertyOptional({ example: 'ada@example.com', format: 'email', maxLength: 254 })
   @IsOmittable() @NormalizeEmail() @IsEmail({}, { message: 'email must be a valid e-mail address' }) @MaxLength(254)
   email?: string;
 
-  @ApiPropertyOptional({ description: 'The new password; needs currentPassword when changing your own.' })
+  @ApiPropertyOptional({ format: 'password', minLength: 8, maxLength: 72, description: 'The new password; needs currentPassword when changing your own.' })
   @IsOmittable() @IsString() @MeetsPasswordPolicy()
   password?: string;
 
-  @ApiPropertyOptional({ description: 'Your current password, required to change your own password.' })
+  @ApiPropertyOptional({ format: 'password', maxLength: 200, description: 'Your current password, required to change your own password.' })
   @IsOmittable() @IsString() @MaxLength(200)
   currentPassword?: string;
 

@@ -3,15 +3,15 @@ import { Role } from '../../common/auth/role.enum';
 import { UserEntity } from '../user.entity';
 
 export class ProfileResponse {
-  @ApiProperty() firstName: string;
-  @ApiProperty() lastName: string;
-  @ApiProperty({ type: String, nullable: true }) phone: string | null;
-  @ApiProperty({ type: String, nullable: true }) address: string | null;
+  @ApiProperty({ maxLength: 100 }) firstName: string;
+  @ApiProperty({ maxLength: 100 }) lastName: string;
+  @ApiProperty({ type: String, maxLength: 32, nullable: true }) phone: string | null;
+  @ApiProperty({ type: String, maxLength: 500, nullable: true }) address: string | null;
 }
 
 export class UserResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() email: string;
+  @ApiProperty({ format: 'email', maxLength: 254 }) email: string;
   @ApiProperty({ enum: Role }) role: Role;
   @ApiProperty({ type: ProfileResponse }) profile: ProfileResponse;
   @ApiProperty() createdAt: Date;
