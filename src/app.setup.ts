@@ -18,17 +18,20 @@ import { buildAppConfig } from './config/app.config';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** No request body nests more than a few levels; class-transformer would overflow the stack on thousands (a 500). */
 const MAX_JSON_DEPTH = 32;
+/** `"\ud800"` is valid JSON but not text (I-JSON, RFC 7493, forbids it): validator's isEmail throws on one (a 500). */
+const LONE_SURROGATE = /\p{Cs}/u;
 
-/** True when arrays and objects in `value` nest deeper than `limit`, found without recursion. */
-function nestsDeeperThan(value: unknown, limit: number): boolean {
+/** Why a parsed JSON body is refused (nested too deep, or a string or name that is not Unicode text), found without recursion. */
+function bodyDefect(value: unknown): string | null {
   const pending: Array<[unknown, number]> = [[value, 1]];
   for (let next = pending.pop(); next; next = pending.pop()) {
     const [node, depth] = next;
+    if (typeof node === 'string' && LONE_SURROGATE.test(node)) return 'contains a lone UTF-16 surrogate, which is not text';
     if (node === null || typeof node !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+    if (depth > MAX_JSON_DEPTH) return `nests more than ${MAX_JSON_DEPTH} levels deep`;
+    for (const [name, child] of Object.entries(node)) pending.push([name, depth], [child, depth + 1]);
   }
-  return false;
+  return null;
 }
 
 /** Flattens class-validator's tree into `{field, message}` with dotted paths (`profile.firstName`). */
@@ -129,8 +132,8 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   app.useBodyParser<Server>('application/json', { bodyLimit: http.bodyLimitBytes }, (request, body, done) =>
     parseJson(request, body.toString('utf8'), (error, value) => {
       if (error) return done(error, undefined);
-      if (nestsDeeperThan(value, MAX_JSON_DEPTH))
-        return done(new ValidationFailedError([{ field: 'body', message: `nests more than ${MAX_JSON_DEPTH} levels deep` }]), undefined);
+      const defect = bodyDefect(value);
+      if (defect) return done(new ValidationFailedError([{ field: 'body', message: defect }]), undefined);
       done(null, value);
     }),
   );

@@ -909,6 +909,29 @@ describe('fuzzing every operation of the OpenAPI document', () => {
         status: 400,
       },
       {
+        name: 'an e-mail that is a lone UTF-16 surrogate',
+        request: {
+          actor: 'anonymous',
+          method: 'POST',
+          url: '/password-reset/request',
+          headers: { 'content-type': 'application/json' },
+          body: '{"email":"\\ud800"}',
+        },
+        status: 400,
+        detail: /invalid fields/,
+      },
+      {
+        name: 'names outside the BMP (surrogate pairs) are still text',
+        request: {
+          actor: 'anonymous',
+          method: 'POST',
+          url: '/users',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: uniqueEmail('fuzz'), password: 'SecurePass123!', role: 'CUSTOMER', profile: { firstName: 'Ada 😀', lastName: '𝕏' } }),
+        },
+        status: 201,
+      },
+      {
         name: 'a profile that is an empty array',
         request: {
           actor: 'anonymous',
