@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Logger } from 'nestjs-pino';
+import helmet from 'helmet';
+import { Logger, Params, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { FieldError, ValidationFailedError } from './common/errors/domain.error';
+import { QueryCachingValidationPipe } from './common/validation/query-caching-validation.pipe';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './common/errors/problem';
 import { sendProblem } from './common/filters/problem-details.filter';
 import { createOpenApiDocument } from './common/openapi/openapi-document';
+import { registerRequestLogging } from './common/logging/request-logging';
 import { buildAppConfig } from './config/app.config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -48,7 +50,7 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return all.filter(({ field, message }) => !seen.has(`${field}\n${message}`) && Boolean(seen.add(`${field}\n${message}`)));
 }
 
-export const validationPipe = new ValidationPipe({
+export const validationPipe = new QueryCachingValidationPipe({
   whitelist: true,
   forbidNonWhitelisted: true,
   transform: true,
@@ -143,8 +145,10 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     void reply.header('x-request-id', request.id);
     done();
   });
+  registerRequestLogging(fastify, app.get<Params>(PARAMS_PROVIDER_TOKEN), await app.resolve(PinoLogger));
 
-  await app.register(helmet, {
+  // Helmet's middleware, built once: @fastify/helmet rebuilt it (parsing the policy) on every request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -159,6 +163,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
       },
     },
   });
+  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, () => done()));
   app.enableCors({
     origin: http.corsOrigins.length ? http.corsOrigins : false,
     // @fastify/cors preflights only GET, HEAD and POST by default; the API also updates and deletes.

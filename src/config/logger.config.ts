@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { AppConfig } from './app.config';
 
@@ -13,9 +12,9 @@ export function redactUrl(url: string | undefined): string | undefined {
 /** JSON lines (pretty with LOG_FORMAT=pretty); credentials are redacted wherever they may appear. */
 export function buildLoggerParams(log: AppConfig['log']): Params {
   return {
-    // nestjs-pino's default route, `{/*splat}`, reaches @fastify/middie as `/{/*splat}`, which matches only
-    // `/`: every other request went unlogged. `/{*path}` matches every path in both Nest and middie.
-    forRoutes: [{ path: '/{*path}', method: RequestMethod.ALL }],
+    // No Nest middleware: requests are logged from a Fastify hook (common/logging/request-logging.ts), with
+    // these same pino-http options.
+    forRoutes: [],
     pinoHttp: {
       level: log.level,
       transport: log.format === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
