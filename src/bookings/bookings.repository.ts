@@ -5,6 +5,41 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { BookingEntity, BookingStatus } from './booking.entity';
 
+const COLUMNS = 'id, customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
+
+interface BookingRow {
+  id: string;
+  customer_id: string;
+  service_id: string;
+  provider_id: string;
+  status: BookingStatus;
+  scheduled_at: Date;
+  ends_at: Date;
+  duration_minutes: number;
+  total_amount: string;
+  currency: string;
+  notes: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const fromRow = (row: BookingRow): BookingEntity =>
+  Object.assign(new BookingEntity(), {
+    id: row.id,
+    customerId: row.customer_id,
+    serviceId: row.service_id,
+    providerId: row.provider_id,
+    status: row.status,
+    scheduledAt: row.scheduled_at,
+    endsAt: row.ends_at,
+    durationMinutes: row.duration_minutes,
+    totalAmount: Number(row.total_amount),
+    currency: row.currency,
+    notes: row.notes,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+
 export interface BookingFilter {
   status?: BookingStatus;
   from?: Date;
@@ -27,19 +62,40 @@ export class BookingsRepository {
   }
 
   /** Holds the slot: the exclusion constraint refuses an overlap with the provider's other holds. */
-  insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
-    const repo = manager.getRepository(BookingEntity);
-    return repo.save(repo.create({ ...booking, status: BookingStatus.PENDING }));
+  async insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
+    const [row]: BookingRow[] = await manager.query(
+      `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       RETURNING ${COLUMNS}`,
+      [
+        booking.customerId,
+        booking.serviceId,
+        booking.providerId,
+        BookingStatus.PENDING,
+        booking.scheduledAt,
+        booking.endsAt,
+        booking.durationMinutes,
+        booking.totalAmount,
+        booking.currency,
+        booking.notes,
+      ],
+    );
+    return fromRow(row);
   }
 
-  findById(id: string, manager?: EntityManager): Promise<BookingEntity | null> {
-    return (manager ?? this.bookings.manager).getRepository(BookingEntity).findOne({ where: { id } });
+  async findById(id: string, manager?: EntityManager): Promise<BookingEntity | null> {
+    const [row]: BookingRow[] = await (manager ?? this.bookings.manager).query(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [id]);
+    return row ? fromRow(row) : null;
   }
 
   /** Compare-and-swap on the status: true when this call made the move. */
   async transition(manager: EntityManager, id: string, from: BookingStatus[], to: BookingStatus): Promise<boolean> {
-    const result = await manager.getRepository(BookingEntity).update({ id, status: In(from) }, { status: to });
-    return result.affected === 1;
+    // UPDATE answers [rows, count] through TypeORM's query().
+    const [, affected]: [unknown[], number] = await manager.query(
+      'UPDATE bookings SET status = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = ANY($2::varchar[])',
+      [id, from, to],
+    );
+    return affected === 1;
   }
 
   async reschedule(manager: EntityManager, id: string, scheduledAt: Date, endsAt: Date): Promise<boolean> {

@@ -31,12 +31,8 @@ export class NotificationOutbox {
   ) {}
 
   async record(event: NotifiableEvent, manager: EntityManager): Promise<void> {
-    const recipients = new Map<string, Recipient>();
-    // Sorted ids: every transaction takes users' counter locks in the same order.
-    for (const id of recipientIdsOf(event)) {
-      const user = await this.users.findActiveById(id, manager);
-      if (user) recipients.set(id, { id, email: user.email, firstName: user.firstName });
-    }
+    // Deleted accounts are left out; drafts come in sorted id order, so every transaction takes users' counter locks alike.
+    const recipients = new Map<string, Recipient>((await this.users.findContacts(recipientIdsOf(event), manager)).map((user) => [user.id, user]));
     const drafts = draftNotifications(event, recipients, await this.scheduleOf(event, manager));
     const recorded: RecordedNotifications = { notifications: [], emailIds: [] };
     for (const { email, ...draft } of drafts) {

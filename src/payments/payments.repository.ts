@@ -16,6 +16,44 @@ export interface NewPendingPayment {
   paymentMethod: StoredPaymentMethod;
 }
 
+const COLUMNS =
+  'id, booking_id, service_id, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason, created_at, updated_at';
+
+interface PaymentRow {
+  id: string;
+  booking_id: string | null;
+  service_id: string;
+  customer_id: string;
+  provider_id: string;
+  status: PaymentStatus;
+  amount: string;
+  refunded_amount: string;
+  currency: string;
+  transaction_id: string | null;
+  payment_method: StoredPaymentMethod;
+  failure_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const fromRow = (row: PaymentRow): PaymentEntity =>
+  Object.assign(new PaymentEntity(), {
+    id: row.id,
+    bookingId: row.booking_id,
+    serviceId: row.service_id,
+    customerId: row.customer_id,
+    providerId: row.provider_id,
+    status: row.status,
+    amount: Number(row.amount),
+    refundedAmount: Number(row.refunded_amount),
+    currency: row.currency,
+    transactionId: row.transaction_id,
+    paymentMethod: row.payment_method,
+    failureReason: row.failure_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+
 @Injectable()
 export class PaymentsRepository {
   constructor(
@@ -23,15 +61,24 @@ export class PaymentsRepository {
     @InjectRepository(RefundEntity) private readonly refunds: Repository<RefundEntity>,
   ) {}
 
-  insertPending(manager: EntityManager, payment: NewPendingPayment): Promise<PaymentEntity> {
-    const repo = manager.getRepository(PaymentEntity);
-    return repo.save(repo.create({ ...payment, status: PaymentStatus.PENDING, refundedAmount: 0, transactionId: null, failureReason: null }));
+  async insertPending(manager: EntityManager, payment: NewPendingPayment): Promise<PaymentEntity> {
+    const [row]: PaymentRow[] = await manager.query(
+      `INSERT INTO payments (booking_id, service_id, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, 0, $7, NULL, $8, NULL)
+       RETURNING ${COLUMNS}`,
+      [payment.bookingId, payment.serviceId, payment.customerId, payment.providerId, PaymentStatus.PENDING, payment.amount, payment.currency, payment.paymentMethod],
+    );
+    return fromRow(row);
   }
 
   /** PENDING -> SUCCESS, only if still PENDING. */
   async markSucceeded(manager: EntityManager, id: string, transactionId: string): Promise<boolean> {
-    const result = await manager.getRepository(PaymentEntity).update({ id, status: PaymentStatus.PENDING }, { status: PaymentStatus.SUCCESS, transactionId });
-    return result.affected === 1;
+    // UPDATE answers [rows, count] through TypeORM's query().
+    const [, affected]: [unknown[], number] = await manager.query(
+      `UPDATE payments SET status = $3, transaction_id = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $4`,
+      [id, transactionId, PaymentStatus.SUCCESS, PaymentStatus.PENDING],
+    );
+    return affected === 1;
   }
 
   /** PENDING -> FAILED, releasing the booking reference; only if still PENDING. */

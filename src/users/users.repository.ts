@@ -34,6 +34,15 @@ export class UsersRepository {
     return row ? { id: row.id, email: row.email, role: row.role, credentialsChangedAt: row.credentials_changed_at } : null;
   }
 
+  /** Who to notify: e-mail and first name of those of these accounts that are active, in the caller's transaction. */
+  async findContacts(ids: string[], manager: EntityManager): Promise<Array<{ id: string; email: string; firstName: string }>> {
+    const rows: Array<{ id: string; email: string; first_name: string }> = await manager.query(
+      'SELECT id, email, first_name FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL',
+      [ids],
+    );
+    return rows.map((row) => ({ id: row.id, email: row.email, firstName: row.first_name }));
+  }
+
   findActiveByEmail(email: string, manager?: EntityManager): Promise<UserEntity | null> {
     return this.repo(manager).findOne({ where: { email, deletedAt: IsNull() } });
   }

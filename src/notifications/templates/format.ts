@@ -1,12 +1,21 @@
 import { DateTime } from 'luxon';
 
+/** Built once per currency (building one costs far more than formatting); null for a code Intl does not know. */
+const moneyFormats = new Map<string, Intl.NumberFormat | null>();
+
 /** `$89.50`, `€12.00`, `¥5,000`; an unknown currency code falls back to `12.00 XYZ` rather than failing. */
 export function formatMoney(amount: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(amount);
-  } catch {
-    return `${amount.toFixed(2)} ${currency}`;
+  let format = moneyFormats.get(currency);
+  if (format === undefined) {
+    try {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    } catch {
+      format = null;
+    }
+    // Currencies are ISO 4217 codes, a few hundred at most; the bound only guards against anything else.
+    if (moneyFormats.size < 1000) moneyFormats.set(currency, format);
   }
+  return format ? format.format(amount) : `${amount.toFixed(2)} ${currency}`;
 }
 
 /**
