@@ -1,0 +1,109 @@
+import autocannon from 'autocannon';
+import { cpuMs, rssSampler } from './processes';
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  /** Server process CPU (user + system, every thread) per completed request, ms. */
+  cpuMsPerRequest: number;
+  /** PostgreSQL backends' CPU per completed request, ms (the bench database's backends only). */
+  dbCpuMsPerRequest: number;
+  peakRssMb: number;
+  /** The first non-2xx status seen, to explain failures. */
+  firstBadStatus?: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (!sorted.length) return 0;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Drives one server with autocannon for `durationSec`, each request built by `next()`; records every
+ * response time (autocannon's own histogram keeps whole milliseconds), the server's CPU from /proc and
+ * its peak RSS.
+ */
+export async function runLoad(options: {
+  port: number;
+  serverPid: number;
+  dbPids: () => Promise<number[]>;
+  connections: number;
+  durationSec: number;
+  next: () => RequestSpec;
+  timeoutSec?: number;
+}): Promise<LoadResult> {
+  const dbPids = await options.dbPids();
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let firstBadStatus: number | undefined;
+  const cpuBefore = cpuMs(options.serverPid);
+  const dbBefore = dbPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const rss = rssSampler(options.serverPid);
+  let finished!: (result: autocannon.Result) => void;
+  let failed!: (error: unknown) => void;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    finished = resolve;
+    failed = reject;
+  });
+  const instance = autocannon(
+    {
+      url: `http://127.0.0.1:${options.port}`,
+      connections: options.connections,
+      duration: options.durationSec,
+      timeout: options.timeoutSec ?? 30,
+      requests: [
+        {
+          setupRequest: (request) => {
+            const spec = options.next();
+            return { ...request, method: spec.method, path: spec.path, headers: spec.headers ?? {}, body: spec.body ?? '' };
+          },
+        },
+      ],
+    },
+    (error: unknown, result: autocannon.Result) => (error ? failed(error) : finished(result)),
+  );
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    else {
+      non2xx++;
+      firstBadStatus ??= statusCode;
+    }
+  });
+  const result = await done;
+  const cpuAfter = cpuMs(options.serverPid);
+  const dbAfter = dbPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const peakRssMb = rss.stop();
+  latencies.sort((a, b) => a - b);
+  const completed = latencies.length + non2xx;
+  return {
+    requests: latencies.length,
+    rps: latencies.length / (result.duration || options.durationSec),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    non2xx,
+    errors: result.errors + result.timeouts,
+    cpuMsPerRequest: completed ? (cpuAfter - cpuBefore) / completed : 0,
+    dbCpuMsPerRequest: completed ? (dbAfter - dbBefore) / completed : 0,
+    peakRssMb,
+    firstBadStatus,
+  };
+}

@@ -1,0 +1,339 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LoadResult } from './load';
+import { Busyness, MachineInfo } from './machine';
+import { ProfileLine } from './profile';
+import { SeedSummary } from './seed';
+import { SseResult } from './sse';
+
+export interface LoadSummary {
+  rounds: LoadResult[];
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuMsPerRequest: number;
+  dbCpuMsPerRequest: number;
+  peakRssMb: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  args: Record<string, unknown>;
+  machine: MachineInfo;
+  postgres: string;
+  redis: string | null;
+  bcryptRounds: number;
+  threadpool: string;
+  dataset: SeedSummary;
+  busyBefore: Busyness;
+  busyAfter: Busyness;
+  capture: { app: Record<string, string[]>; floor: Record<string, string[]>; same: Record<string, boolean> };
+  http: Partial<Record<'list' | 'byId' | 'slots' | 'booking', { app: LoadSummary; floor?: LoadSummary }>>;
+  login?: {
+    ceiling: number;
+    threadpool: string;
+    connections: number;
+    durationSec: number;
+    app: LoadSummary;
+    healthProbe: { samples: number; p50: number; p99: number; max: number };
+  };
+  sse?: SseResult;
+  sseSkipped?: string;
+  growth?: { smallServices: number; small: LoadSummary; largeServices: number; large: LoadSummary };
+  memory: { idleAtStartMb: number; idleAfterLoadMb: number; peakUnderReadLoadMb: number };
+  profile?: { file: string; lines: ProfileLine[]; byPackage: ProfileLine[] };
+}
+
+const TITLES: Record<string, string> = {
+  list: '1. `GET /services/?category=X&limit=20`',
+  byId: '2. `GET /services/{id}`',
+  slots: '3. `GET /services/{id}/slots` (a week)',
+  booking: '4. `POST /bookings/` with payment',
+  login: '5. `POST /auth/login`',
+};
+const SHORT: Record<string, string> = { list: '1 list', byId: '2 get', slots: '3 slots', booking: '4 book', login: '5 login' };
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const ratio = (n: number) => `${n.toFixed(2)}x`;
+const yes = (ok: boolean | undefined) => (ok === undefined ? 'not run' : ok ? '**met**' : '**not met**');
+
+interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+export function evaluateTargets(r: BenchResults): Target[] {
+  const targets: Target[] = [];
+  for (const [key, goal] of [
+    ['list', 0.85],
+    ['byId', 0.85],
+    ['booking', 0.75],
+  ] as const) {
+    const pair = r.http[key];
+    const value = pair?.floor ? pair.app.rps / pair.floor.rps : undefined;
+    targets.push({
+      name: `${TITLES[key]} vs floor`,
+      goal: `>= ${goal}x floor req/s`,
+      measured: value === undefined ? '-' : `${ratio(value)} (${int(pair!.app.rps)} vs ${int(pair!.floor!.rps)} req/s)`,
+      met: value === undefined ? undefined : value >= goal,
+    });
+  }
+  const login = r.login ? r.login.app.rps / r.login.ceiling : undefined;
+  targets.push({
+    name: `${TITLES.login} vs bcrypt ceiling`,
+    goal: '>= 0.9x compare/s',
+    measured: login === undefined ? '-' : `${ratio(login)} (${r.login!.app.rps.toFixed(2)} logins/s vs ${r.login!.ceiling.toFixed(2)} compares/s)`,
+    met: login === undefined ? undefined : login >= 0.9,
+  });
+  const growth = r.growth ? r.growth.large.p50 / r.growth.small.p50 : undefined;
+  targets.push({
+    name: `Catalog growth: scenario 1 p50 at ${int(r.growth?.largeServices ?? 100_000)} vs ${int(r.growth?.smallServices ?? 1000)} services`,
+    goal: '<= 1.3x',
+    measured: growth === undefined ? '-' : `${ratio(growth)} (${ms(r.growth!.large.p50)} vs ${ms(r.growth!.small.p50)} ms)`,
+    met: growth === undefined ? undefined : growth <= 1.3,
+  });
+  const sse = r.sse;
+  targets.push({
+    name: `SSE fan-out to ${int(sse?.connections ?? 10_000)} streams`,
+    goal: 'all delivered <= 1 s',
+    measured: sse ? `${int(sse.delivered)}/${int(sse.expected)} in ${int(sse.allDeliveredMs)} ms` : (r.sseSkipped ?? '-'),
+    met: sse ? sse.delivered === sse.expected && sse.expected === sse.connections && sse.allDeliveredMs <= 1000 : undefined,
+  });
+  targets.push({
+    name: 'SSE memory per open stream',
+    goal: '< 30 KB',
+    measured: sse ? `${sse.perConnectionKb.toFixed(1)} KB` : '-',
+    met: sse ? sse.perConnectionKb < 30 : undefined,
+  });
+  targets.push({ name: 'App idle RSS (after start)', goal: '< 150 MB', measured: `${int(r.memory.idleAtStartMb)} MB`, met: r.memory.idleAtStartMb < 150 });
+  targets.push({
+    name: 'App RSS under read load (peak, scenarios 1-3)',
+    goal: '< 300 MB',
+    measured: `${int(r.memory.peakUnderReadLoadMb)} MB`,
+    met: r.memory.peakUnderReadLoadMb ? r.memory.peakUnderReadLoadMb < 300 : undefined,
+  });
+  return targets;
+}
+
+function quietness(b: Busyness): string {
+  const load = `load average ${b.loadavg.join(' / ')}`;
+  if (!b.busy.length) return `quiet (${load}; no other process above 5% of a core)`;
+  return `**not quiet** (${load}; ${b.busy.map((p) => `\`${p.command.slice(0, 60)}\` ${p.cpuPercent}%`).join(', ')})`;
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const lines: string[] = [];
+  const a = r.args as { duration: number; rounds: number; warmup: number; connections: number };
+  lines.push('# Benchmark results', '');
+  lines.push(
+    `Run ${r.startedAt.replace('T', ' ').slice(0, 16)} UTC (${Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 60_000)} min), \`npm run bench\`.`,
+    '',
+  );
+  lines.push(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GB, Linux ${r.machine.kernel}, Node.js ${r.machine.node}`);
+  lines.push(`- PostgreSQL ${r.postgres}; Redis ${r.redis ?? 'none'}; all on loopback, client (autocannon) on the same machine`);
+  lines.push(
+    `- Dataset: ${int(r.dataset.services)} services (${int(r.dataset.listedServices)} publicly listed) from ${int(r.dataset.providers)} providers (${int(r.dataset.deletedProviders)} deleted), ${int(r.dataset.customers)} customers; seeded in ${r.dataset.seconds.toFixed(0)} s`,
+  );
+  lines.push(
+    `- Load: ${a.connections} connections, ${a.warmup} s warm-up, then ${a.rounds} rounds of ${a.duration} s per scenario, app and floor interleaved; medians of the rounds`,
+  );
+  lines.push(
+    `- App: \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, rate limits off, \`PAYMENT_FAILURE_RATE=0\`, bcrypt cost ${r.bcryptRounds}, libuv pool ${r.threadpool}`,
+  );
+  lines.push(`- Machine before the run: ${quietness(r.busyBefore)}; after: ${quietness(r.busyAfter)}`, '');
+
+  lines.push('## Results', '');
+  lines.push('| scenario | server | req/s | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | peak RSS MB | app/floor req/s |');
+  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|');
+  for (const key of ['list', 'byId', 'slots', 'booking'] as const) {
+    const pair = r.http[key];
+    if (!pair) continue;
+    const row = (server: string, s: LoadSummary, share: string) =>
+      `| ${server === 'app' ? TITLES[key] : ''} | ${server} | ${int(s.rps)} | ${ms(s.p50)} | ${ms(s.p99)} | ${s.cpuMsPerRequest.toFixed(3)} | ${s.dbCpuMsPerRequest.toFixed(3)} | ${int(s.peakRssMb)} | ${share} |`;
+    lines.push(row('app', pair.app, pair.floor ? ratio(pair.app.rps / pair.floor.rps) : '-'));
+    if (pair.floor) lines.push(row('floor', pair.floor, ''));
+  }
+  if (r.login) {
+    const s = r.login.app;
+    lines.push(
+      `| ${TITLES.login} | app | ${s.rps.toFixed(1)} | ${ms(s.p50)} | ${ms(s.p99)} | ${s.cpuMsPerRequest.toFixed(1)} | ${s.dbCpuMsPerRequest.toFixed(3)} | ${int(s.peakRssMb)} | ${ratio(s.rps / r.login.ceiling)} of ceiling |`,
+    );
+  }
+  lines.push('');
+  const failures = Object.entries(r.http).flatMap(([key, pair]) =>
+    (['app', 'floor'] as const).flatMap((server) =>
+      pair?.[server]?.non2xx || pair?.[server]?.errors ? [`${key} ${server}: ${pair[server].non2xx} non-2xx, ${pair[server].errors} errors`] : [],
+    ),
+  );
+  lines.push(failures.length ? `Failed requests: ${failures.join('; ')}.` : 'Every request answered 2xx (every booking a 201 on a distinct free slot).', '');
+  lines.push(
+    'Server CPU is user + system time of the server process (every thread) from `/proc/<pid>/stat`, divided by the requests completed; PostgreSQL CPU the same for the backends serving that server. The floor is `bench/floor-server.ts`: bare Fastify and `pg`, no Nest, no ORM, issuing the statements the app issues (below).',
+    '',
+  );
+
+  lines.push('## Targets', '');
+  lines.push('| target | goal | measured | |', '|---|---|---|---|');
+  for (const t of evaluateTargets(r)) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | ${yes(t.met)} |`);
+  lines.push('');
+
+  if (r.login) {
+    lines.push('## Login and the bcrypt ceiling', '');
+    lines.push(
+      `bcrypt.compare at cost ${r.bcryptRounds} through the async API (libuv pool ${r.login.threadpool}) completes ${r.login.ceiling.toFixed(2)} compares/s on this machine, measured in a separate process: that is the ceiling for logins. The app served ${r.login.app.rps.toFixed(2)} logins/s (${ratio(r.login.app.rps / r.login.ceiling)}) with ${r.login.connections} connections (twice the pool: more would only lengthen the queue) in ${r.login.durationSec} s rounds. While logins saturated the pool, \`GET /health\` every 50 ms answered in p50 ${ms(r.login.healthProbe.p50)} ms, p99 ${ms(r.login.healthProbe.p99)} ms, max ${ms(r.login.healthProbe.max)} ms (${r.login.healthProbe.samples} probes): hashing never blocks the event loop.`,
+      '',
+    );
+  }
+
+  if (r.sse || r.sseSkipped) {
+    lines.push('## Scenario 6: notification fan-out (SSE)', '');
+    if (r.sse) {
+      const s = r.sse;
+      lines.push(
+        `${int(s.opened)} of ${int(s.connections)} \`GET /notifications/stream\` connections opened (raw sockets from a separate client process, ${int(s.users)} users, so some hold two streams) in ${s.openSeconds.toFixed(1)} s${s.failed ? `; ${s.failed} failed (${s.firstError})` : ''}. One \`password_changed\` notification per user was committed through the app's own \`NotificationsRepository.insertNext\` and published on its Redis channel exactly as an instance does after commit; the instance under test fanned them out.`,
+        '',
+      );
+      lines.push('| measure | value |', '|---|--:|');
+      lines.push(`| events delivered | ${int(s.delivered)} / ${int(s.expected)} |`);
+      lines.push(`| first event read | ${ms(s.firstDeliveredMs)} ms |`);
+      lines.push(`| all events read (from the first PUBLISH) | ${ms(s.allDeliveredMs)} ms |`);
+      lines.push(`| PUBLISH pipeline of ${int(s.users)} messages | ${ms(s.publishMs)} ms |`);
+      lines.push(`| app CPU for the fan-out | ${int(s.appCpuMs)} ms |`);
+      lines.push(`| app RSS before / after opening | ${int(s.rssBeforeMb)} / ${int(s.rssAfterMb)} MB |`);
+      lines.push(`| memory per open stream (RSS delta / streams) | ${s.perConnectionKb.toFixed(1)} KB |`, '');
+    } else lines.push(`Skipped: ${r.sseSkipped}.`, '');
+  }
+
+  lines.push('## Memory', '');
+  lines.push(
+    `App RSS ${int(r.memory.idleAtStartMb)} MB idle after start, ${int(r.memory.peakUnderReadLoadMb)} MB peak under the read scenarios, ${int(r.memory.idleAfterLoadMb)} MB idle after every scenario (V8 keeps the heap it grew).`,
+    '',
+  );
+
+  if (r.growth) {
+    lines.push('## Catalog growth', '');
+    lines.push('| services | req/s | p50 ms | p99 ms | PostgreSQL CPU ms/req |', '|--:|--:|--:|--:|--:|');
+    for (const [n, s] of [
+      [r.growth.smallServices, r.growth.small],
+      [r.growth.largeServices, r.growth.large],
+    ] as const) {
+      lines.push(`| ${int(n)} | ${int(s.rps)} | ${ms(s.p50)} | ${ms(s.p99)} | ${s.dbCpuMsPerRequest.toFixed(3)} |`);
+    }
+    lines.push(
+      '',
+      `Scenario 1 p50 at ${int(r.growth.largeServices)} services is ${ratio(r.growth.large.p50 / r.growth.small.p50)} its p50 at ${int(r.growth.smallServices)}.`,
+      '',
+    );
+  }
+
+  lines.push('## Statements per request', '');
+  lines.push(
+    'Captured on the wire (a PostgreSQL protocol proxy in front of the server, `bench/lib/pg-capture.ts`) from sequential requests to the app and to the floor, after-commit work included; whitespace normalized.',
+    '',
+  );
+  lines.push('| scenario | app | floor | same statements |', '|---|--:|--:|---|');
+  for (const key of Object.keys(r.capture.app)) {
+    const floor = r.capture.floor[key];
+    lines.push(
+      `| ${TITLES[key] ?? key} | ${r.capture.app[key].length} | ${floor ? floor.length : '-'} | ${key in r.capture.same ? (r.capture.same[key] ? 'yes' : '**no**') : '-'} |`,
+    );
+  }
+  lines.push('');
+  for (const key of Object.keys(r.capture.app)) {
+    lines.push(`<details><summary>${TITLES[key] ?? key}: the app's statements</summary>`, '', '```sql');
+    for (const sql of r.capture.app[key]) lines.push(`${sql};`);
+    lines.push('```', '', '</details>', '');
+  }
+
+  if (r.profile) {
+    lines.push('## CPU profile of the app', '');
+    lines.push(`\`node --cpu-prof\` over the whole run (\`${r.profile.file}\`), self time:`, '');
+    lines.push('| self % | function | where |', '|--:|---|---|');
+    for (const line of r.profile.lines.slice(0, 20)) lines.push(`| ${line.selfPercent.toFixed(1)} | \`${line.name}\` | ${line.where} |`);
+    lines.push('', '| self % | package or file |', '|--:|---|');
+    for (const line of r.profile.byPackage.slice(0, 12)) lines.push(`| ${line.selfPercent.toFixed(1)} | ${line.name} |`);
+    lines.push('');
+  }
+
+  lines.push('## Rounds', '');
+  lines.push('| scenario | server | req/s per round | p50 ms per round | p99 ms per round |', '|---|---|---|---|---|');
+  const roundRows = (key: string, server: string, s: LoadSummary) =>
+    lines.push(
+      `| ${SHORT[key] ?? key} | ${server} | ${s.rounds.map((x) => int(x.rps)).join(', ')} | ${s.rounds.map((x) => ms(x.p50)).join(', ')} | ${s.rounds.map((x) => ms(x.p99)).join(', ')} |`,
+    );
+  for (const [key, pair] of Object.entries(r.http)) {
+    roundRows(key, 'app', pair.app);
+    if (pair.floor) roundRows(key, 'floor', pair.floor);
+  }
+  if (r.login) roundRows('login', 'app', r.login.app);
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** Two grouped bar charts, req/s and p99, app against floor, hand-drawn. */
+export function renderSvg(r: BenchResults): string {
+  const keys = (['list', 'byId', 'slots', 'booking'] as const).filter((key) => r.http[key]);
+  const groups = keys.map((key) => ({ key, app: r.http[key]!.app, floor: r.http[key]!.floor }));
+  const width = 900;
+  const height = 380;
+  const chartW = 390;
+  const chartH = 250;
+  const top = 70;
+  const colors = { app: '#2563eb', floor: '#9ca3af' };
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
+  parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  parts.push(
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">App vs floor (bare Fastify + pg), ${int(r.dataset.services)} services, ${(r.args as { connections: number }).connections} connections</text>`,
+  );
+  parts.push(
+    `<text x="${width / 2}" y="42" text-anchor="middle" fill="#555">${r.startedAt.slice(0, 10)} · ${r.machine.cores} cores · medians of ${(r.args as { rounds: number }).rounds} rounds</text>`,
+  );
+  parts.push(`<rect x="${width / 2 - 90}" y="52" width="12" height="12" fill="${colors.app}"/><text x="${width / 2 - 74}" y="62">app</text>`);
+  parts.push(`<rect x="${width / 2 + 10}" y="52" width="12" height="12" fill="${colors.floor}"/><text x="${width / 2 + 26}" y="62">floor</text>`);
+  const chart = (
+    x0: number,
+    title: string,
+    value: (s: { app: LoadSummary; floor?: LoadSummary }, server: 'app' | 'floor') => number | undefined,
+    format: (n: number) => string,
+  ) => {
+    const max = Math.max(1, ...groups.flatMap((g) => [value(g, 'app') ?? 0, value(g, 'floor') ?? 0]));
+    const y0 = top + chartH;
+    parts.push(`<text x="${x0 + chartW / 2}" y="${top - 0}" text-anchor="middle" font-weight="bold">${title}</text>`);
+    parts.push(`<line x1="${x0}" y1="${y0}" x2="${x0 + chartW}" y2="${y0}" stroke="#333"/>`);
+    const slot = chartW / Math.max(1, groups.length);
+    groups.forEach((g, i) => {
+      const bars = (['app', 'floor'] as const).filter((server) => value(g, server) !== undefined);
+      const barW = Math.min(36, (slot - 20) / 2);
+      bars.forEach((server, j) => {
+        const v = value(g, server)!;
+        const h = (v / max) * (chartH - 30);
+        const x = x0 + i * slot + slot / 2 - (bars.length * barW) / 2 + j * barW;
+        parts.push(`<rect x="${x.toFixed(1)}" y="${(y0 - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${colors[server]}"/>`);
+        parts.push(`<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y0 - h - 4).toFixed(1)}" text-anchor="middle" font-size="10">${format(v)}</text>`);
+      });
+      parts.push(`<text x="${(x0 + i * slot + slot / 2).toFixed(1)}" y="${y0 + 16}" text-anchor="middle">${SHORT[g.key]}</text>`);
+      if (g.floor) {
+        parts.push(
+          `<text x="${(x0 + i * slot + slot / 2).toFixed(1)}" y="${y0 + 30}" text-anchor="middle" fill="#555" font-size="10">${ratio(g.app.rps / g.floor.rps)} req/s</text>`,
+        );
+      }
+    });
+  };
+  chart(40, 'requests/s (higher is better)', (g, server) => g[server]?.rps, int);
+  chart(width / 2 + 30, 'p99 latency, ms (lower is better)', (g, server) => g[server]?.p99, ms);
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+export function writeReport(results: BenchResults, directory: string): void {
+  writeFileSync(join(directory, 'results.md'), renderMarkdown(results));
+  writeFileSync(join(directory, 'results.svg'), renderSvg(results));
+}
