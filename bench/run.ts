@@ -60,7 +60,7 @@ function summarize(rounds: LoadResult[]): LoadSummary {
 
 function describe(result: LoadResult): string {
   const bad = result.non2xx ? `, ${result.non2xx} non-2xx (first ${result.firstBadStatus})` : '';
-  return `${Math.round(result.rps).toLocaleString('en-US')} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, CPU ${result.cpuMsPerRequest.toFixed(3)} ms/req (db ${result.dbCpuMsPerRequest.toFixed(3)}), peak RSS ${Math.round(result.peakRssMb)} MB${bad}`;
+  return `${Math.round(result.rps).toLocaleString('en-US')} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, CPU ${result.cpuMsPerRequest.toFixed(3)} ms/req (db ${result.dbCpuMsPerRequest.toFixed(3)}), peak RSS ${Math.round(result.peakRssMb)} MB, syscalls/req r ${result.readsPerRequest.toFixed(1)} w ${result.writesPerRequest.toFixed(1)}${bad}`;
 }
 
 async function backendPids(url: string, database: string, applicationName: string): Promise<number[]> {

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuMs, rssSampler } from './processes';
+import { cpuMs, rssSampler, syscalls } from './processes';
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PUT';
@@ -20,6 +20,9 @@ export interface LoadResult {
   /** PostgreSQL backends' CPU per completed request, ms (the bench database's backends only). */
   dbCpuMsPerRequest: number;
   peakRssMb: number;
+  /** Server read and write system calls per completed request. */
+  readsPerRequest: number;
+  writesPerRequest: number;
   /** The first non-2xx status seen, to explain failures. */
   firstBadStatus?: number;
 }
@@ -56,6 +59,7 @@ export async function runLoad(options: {
   let non2xx = 0;
   let firstBadStatus: number | undefined;
   const cpuBefore = cpuMs(options.serverPid);
+  const ioBefore = syscalls(options.serverPid);
   const dbBefore = dbPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const rss = rssSampler(options.serverPid);
   let finished!: (result: autocannon.Result) => void;
@@ -90,6 +94,7 @@ export async function runLoad(options: {
   });
   const result = await done;
   const cpuAfter = cpuMs(options.serverPid);
+  const ioAfter = syscalls(options.serverPid);
   const dbAfter = dbPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const peakRssMb = rss.stop();
   latencies.sort((a, b) => a - b);
@@ -104,6 +109,8 @@ export async function runLoad(options: {
     cpuMsPerRequest: completed ? (cpuAfter - cpuBefore) / completed : 0,
     dbCpuMsPerRequest: completed ? (dbAfter - dbBefore) / completed : 0,
     peakRssMb,
+    readsPerRequest: completed ? (ioAfter.reads - ioBefore.reads) / completed : 0,
+    writesPerRequest: completed ? (ioAfter.writes - ioBefore.writes) / completed : 0,
     firstBadStatus,
   };
 }

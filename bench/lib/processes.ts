@@ -22,6 +22,16 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/** Read and write system calls the process made so far (sockets, files), from /proc/<pid>/io. */
+export function syscalls(pid: number): { reads: number; writes: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { reads: Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0), writes: Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0) };
+  } catch {
+    return { reads: 0, writes: 0 };
+  }
+}
+
 /** Resident set size in MB. */
 export function rssMb(pid: number): number {
   try {

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { Sql } from '../../src/common/database/sql';
 import { buildDataSourceOptions } from '../../src/database/data-source.options';
 import { NOTIFICATIONS_CHANNEL } from '../../src/notifications/live/notification-bus';
 import { LiveNotification, toLiveNotification } from '../../src/notifications/live/live-notification';
@@ -82,7 +83,7 @@ export async function runSse(options: {
     const rssAfterMb = rssMb(options.appPid);
 
     // Commit one notification per user, as the app's outbox does, and build the frames it would publish.
-    const repository = new NotificationsRepository(dataSource.getRepository(NotificationEntity));
+    const repository = new NotificationsRepository(dataSource.getRepository(NotificationEntity), new Sql(dataSource));
     const live: LiveNotification[] = [];
     for (let first = 0; first < users.length; first += 500) {
       await dataSource.transaction(async (manager) => {

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
+import { Sql } from '../common/database/sql';
 import { BookingEntity, BookingStatus } from './booking.entity';
 
 const COLUMNS = 'id, customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
@@ -49,7 +50,10 @@ export interface BookingFilter {
 
 @Injectable()
 export class BookingsRepository {
-  constructor(@InjectRepository(BookingEntity) private readonly bookings: Repository<BookingEntity>) {}
+  constructor(
+    @InjectRepository(BookingEntity) private readonly bookings: Repository<BookingEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   /**
    * Takes the provider's schedule for the rest of the transaction. Every write that puts a row into the
@@ -58,12 +62,12 @@ export class BookingsRepository {
    * second simply sees the first's row and gets a clean exclusion violation (SLOT_TAKEN).
    */
   async lockSchedule(manager: EntityManager, providerId: string): Promise<void> {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`]);
+    await this.sql.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`], manager);
   }
 
   /** Holds the slot: the exclusion constraint refuses an overlap with the provider's other holds. */
   async insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
-    const [row]: BookingRow[] = await manager.query(
+    const [row] = await this.sql.rows<BookingRow>(
       `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        RETURNING ${COLUMNS}`,
@@ -79,23 +83,24 @@ export class BookingsRepository {
         booking.currency,
         booking.notes,
       ],
+      manager,
     );
     return fromRow(row);
   }
 
   async findById(id: string, manager?: EntityManager): Promise<BookingEntity | null> {
-    const [row]: BookingRow[] = await (manager ?? this.bookings.manager).query(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [id]);
+    const [row] = await this.sql.rows<BookingRow>(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [id], manager);
     return row ? fromRow(row) : null;
   }
 
   /** Compare-and-swap on the status: true when this call made the move. */
   async transition(manager: EntityManager, id: string, from: BookingStatus[], to: BookingStatus): Promise<boolean> {
-    // UPDATE answers [rows, count] through TypeORM's query().
-    const [, affected]: [unknown[], number] = await manager.query(
+    const { rowCount } = await this.sql.query(
       'UPDATE bookings SET status = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = ANY($2::varchar[])',
       [id, from, to],
+      manager,
     );
-    return affected === 1;
+    return rowCount === 1;
   }
 
   async reschedule(manager: EntityManager, id: string, scheduledAt: Date, endsAt: Date): Promise<boolean> {

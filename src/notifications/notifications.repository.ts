@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, MoreThan, Repository } from 'typeorm';
+import { Sql } from '../common/database/sql';
 import { NotificationData, NotificationEntity } from './notification.entity';
 import { NotificationType } from './notification-type';
 
@@ -39,14 +40,17 @@ const fromRow = (row: NotificationRow): NotificationEntity =>
 
 @Injectable()
 export class NotificationsRepository {
-  constructor(@InjectRepository(NotificationEntity) private readonly notifications: Repository<NotificationEntity>) {}
+  constructor(
+    @InjectRepository(NotificationEntity) private readonly notifications: Repository<NotificationEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   /**
    * Stores a notification as the user's next one, inside the caller's transaction. Taking the number locks
    * the user's counter row until that transaction ends, so the user's notifications commit in number order.
    */
   async insertNext(manager: EntityManager, notification: NewNotification): Promise<NotificationEntity> {
-    const [row]: NotificationRow[] = await manager.query(
+    const [row] = await this.sql.rows<NotificationRow>(
       `WITH next AS (
          INSERT INTO notification_counters AS c (user_id, last_seq) VALUES ($1, 1)
          ON CONFLICT (user_id) DO UPDATE SET last_seq = c.last_seq + 1
@@ -56,22 +60,24 @@ export class NotificationsRepository {
        SELECT $1, last_seq, $2, $3, $4, $5 FROM next
        RETURNING id, user_id, seq, type, title, message, data, read_at, created_at`,
       [notification.userId, notification.type, notification.title, notification.message, notification.data],
+      manager,
     );
     return fromRow(row);
   }
 
   /** When a booking starts and in which zone (read from the bookings and services tables, in the caller's transaction). */
   async bookingSchedule(manager: EntityManager, bookingId: string): Promise<{ scheduledAt: Date; timezone: string } | null> {
-    const [row]: Array<{ scheduled_at: Date; timezone: string }> = await manager.query(
+    const [row] = await this.sql.rows<{ scheduled_at: Date; timezone: string }>(
       'SELECT b.scheduled_at, s.timezone FROM bookings b JOIN services s ON s.id = b.service_id WHERE b.id = $1',
       [bookingId],
+      manager,
     );
     return row ? { scheduledAt: row.scheduled_at, timezone: row.timezone } : null;
   }
 
   /** The number of the user's latest committed notification (0 before the first). */
   async lastSeq(userId: string): Promise<number> {
-    const [row]: Array<{ last_seq: string }> = await this.notifications.query('SELECT last_seq FROM notification_counters WHERE user_id = $1', [userId]);
+    const [row] = await this.sql.rows<{ last_seq: string }>('SELECT last_seq FROM notification_counters WHERE user_id = $1', [userId]);
     return row ? Number(row.last_seq) : 0;
   }
 

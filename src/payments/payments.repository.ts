@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThan, Repository } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
+import { Sql } from '../common/database/sql';
 import { PaymentEntity, PaymentStatus, StoredPaymentMethod } from './payment.entity';
 import { RefundEntity, RefundStatus } from './refund.entity';
 
@@ -59,26 +60,28 @@ export class PaymentsRepository {
   constructor(
     @InjectRepository(PaymentEntity) private readonly payments: Repository<PaymentEntity>,
     @InjectRepository(RefundEntity) private readonly refunds: Repository<RefundEntity>,
+    private readonly sql: Sql,
   ) {}
 
   async insertPending(manager: EntityManager, payment: NewPendingPayment): Promise<PaymentEntity> {
-    const [row]: PaymentRow[] = await manager.query(
+    const [row] = await this.sql.rows<PaymentRow>(
       `INSERT INTO payments (booking_id, service_id, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason)
        VALUES ($1, $2, $3, $4, $5, $6, 0, $7, NULL, $8, NULL)
        RETURNING ${COLUMNS}`,
       [payment.bookingId, payment.serviceId, payment.customerId, payment.providerId, PaymentStatus.PENDING, payment.amount, payment.currency, payment.paymentMethod],
+      manager,
     );
     return fromRow(row);
   }
 
   /** PENDING -> SUCCESS, only if still PENDING. */
   async markSucceeded(manager: EntityManager, id: string, transactionId: string): Promise<boolean> {
-    // UPDATE answers [rows, count] through TypeORM's query().
-    const [, affected]: [unknown[], number] = await manager.query(
+    const { rowCount } = await this.sql.query(
       `UPDATE payments SET status = $3, transaction_id = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $4`,
       [id, transactionId, PaymentStatus.SUCCESS, PaymentStatus.PENDING],
+      manager,
     );
-    return affected === 1;
+    return rowCount === 1;
   }
 
   /** PENDING -> FAILED, releasing the booking reference; only if still PENDING. */

@@ -36,9 +36,10 @@ export class UsersRepository {
 
   /** Who to notify: e-mail and first name of those of these accounts that are active, in the caller's transaction. */
   async findContacts(ids: string[], manager: EntityManager): Promise<Array<{ id: string; email: string; firstName: string }>> {
-    const rows: Array<{ id: string; email: string; first_name: string }> = await manager.query(
+    const rows = await this.sql.rows<{ id: string; email: string; first_name: string }>(
       'SELECT id, email, first_name FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL',
       [ids],
+      manager,
     );
     return rows.map((row) => ({ id: row.id, email: row.email, firstName: row.first_name }));
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Pool, QueryResultRow } from 'pg';
-import { DataSource, QueryFailedError } from 'typeorm';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /**
@@ -19,9 +19,11 @@ export function prepared(text: string): PreparedStatement {
 }
 
 /**
- * Parameterized SQL on the pg pool TypeORM already holds, for the hot read paths: no query runner, no entity
- * metadata, no hydration (rows are mapped by the repositories that own them). A failure surfaces as
- * TypeORM's QueryFailedError, so errors are reported exactly as for every other query.
+ * Parameterized SQL straight on pg, for the hot paths: no query runner around each statement, no entity
+ * metadata, no hydration (rows are mapped by the repositories that own them). Given the EntityManager of a
+ * transaction, the statement runs on that transaction's connection (the one TypeORM holds for it); otherwise
+ * on the pool TypeORM already has. A failure surfaces as TypeORM's QueryFailedError, so constraint violations
+ * are recognized and reported exactly as for every other query.
  */
 @Injectable()
 export class Sql {
@@ -31,10 +33,17 @@ export class Sql {
     this.pool = (dataSource.driver as PostgresDriver).master as Pool;
   }
 
-  async rows<T extends QueryResultRow>(statement: string | PreparedStatement, values: unknown[] = []): Promise<T[]> {
+  async rows<T extends QueryResultRow>(statement: string | PreparedStatement, values: unknown[] = [], manager?: EntityManager): Promise<T[]> {
+    return (await this.query<T>(statement, values, manager)).rows;
+  }
+
+  async query<T extends QueryResultRow>(statement: string | PreparedStatement, values: unknown[] = [], manager?: EntityManager): Promise<QueryResult<T>> {
     const query = typeof statement === 'string' ? { text: statement, values } : { name: statement.name, text: statement.text, values };
+    const runner = manager?.queryRunner;
     try {
-      return (await this.pool.query<T>(query)).rows;
+      // connect() answers the connection a transaction's runner already holds.
+      const db = runner && !runner.isReleased ? ((await runner.connect()) as PoolClient) : this.pool;
+      return await db.query<T>(query);
     } catch (error) {
       throw new QueryFailedError(query.text, values, error as Error);
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { Sql } from '../../common/database/sql';
 import { OutboxEmailEntity, OutboxEmailStatus } from './outbox-email.entity';
 
 export interface NewOutboxEmail {
@@ -25,18 +26,22 @@ const CLAIMED_COLUMNS = 'id, kind, recipient, subject, body, attempts';
 
 @Injectable()
 export class EmailOutboxRepository {
-  constructor(@InjectRepository(OutboxEmailEntity) private readonly emails: Repository<OutboxEmailEntity>) {}
+  constructor(
+    @InjectRepository(OutboxEmailEntity) private readonly emails: Repository<OutboxEmailEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   /**
    * Queues an e-mail inside the caller's transaction. The instance that commits sends it right away; the
    * sweep leaves it alone for `directWindowMs` and takes it only if that did not happen (a crash).
    */
   async insert(manager: EntityManager, email: NewOutboxEmail, directWindowMs: number): Promise<string> {
-    const [row]: Array<{ id: string }> = await manager.query(
+    const [row] = await this.sql.rows<{ id: string }>(
       `INSERT INTO email_outbox (notification_id, kind, recipient, subject, body, next_attempt_at)
        VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::double precision / 1000))
        RETURNING id`,
       [email.notificationId, email.kind, email.to, email.subject, email.text, directWindowMs],
+      manager,
     );
     return row.id;
   }
@@ -46,12 +51,13 @@ export class EmailOutboxRepository {
    * no two senders ever have the same e-mail; rows already sent are not returned.
    */
   claimByIds(manager: EntityManager, ids: string[]): Promise<ClaimedEmail[]> {
-    return manager.query(
+    return this.sql.rows<ClaimedEmail>(
       `SELECT ${CLAIMED_COLUMNS} FROM email_outbox
         WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
         ORDER BY created_at, id
         FOR UPDATE SKIP LOCKED`,
       [ids],
+      manager,
     );
   }
 
@@ -68,9 +74,10 @@ export class EmailOutboxRepository {
   }
 
   async markSent(manager: EntityManager, id: string, transportMessageId: string): Promise<void> {
-    await manager.query(
+    await this.sql.query(
       `UPDATE email_outbox SET status = 'SENT', attempts = attempts + 1, sent_at = now(), transport_message_id = $2, last_error = NULL WHERE id = $1`,
       [id, transportMessageId.slice(0, 300)],
+      manager,
     );
   }
 

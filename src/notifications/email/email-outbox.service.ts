@@ -33,6 +33,7 @@ export class EmailOutbox implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly maxDelayMs: number;
   private readonly queue: string[] = [];
   private draining: Promise<void> | null = null;
+  private drainScheduled = false;
   private sweeping: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private serverReachable = true;
@@ -75,7 +76,14 @@ export class EmailOutbox implements OnApplicationBootstrap, BeforeApplicationShu
       return;
     }
     this.queue.push(...ids);
-    this.drain();
+    // A commit's e-mails arrive from one listener per event, all in the same turn of the event loop: starting on
+    // the next turn sends them in one transaction rather than one per event.
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
   }
 
   /** One sweep now (the timer calls it too); resolves when it is done. Never throws. */
