@@ -19,7 +19,7 @@ import { BenchDatabaseServer, freePort, openDatabaseServer } from './lib/databas
 import { LoadResult, median, percentile, RequestSpec, runLoad } from './lib/load';
 import { busyness, machineInfo } from './lib/machine';
 import { normalizeSql, PgCaptureProxy } from './lib/pg-capture';
-import { rssMb, ServerProcess, startServer } from './lib/processes';
+import { parentPid, postgresCpuMs, rssMb, ServerProcess, startServer } from './lib/processes';
 import { latestProfile, topFunctions } from './lib/profile';
 import { BenchResults, LoadSummary, writeReport } from './lib/report';
 import { seed } from './lib/seed';
@@ -29,8 +29,6 @@ const ROOT = resolve(__dirname, '..', '..');
 const WORK = join(ROOT, 'bench', '.work');
 const APP_MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const FLOOR_MAIN = join(ROOT, 'dist', 'bench', 'floor-server.js');
-const APP_DB_NAME = 'service-marketplace-api';
-const FLOOR_DB_NAME = 'marketplace-bench-floor';
 
 type Target = 'app' | 'floor';
 
@@ -53,6 +51,7 @@ function summarize(rounds: LoadResult[]): LoadSummary {
     cpuMsPerRequest: median(rounds.map((r) => r.cpuMsPerRequest)),
     dbCpuMsPerRequest: median(rounds.map((r) => r.dbCpuMsPerRequest)),
     peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb)),
+    syscallsPerRequest: median(rounds.map((r) => r.readsPerRequest + r.writesPerRequest)),
     non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
   };
@@ -63,15 +62,14 @@ function describe(result: LoadResult): string {
   return `${Math.round(result.rps).toLocaleString('en-US')} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, CPU ${result.cpuMsPerRequest.toFixed(3)} ms/req (db ${result.dbCpuMsPerRequest.toFixed(3)}), peak RSS ${Math.round(result.peakRssMb)} MB, syscalls/req r ${result.readsPerRequest.toFixed(1)} w ${result.writesPerRequest.toFixed(1)}${bad}`;
 }
 
-async function backendPids(url: string, database: string, applicationName: string): Promise<number[]> {
+/** The PostgreSQL server's postmaster, when it runs on this machine: the parent of a backend. */
+async function postmasterOf(url: string): Promise<number | null> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [
-      database,
-      applicationName,
-    ]);
-    return rows.map((row) => row.pid);
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const parent = parentPid(rows[0].pid);
+    return parent && parent > 1 ? parent : null;
   } finally {
     await client.end();
   }
@@ -95,6 +93,7 @@ class Bench {
   private readonly bcryptRounds = new EnvironmentVariables().BCRYPT_ROUNDS;
   private readonly servers: ServerProcess[] = [];
   private redisUrl: string | null = null;
+  private dbCpuMs: () => number = () => 0;
   private mailDir = '';
 
   constructor(
@@ -203,17 +202,22 @@ class Bench {
       busyAfter: before,
       capture: await this.capture(url, dataset),
       http: {},
-      memory: { idleAtStartMb: 0, idleAfterLoadMb: 0, peakUnderReadLoadMb: 0 },
+      memory: { idleAtStartMb: 0, idleSettledMb: 0, idleAfterLoadMb: 0, peakUnderReadLoadMb: 0 },
     };
 
     // Scenarios 1-4, app and floor side by side, interleaved by round.
     const wanted = HTTP_SCENARIOS.filter((s) => args.scenarios.has(s.key));
     const app = await this.startApp(url, 'main', args.profile);
+    // Idle memory: 2 s after start (start-up garbage still in the heap), and once V8 has shrunk the heap of an
+    // idle process (its memory reducer runs after some seconds without allocation).
     await sleep(2000);
     results.memory.idleAtStartMb = rssMb(app.pid);
-    log(`  app idle RSS at start: ${results.memory.idleAtStartMb.toFixed(0)} MB`);
+    await sleep(28_000);
+    results.memory.idleSettledMb = rssMb(app.pid);
+    log(`  app idle RSS: ${results.memory.idleAtStartMb.toFixed(0)} MB 2 s after start, ${results.memory.idleSettledMb.toFixed(0)} MB after 30 s`);
     const floor = args.floor && wanted.some((s) => s.floor) ? await this.startFloor(url, 'main', args.profile) : null;
-    const pidsOf = (target: Target) => () => backendPids(url, dbName, target === 'app' ? APP_DB_NAME : FLOOR_DB_NAME);
+    const postmaster = await postmasterOf(url);
+    this.dbCpuMs = postmaster ? () => postgresCpuMs(postmaster) : () => 0;
     const generators: Record<string, () => () => RequestSpec> = {
       list: () => dataset.listing(),
       byId: () => dataset.serviceById(),
@@ -228,7 +232,7 @@ class Bench {
         await runLoad({
           port: server.port,
           serverPid: server.pid,
-          dbPids: pidsOf(target),
+          dbCpuMs: this.dbCpuMs,
           connections: args.connections,
           durationSec: args.warmup,
           next: generators[scenario.key](),
@@ -242,7 +246,7 @@ class Bench {
           const result = await runLoad({
             port: server.port,
             serverPid: server.pid,
-            dbPids: pidsOf(target),
+            dbCpuMs: this.dbCpuMs,
             connections: args.connections,
             durationSec: args.duration,
             next: generators[scenario.key](),
@@ -261,7 +265,7 @@ class Bench {
     const reads = (['list', 'byId', 'slots'] as const).map((key) => results.http[key]?.app.peakRssMb ?? 0);
     results.memory.peakUnderReadLoadMb = Math.max(...reads);
 
-    if (args.scenarios.has('login')) results.login = await this.login(app, pidsOf('app'), dataset);
+    if (args.scenarios.has('login')) results.login = await this.login(app, dataset);
     await sleep(5000);
     results.memory.idleAfterLoadMb = rssMb(app.pid);
     if (floor) await this.stop(floor);
@@ -362,27 +366,34 @@ class Bench {
   }
 
   /** Scenario 5 and its ceiling: bcrypt.compare/s at the configured cost with the app's thread pool size. */
-  private async login(app: ServerProcess, dbPids: () => Promise<number[]>, dataset: Dataset): Promise<BenchResults['login']> {
-    log(`  bcrypt ceiling: compare/s at cost ${this.bcryptRounds}`);
-    const measured = spawnSync(
-      process.execPath,
-      [join(__dirname, 'lib', 'bcrypt-rate.js'), String(this.bcryptRounds), String(Math.max(5, this.args.duration))],
-      {
+  private async login(app: ServerProcess, dataset: Dataset): Promise<BenchResults['login']> {
+    /** bcrypt.compare/s in a separate process with the app's pool size, the app idle meanwhile. */
+    const measureCeiling = (seconds: number) => {
+      const measured = spawnSync(process.execPath, [join(__dirname, 'lib', 'bcrypt-rate.js'), String(this.bcryptRounds), String(seconds)], {
         env: { ...process.env },
         encoding: 'utf8',
-      },
-    );
-    const ceiling = JSON.parse(measured.stdout) as { comparesPerSecond: number; threadpool: string };
-    log(`    ${ceiling.comparesPerSecond.toFixed(2)} compares/s (thread pool ${ceiling.threadpool})`);
+      });
+      return JSON.parse(measured.stdout) as { comparesPerSecond: number; threadpool: string };
+    };
     const rounds: LoadResult[] = [];
+    const ceilings: number[] = [];
     const probe: number[] = [];
     // Logins queue for the hashing threads: more connections than twice the pool only lengthen the queue (at
     // cost 12 a compare takes a quarter of a second, so 50 waiting logins would wait seconds each).
     const connections = Math.min(this.args.connections, 2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
-    const duration = Math.max(10, this.args.duration);
+    // A few logins a second: longer rounds than the other scenarios', for the same precision.
+    const duration = Math.max(15, this.args.duration);
     log(`  warm-up login (${this.args.warmup} s)`);
-    await runLoad({ port: app.port, serverPid: app.pid, dbPids, connections, durationSec: this.args.warmup, next: dataset.login() });
+    await runLoad({ port: app.port, serverPid: app.pid, dbCpuMs: this.dbCpuMs, connections, durationSec: this.args.warmup, next: dataset.login() });
+    let threadpool = '';
     for (let round = 1; round <= this.args.rounds; round++) {
+      // The ceiling next to each round, so that both see the same machine.
+      const ceiling = measureCeiling(Math.max(5, Math.round(duration / 2)));
+      ceilings.push(ceiling.comparesPerSecond);
+      threadpool = ceiling.threadpool;
+      log(
+        `  round ${round} bcrypt ceiling ${ceiling.comparesPerSecond.toFixed(2)} compares/s at cost ${this.bcryptRounds} (thread pool ${ceiling.threadpool})`,
+      );
       // An event-loop probe: GET /health every 50 ms while logins saturate the pool.
       let probing = true;
       const prober = (async () => {
@@ -396,7 +407,7 @@ class Bench {
       const result = await runLoad({
         port: app.port,
         serverPid: app.pid,
-        dbPids,
+        dbCpuMs: this.dbCpuMs,
         connections,
         durationSec: duration,
         next: dataset.login(),
@@ -408,8 +419,9 @@ class Bench {
     }
     probe.sort((a, b) => a - b);
     return {
-      ceiling: ceiling.comparesPerSecond,
-      threadpool: ceiling.threadpool,
+      ceiling: median(ceilings),
+      ceilings,
+      threadpool,
       connections,
       durationSec: duration,
       app: summarize(rounds),
@@ -428,14 +440,20 @@ class Bench {
       await seed(url, { services: this.args.growthServices, providers: this.args.providers, customers: this.args.customers, passwordHash });
       const dataset = await Dataset.load(url, this.jwtSecret);
       const app = await this.startApp(url, 'small');
-      const dbPids = () => backendPids(url, name, APP_DB_NAME);
-      await runLoad({ port: app.port, serverPid: app.pid, dbPids, connections: this.args.connections, durationSec: this.args.warmup, next: dataset.listing() });
+      await runLoad({
+        port: app.port,
+        serverPid: app.pid,
+        dbCpuMs: this.dbCpuMs,
+        connections: this.args.connections,
+        durationSec: this.args.warmup,
+        next: dataset.listing(),
+      });
       const rounds: LoadResult[] = [];
       for (let round = 1; round <= this.args.rounds; round++) {
         const result = await runLoad({
           port: app.port,
           serverPid: app.pid,
-          dbPids,
+          dbCpuMs: this.dbCpuMs,
           connections: this.args.connections,
           durationSec: this.args.duration,
           next: dataset.listing(),

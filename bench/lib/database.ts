@@ -82,7 +82,7 @@ export async function openDatabaseServer(databaseUrl: string | undefined): Promi
       await admin((client) => client.query(`CREATE DATABASE ${quote(database)}`));
       return urlFor(database);
     },
-    version: () => admin(async (client) => (await client.query<{ v: string }>('SHOW server_version')).rows[0].v),
+    version: () => admin(async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version),
     stop: stopServer,
   };
 }

@@ -17,7 +17,7 @@ export interface LoadResult {
   errors: number;
   /** Server process CPU (user + system, every thread) per completed request, ms. */
   cpuMsPerRequest: number;
-  /** PostgreSQL backends' CPU per completed request, ms (the bench database's backends only). */
+  /** PostgreSQL server CPU per completed request, ms (the whole server: backends, WAL writer, autovacuum). */
   dbCpuMsPerRequest: number;
   peakRssMb: number;
   /** Server read and write system calls per completed request. */
@@ -48,19 +48,20 @@ export function median(values: number[]): number {
 export async function runLoad(options: {
   port: number;
   serverPid: number;
-  dbPids: () => Promise<number[]>;
+  /** CPU of the PostgreSQL server so far, in ms (0 when it is not on this machine). */
+  dbCpuMs?: () => number;
   connections: number;
   durationSec: number;
   next: () => RequestSpec;
   timeoutSec?: number;
 }): Promise<LoadResult> {
-  const dbPids = await options.dbPids();
+  const dbCpu = options.dbCpuMs ?? (() => 0);
   const latencies: number[] = [];
   let non2xx = 0;
   let firstBadStatus: number | undefined;
   const cpuBefore = cpuMs(options.serverPid);
   const ioBefore = syscalls(options.serverPid);
-  const dbBefore = dbPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const dbBefore = dbCpu();
   const rss = rssSampler(options.serverPid);
   let finished!: (result: autocannon.Result) => void;
   let failed!: (error: unknown) => void;
@@ -95,7 +96,7 @@ export async function runLoad(options: {
   const result = await done;
   const cpuAfter = cpuMs(options.serverPid);
   const ioAfter = syscalls(options.serverPid);
-  const dbAfter = dbPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const dbAfter = dbCpu();
   const peakRssMb = rss.stop();
   latencies.sort((a, b) => a - b);
   const completed = latencies.length + non2xx;

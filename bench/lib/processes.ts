@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const CLOCK_TICKS = (() => {
@@ -20,6 +20,39 @@ export function cpuMs(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** The parent of a process (to find the PostgreSQL postmaster from one of its backends). */
+export function parentPid(pid: number): number | null {
+  const fields = statFields(pid);
+  return fields ? Number(fields[1]) : null;
+}
+
+/**
+ * CPU of a whole PostgreSQL server, in ms: the postmaster, every live child (backends, WAL writer,
+ * checkpointer, autovacuum) and, through the postmaster's children-time counters, the backends that have
+ * exited since (a pool closing idle connections). Every database on the server counts.
+ */
+export function postgresCpuMs(postmasterPid: number): number {
+  const own = statFields(postmasterPid);
+  if (!own) return 0;
+  // utime, stime, cutime, cstime
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const fields = statFields(Number(name));
+    if (fields && Number(fields[1]) === postmasterPid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
 }
 
 /** Read and write system calls the process made so far (sockets, files), from /proc/<pid>/io. */
