@@ -121,9 +121,10 @@ class Bench {
     };
   }
 
-  async startApp(databaseUrl: string, label: string, profile = false): Promise<ServerProcess> {
+  /** `profile`: true for bench/.work/profiles, or a directory. */
+  async startApp(databaseUrl: string, label: string, profile: boolean | string = false): Promise<ServerProcess> {
     const port = await freePort();
-    const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(WORK, 'profiles')}`] : [];
+    const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${typeof profile === 'string' ? profile : join(WORK, 'profiles')}`] : [];
     const server = await startServer({
       name: `app (${label})`,
       command: process.execPath,
@@ -137,9 +138,9 @@ class Bench {
     return server;
   }
 
-  async startFloor(databaseUrl: string, label: string, profile = false): Promise<ServerProcess> {
+  async startFloor(databaseUrl: string, label: string, profile: boolean | string = false): Promise<ServerProcess> {
     const port = await freePort();
-    const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(WORK, 'profiles-floor')}`] : [];
+    const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${typeof profile === 'string' ? profile : join(WORK, 'profiles-floor')}`] : [];
     const server = await startServer({
       name: `floor (${label})`,
       command: process.execPath,
@@ -275,6 +276,8 @@ class Bench {
       if (file) results.profile = { file: file.replace(`${ROOT}/`, ''), ...topFunctions(file, 30) };
     }
 
+    if (args.profiles) results.profiles = await this.profiles(url, generators, wanted);
+
     if (args.scenarios.has('sse')) {
       if (!this.redisUrl) results.sseSkipped = 'no Redis answered';
       else {
@@ -302,6 +305,42 @@ class Bench {
     results.busyAfter = await busyness([]);
     results.finishedAt = new Date().toISOString();
     return results;
+  }
+
+  /** Scenarios 1 and 2 against a fresh app and floor under `node --cpu-prof` (not the measured processes). */
+  private async profiles(
+    url: string,
+    generators: Record<string, () => () => RequestSpec>,
+    wanted: Array<{ key: string; floor: boolean }>,
+  ): Promise<BenchResults['profiles']> {
+    const out: NonNullable<BenchResults['profiles']> = [];
+    for (const scenario of wanted.filter((s) => s.key === 'list' || s.key === 'byId')) {
+      for (const server of this.args.floor ? (['app', 'floor'] as const) : (['app'] as const)) {
+        const dir = join(WORK, `profile-${scenario.key}-${server}`);
+        rmSync(dir, { recursive: true, force: true });
+        const target = server === 'app' ? await this.startApp(url, `profile-${scenario.key}`, dir) : await this.startFloor(url, `profile-${scenario.key}`, dir);
+        await runLoad({
+          port: target.port,
+          serverPid: target.pid,
+          connections: this.args.connections,
+          durationSec: this.args.warmup,
+          next: generators[scenario.key](),
+        });
+        const result = await runLoad({
+          port: target.port,
+          serverPid: target.pid,
+          connections: this.args.connections,
+          durationSec: this.args.duration,
+          next: generators[scenario.key](),
+        });
+        await this.stop(target);
+        const file = latestProfile(dir);
+        if (!file) continue;
+        log(`  profiled ${scenario.key} on ${server}: ${Math.round(result.rps)} req/s under the profiler`);
+        out.push({ scenario: scenario.key, server, requests: result.requests + result.non2xx, ...topFunctions(file, 30) });
+      }
+    }
+    return out;
   }
 
   /**
@@ -399,8 +438,12 @@ class Bench {
       const prober = (async () => {
         while (probing) {
           const t0 = performance.now();
-          await (await fetch(`http://127.0.0.1:${app.port}/health`)).arrayBuffer();
-          probe.push(performance.now() - t0);
+          try {
+            await (await fetch(`http://127.0.0.1:${app.port}/health`)).arrayBuffer();
+            probe.push(performance.now() - t0);
+          } catch {
+            // A keep-alive connection the server closed while the ceiling was measured: the next probe opens another.
+          }
           await sleep(50);
         }
       })();

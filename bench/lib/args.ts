@@ -23,6 +23,8 @@ export interface BenchArgs {
   keepDatabase: boolean;
   /** App only: no floor server, no statement comparison (for profiling the app). */
   floor: boolean;
+  /** A separate profiled pass over the read scenarios, app and floor, for the report. */
+  profiles: boolean;
 }
 
 const HELP = `npm run bench -- [options]
@@ -41,6 +43,7 @@ const HELP = `npm run bench -- [options]
   --out DIR             where results.md and results.svg are written (default bench)
   --keep-db             keep the bench databases afterwards
   --no-floor            app only (no floor server, no statement comparison)
+  --no-profiles         skip the separate CPU-profiled pass over scenarios 1 and 2
 `;
 
 export function parseArgs(argv: string[]): BenchArgs {
@@ -60,6 +63,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     out: 'bench',
     keepDatabase: false,
     floor: true,
+    profiles: true,
   };
   const numbers: Record<string, keyof BenchArgs> = {
     '--services': 'services',
@@ -90,6 +94,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--profile') args.profile = true;
     else if (flag === '--keep-db') args.keepDatabase = true;
     else if (flag === '--no-floor') args.floor = false;
+    else if (flag === '--no-profiles') args.profiles = false;
     else if (flag === '--out') args.out = value();
     else throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
   }

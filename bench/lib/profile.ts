@@ -35,19 +35,22 @@ function where(url: string): string {
 }
 
 /** The functions with the most self time in a `.cpuprofile` (what `node --cpu-prof` writes). */
-export function topFunctions(file: string, limit = 25): { lines: ProfileLine[]; byPackage: ProfileLine[] } {
+export function topFunctions(file: string, limit = 25): { lines: ProfileLine[]; byPackage: ProfileLine[]; busyMs: number } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   for (let i = 0; i < samples.length; i++) self.set(samples[i], (self.get(samples[i]) ?? 0) + (deltas[i] ?? 0));
-  const total = [...self.values()].reduce((a, b) => a + b, 0) || 1;
+  // Shares of busy time: the idle loop is left out.
+  let total = 0;
+  for (const [id, time] of self) if (byId.get(id)?.callFrame.functionName !== '(idle)') total += time;
+  total ||= 1;
   const byFunction = new Map<string, ProfileLine>();
   const byPackage = new Map<string, ProfileLine>();
   for (const [id, time] of self) {
     const node = byId.get(id);
-    if (!node) continue;
+    if (!node || node.callFrame.functionName === '(idle)') continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const place = where(url);
     const key = `${functionName}|${place}|${lineNumber}`;
@@ -59,7 +62,7 @@ export function topFunctions(file: string, limit = 25): { lines: ProfileLine[]; 
     byPackage.set(place, pkg);
   }
   const sort = (lines: Iterable<ProfileLine>) => [...lines].sort((a, b) => b.selfPercent - a.selfPercent).slice(0, limit);
-  return { lines: sort(byFunction.values()), byPackage: sort(byPackage.values()) };
+  return { lines: sort(byFunction.values()), byPackage: sort(byPackage.values()), busyMs: total / 1000 };
 }
 
 export function latestProfile(directory: string): string | null {

@@ -47,6 +47,8 @@ export interface BenchResults {
   growth?: { smallServices: number; small: LoadSummary; largeServices: number; large: LoadSummary };
   memory: { idleAtStartMb: number; idleSettledMb: number; idleAfterLoadMb: number; peakUnderReadLoadMb: number };
   profile?: { file: string; lines: ProfileLine[]; byPackage: ProfileLine[] };
+  /** Separate runs under `node --cpu-prof`: busy time per request by package, app and floor. */
+  profiles?: Array<{ scenario: string; server: 'app' | 'floor'; requests: number; busyMs: number; lines: ProfileLine[]; byPackage: ProfileLine[] }>;
 }
 
 const TITLES: Record<string, string> = {
@@ -265,6 +267,31 @@ export function renderMarkdown(r: BenchResults): string {
     lines.push('', '| self % | package or file |', '|--:|---|');
     for (const line of r.profile.byPackage.slice(0, 12)) lines.push(`| ${line.selfPercent.toFixed(1)} | ${line.name} |`);
     lines.push('');
+  }
+
+  if (r.profiles?.length) {
+    lines.push('## Where the time goes', '');
+    lines.push(
+      'A separate pass (not the measured one) ran scenarios 1 and 2 for a while against a fresh app and floor under `node --cpu-prof`. Busy time per request, by package (V8 attributes the kernel time of socket writes to `writev`, and the collector to `(garbage collector)`):',
+      '',
+    );
+    for (const scenario of [...new Set(r.profiles.map((p) => p.scenario))]) {
+      const [app, floor] = (['app', 'floor'] as const).map((server) => r.profiles!.find((p) => p.scenario === scenario && p.server === server));
+      if (!app) continue;
+      const perRequest = (p: typeof app, share: number) => (p && p.requests ? ((share / 100) * p.busyMs * 1000) / p.requests : 0);
+      const names = [...new Set([...app.byPackage.slice(0, 14).map((l) => l.name), ...(floor?.byPackage.slice(0, 8).map((l) => l.name) ?? [])])];
+      const share = (p: typeof app, name: string) => p?.byPackage.find((l) => l.name === name)?.selfPercent ?? 0;
+      lines.push(
+        `${TITLES[scenario]}: app ${ms(perRequest(app, 100) / 1000)} ms busy per request, floor ${floor ? ms(perRequest(floor, 100) / 1000) : '-'} ms.`,
+        '',
+      );
+      lines.push('| package or file | app µs/req | floor µs/req |', '|---|--:|--:|');
+      for (const name of names)
+        lines.push(`| ${name} | ${perRequest(app, share(app, name)).toFixed(1)} | ${floor ? perRequest(floor, share(floor, name)).toFixed(1) : '-'} |`);
+      lines.push('', '<details><summary>top functions of the app (self time)</summary>', '', '| µs/req | function | where |', '|--:|---|---|');
+      for (const line of app.lines.slice(0, 25)) lines.push(`| ${perRequest(app, line.selfPercent).toFixed(1)} | \`${line.name}\` | ${line.where} |`);
+      lines.push('', '</details>', '');
+    }
   }
 
   lines.push('## Rounds', '');
