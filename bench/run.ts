@@ -242,8 +242,12 @@ class Bench {
     }
     for (let round = 1; round <= args.rounds; round++) {
       for (const scenario of wanted) {
-        for (const target of scenario.floor && floor ? (['app', 'floor'] as const) : (['app'] as const)) {
+        // Who goes first alternates by round, and each run starts on a settled database (no autovacuum or
+        // checkpoint left over from the previous run's writes), so neither server inherits the other's cost.
+        const order = round % 2 ? (['app', 'floor'] as const) : (['floor', 'app'] as const);
+        for (const target of scenario.floor && floor ? order : (['app'] as const)) {
           const server = target === 'app' ? app : floor!;
+          await this.settle();
           const result = await runLoad({
             port: server.port,
             serverPid: server.pid,
@@ -299,12 +303,23 @@ class Bench {
       }
     }
 
-    if (args.growth && args.scenarios.has('list')) results.growth = await this.growth(results.http.list!.app);
+    if (args.growth && args.scenarios.has('list')) results.growth = await this.growth(url, dataset);
     if (!args.keepDatabase) await this.db.drop(dbName);
     rmSync(this.mailDir, { recursive: true, force: true });
     results.busyAfter = await busyness([]);
     results.finishedAt = new Date().toISOString();
     return results;
+  }
+
+  /** Waits (up to 30 s) until PostgreSQL has used under 5% of a core for a second. */
+  private async settle(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (let before = this.dbCpuMs(); Date.now() < deadline; ) {
+      await sleep(1000);
+      const now = this.dbCpuMs();
+      if (now - before < 50) return;
+      before = now;
+    }
   }
 
   /** Scenarios 1 and 2 against a fresh app and floor under `node --cpu-prof` (not the measured processes). */
@@ -337,7 +352,7 @@ class Bench {
         const file = latestProfile(dir);
         if (!file) continue;
         log(`  profiled ${scenario.key} on ${server}: ${Math.round(result.rps)} req/s under the profiler`);
-        out.push({ scenario: scenario.key, server, requests: result.requests + result.non2xx, ...topFunctions(file, 30) });
+        out.push({ scenario: scenario.key, server, requests: result.requests + result.non2xx, ...topFunctions(file, 30, result.window) });
       }
     }
     return out;
@@ -472,40 +487,44 @@ class Bench {
     };
   }
 
-  /** Scenario 1 on a small catalog, to compare its p50 with the big one's. */
-  private async growth(large: LoadSummary): Promise<BenchResults['growth']> {
+  /**
+   * Scenario 1 on a small catalog next to the big one: an app on each, measured in alternating order on a
+   * settled database, so that the two p50s differ only by the catalog's size.
+   */
+  private async growth(largeUrl: string, largeDataset: Dataset): Promise<BenchResults['growth']> {
     const name = `${this.db.baseName}_bench_small`;
-    log(`  catalog growth: scenario 1 on ${this.args.growthServices} services (${name})`);
-    const url = await this.db.recreate(name);
+    log(`  catalog growth: scenario 1 on ${this.args.growthServices} and on ${this.args.services} services (${name})`);
+    const smallUrl = await this.db.recreate(name);
     try {
-      await runMigrations(url);
+      await runMigrations(smallUrl);
       const passwordHash = await bcrypt.hash(BENCH_PASSWORD, 4); // nobody logs in here
-      await seed(url, { services: this.args.growthServices, providers: this.args.providers, customers: this.args.customers, passwordHash });
-      const dataset = await Dataset.load(url, this.jwtSecret);
-      const app = await this.startApp(url, 'small');
-      await runLoad({
-        port: app.port,
-        serverPid: app.pid,
-        dbCpuMs: this.dbCpuMs,
-        connections: this.args.connections,
-        durationSec: this.args.warmup,
-        next: dataset.listing(),
-      });
-      const rounds: LoadResult[] = [];
-      for (let round = 1; round <= this.args.rounds; round++) {
-        const result = await runLoad({
-          port: app.port,
-          serverPid: app.pid,
+      await seed(smallUrl, { services: this.args.growthServices, providers: this.args.providers, customers: this.args.customers, passwordHash });
+      const sizes = [
+        { key: 'small' as const, app: await this.startApp(smallUrl, 'small'), dataset: await Dataset.load(smallUrl, this.jwtSecret) },
+        { key: 'large' as const, app: await this.startApp(largeUrl, 'large'), dataset: largeDataset },
+      ];
+      const load = (size: (typeof sizes)[number], durationSec: number) =>
+        runLoad({
+          port: size.app.port,
+          serverPid: size.app.pid,
           dbCpuMs: this.dbCpuMs,
           connections: this.args.connections,
-          durationSec: this.args.duration,
-          next: dataset.listing(),
+          durationSec,
+          next: size.dataset.listing(),
         });
-        log(`  round ${round} list@${this.args.growthServices} app ${describe(result)}`);
-        rounds.push(result);
+      for (const size of sizes) await load(size, this.args.warmup);
+      const rounds: Record<'small' | 'large', LoadResult[]> = { small: [], large: [] };
+      for (let round = 1; round <= this.args.rounds; round++) {
+        for (const size of round % 2 ? sizes : [...sizes].reverse()) {
+          await this.settle();
+          const result = await load(size, this.args.duration);
+          const services = size.key === 'small' ? this.args.growthServices : this.args.services;
+          log(`  round ${round} list@${services} app ${describe(result)}`);
+          rounds[size.key].push(result);
+        }
       }
-      await this.stop(app);
-      return { smallServices: this.args.growthServices, small: summarize(rounds), largeServices: this.args.services, large };
+      for (const size of sizes) await this.stop(size.app);
+      return { smallServices: this.args.growthServices, small: summarize(rounds.small), largeServices: this.args.services, large: summarize(rounds.large) };
     } finally {
       if (!this.args.keepDatabase) await this.db.drop(name);
     }

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { cpuMs, rssSampler, syscalls } from './processes';
+import type { SampleWindow } from './profile';
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PUT';
@@ -25,7 +26,11 @@ export interface LoadResult {
   writesPerRequest: number;
   /** The first non-2xx status seen, to explain failures. */
   firstBadStatus?: number;
+  /** When the load ran, on the clock CPU profiles are stamped with. */
+  window: SampleWindow;
 }
+
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
@@ -63,6 +68,7 @@ export async function runLoad(options: {
   const ioBefore = syscalls(options.serverPid);
   const dbBefore = dbCpu();
   const rss = rssSampler(options.serverPid);
+  const fromUs = nowUs();
   let finished!: (result: autocannon.Result) => void;
   let failed!: (error: unknown) => void;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
@@ -94,6 +100,7 @@ export async function runLoad(options: {
     }
   });
   const result = await done;
+  const toUs = nowUs();
   const cpuAfter = cpuMs(options.serverPid);
   const ioAfter = syscalls(options.serverPid);
   const dbAfter = dbCpu();
@@ -113,5 +120,6 @@ export async function runLoad(options: {
     readsPerRequest: completed ? (ioAfter.reads - ioBefore.reads) / completed : 0,
     writesPerRequest: completed ? (ioAfter.writes - ioBefore.writes) / completed : 0,
     firstBadStatus,
+    window: { fromUs, toUs },
   };
 }

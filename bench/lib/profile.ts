@@ -34,14 +34,28 @@ function where(url: string): string {
   return dist >= 0 ? url.slice(dist + 6) : url.replace(/^file:\/\//, '');
 }
 
-/** The functions with the most self time in a `.cpuprofile` (what `node --cpu-prof` writes). */
-export function topFunctions(file: string, limit = 25): { lines: ProfileLine[]; byPackage: ProfileLine[]; busyMs: number } {
+/** A span of the monotonic clock in microseconds (`process.hrtime`, the clock V8 stamps samples with). */
+export interface SampleWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/**
+ * The functions with the most self time in a `.cpuprofile` (what `node --cpu-prof` writes); given a window,
+ * only the samples taken within it (the measured load, not start-up or warm-up).
+ */
+export function topFunctions(file: string, limit = 25, window?: SampleWindow): { lines: ProfileLine[]; byPackage: ProfileLine[]; busyMs: number } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < samples.length; i++) self.set(samples[i], (self.get(samples[i]) ?? 0) + (deltas[i] ?? 0));
+  let at = profile.startTime;
+  for (let i = 0; i < samples.length; i++) {
+    at += deltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
+    self.set(samples[i], (self.get(samples[i]) ?? 0) + (deltas[i] ?? 0));
+  }
   // Shares of busy time: the idle loop is left out.
   let total = 0;
   for (const [id, time] of self) if (byId.get(id)?.callFrame.functionName !== '(idle)') total += time;

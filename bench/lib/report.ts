@@ -150,7 +150,7 @@ export function renderMarkdown(r: BenchResults): string {
     `- Dataset: ${int(r.dataset.services)} services (${int(r.dataset.listedServices)} publicly listed) from ${int(r.dataset.providers)} providers (${int(r.dataset.deletedProviders)} deleted), ${int(r.dataset.customers)} customers; seeded in ${r.dataset.seconds.toFixed(0)} s`,
   );
   lines.push(
-    `- Load: ${a.connections} connections, ${a.warmup} s warm-up, then ${a.rounds} rounds of ${a.duration} s per scenario, app and floor interleaved; medians of the rounds`,
+    `- Load: ${a.connections} connections, ${a.warmup} s warm-up, then ${a.rounds} rounds of ${a.duration} s per scenario, app and floor interleaved (who goes first alternates by round, every run starts once PostgreSQL has settled); medians of the rounds`,
   );
   lines.push(
     `- App: \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, rate limits off, \`PAYMENT_FAILURE_RATE=0\`, bcrypt cost ${r.bcryptRounds}, libuv pool ${r.threadpool}`,
@@ -226,6 +226,10 @@ export function renderMarkdown(r: BenchResults): string {
 
   if (r.growth) {
     lines.push('## Catalog growth', '');
+    lines.push(
+      'An app on each catalog (same providers and customers, same PostgreSQL), scenario 1 in alternating order by round, each run on a settled database.',
+      '',
+    );
     lines.push('| services | req/s | p50 ms | p99 ms | PostgreSQL CPU ms/req |', '|--:|--:|--:|--:|--:|');
     for (const [n, s] of [
       [r.growth.smallServices, r.growth.small],
@@ -272,7 +276,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.profiles?.length) {
     lines.push('## Where the time goes', '');
     lines.push(
-      'A separate pass (not the measured one) ran scenarios 1 and 2 for a while against a fresh app and floor under `node --cpu-prof`. Busy time per request, by package (V8 attributes the kernel time of socket writes to `writev`, and the collector to `(garbage collector)`):',
+      'A separate pass (not the measured one) ran scenarios 1 and 2 against a fresh app and floor under `node --cpu-prof`; only the samples of the measured window count (not start-up or warm-up). Busy time per request, by package (V8 attributes the kernel time of socket writes to `writev`, and the collector to `(garbage collector)`):',
       '',
     );
     for (const scenario of [...new Set(r.profiles.map((p) => p.scenario))]) {
