@@ -7,7 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingMessage, Server, ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import helmet from 'helmet';
-import { Logger, Params, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
+import { Logger, Params, PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { FieldError, ValidationFailedError } from './common/errors/domain.error';
 import { QueryCachingValidationPipe } from './common/validation/query-caching-validation.pipe';
@@ -15,6 +15,7 @@ import { buildProblem, PROBLEM_CONTENT_TYPE } from './common/errors/problem';
 import { sendProblem } from './common/filters/problem-details.filter';
 import { createOpenApiDocument } from './common/openapi/openapi-document';
 import { registerRequestLogging } from './common/logging/request-logging';
+import { registerPagination } from './common/pagination/paginated';
 import { buildAppConfig } from './config/app.config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -175,7 +176,8 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     void reply.header('x-request-id', request.id).headers(security);
     done();
   });
-  registerRequestLogging(fastify, app.get<Params>(PARAMS_PROVIDER_TOKEN), await app.resolve(PinoLogger));
+  registerRequestLogging(fastify, app.get<Params>(PARAMS_PROVIDER_TOKEN));
+  registerPagination(fastify, http.appUrl);
 
   app.enableCors({
     origin: http.corsOrigins.length ? http.corsOrigins : false,

@@ -7,7 +7,7 @@ import { AnyRole, Roles } from '../common/decorators/roles.decorator';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { Page } from '../common/pagination/pagination';
-import { Paginated } from '../common/pagination/pagination.interceptor';
+import { Paginated } from '../common/pagination/paginated';
 import { BookingCancellationService } from './booking-cancellation.service';
 import { BookingCheckoutService } from './booking-checkout.service';
 import { BookingsService } from './bookings.service';

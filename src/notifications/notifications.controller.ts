@@ -6,7 +6,7 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { NoBody } from '../common/decorators/no-body.decorator';
 import { AnyRole } from '../common/decorators/roles.decorator';
 import { Page } from '../common/pagination/pagination';
-import { Paginated } from '../common/pagination/pagination.interceptor';
+import { Paginated } from '../common/pagination/paginated';
 import { ListNotificationsQuery } from './dto/list-notifications.query';
 import { NotificationResponse, ReadAllResponse, UnreadCountResponse } from './dto/notification.response';
 import { NotificationStreamsService } from './live/notification-streams.service';

@@ -6,7 +6,7 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { AnyRole, Roles } from '../common/decorators/roles.decorator';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor';
 import { Page } from '../common/pagination/pagination';
-import { Paginated } from '../common/pagination/pagination.interceptor';
+import { Paginated } from '../common/pagination/paginated';
 import { ListPaymentsQuery } from './dto/list-payments.query';
 import { PaymentResponse } from './dto/payment.response';
 import { RefundDto } from './dto/refund.dto';

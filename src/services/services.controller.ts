@@ -6,7 +6,7 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { Roles } from '../common/decorators/roles.decorator';
 import { Page } from '../common/pagination/pagination';
-import { Paginated } from '../common/pagination/pagination.interceptor';
+import { Paginated } from '../common/pagination/paginated';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { CreateServiceDto } from './dto/create-service.dto';
 import { ListServicesQuery, SlotsQuery } from './dto/list-services.query';

@@ -1,9 +1,7 @@
-import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, Type, UseInterceptors } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { applyDecorators, Type } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExtraModels, ApiOkResponse, getSchemaPath } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { map, Observable } from 'rxjs';
-import { AppConfig } from '../../config/app.config';
+import type { FastifyInstance } from 'fastify';
 import { MAX_LIMIT, Page } from './pagination';
 
 /** The `Link` header value (RFC 8288) with `next`/`prev`, keeping the request's other query parameters. */
@@ -20,34 +18,18 @@ export function pageLinks(page: Page<unknown>, baseUrl: string, requestUrl: stri
   return links.join(', ');
 }
 
-/** Turns a returned `Page` into a JSON array body with `X-Total-Count` and `Link` headers. */
-@Injectable()
-export class PaginationInterceptor implements NestInterceptor {
-  private readonly baseUrl: string;
-
-  constructor(config: ConfigService<AppConfig, true>) {
-    this.baseUrl = config.get('http', { infer: true }).appUrl;
-  }
-
-  intercept(context: ExecutionContext, next: CallHandler<Page<unknown>>): Observable<unknown[]> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    return next.handle().pipe(
-      map((page) => {
-        void reply.header('x-total-count', String(page.total));
-        const links = pageLinks(page, this.baseUrl, request.url);
-        if (links) void reply.header('link', links);
-        return page.items;
-      }),
-    );
-  }
+/** Fastify route config of the routes that return a `Page<T>`. */
+interface PaginatedRouteConfig {
+  paginated?: boolean;
 }
 
-/** For list routes returning a `Page<T>`: documents and produces the array body and paging headers. */
+/**
+ * For list routes returning a `Page<T>`: documents the array body and its paging headers, and marks the route
+ * for `registerPagination`, which produces them.
+ */
 export function Paginated(itemType: Type<unknown>) {
   return applyDecorators(
-    UseInterceptors(PaginationInterceptor),
+    RouteConfig({ paginated: true } satisfies PaginatedRouteConfig),
     ApiExtraModels(itemType),
     ApiOkResponse({
       schema: { type: 'array', maxItems: MAX_LIMIT, items: { $ref: getSchemaPath(itemType) } },
@@ -57,4 +39,20 @@ export function Paginated(itemType: Type<unknown>) {
       },
     }),
   );
+}
+
+/**
+ * Turns the `Page` a `@Paginated` route returns into a JSON array body with `X-Total-Count` and `Link`
+ * headers, just before Fastify serializes it. A Nest interceptor did this through an RxJS pipeline per
+ * request, about 3% of the CPU of a catalog page (`npm run bench`).
+ */
+export function registerPagination(fastify: FastifyInstance, baseUrl: string): void {
+  fastify.addHook('preSerialization', (request, reply, payload: unknown, done) => {
+    if (!(request.routeOptions.config as PaginatedRouteConfig).paginated || reply.statusCode >= 300) return done(null, payload);
+    const page = payload as Page<unknown>;
+    void reply.header('x-total-count', String(page.total));
+    const links = pageLinks(page, baseUrl, request.url);
+    if (links) void reply.header('link', links);
+    done(null, page.items);
+  });
 }
