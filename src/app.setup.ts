@@ -4,9 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { IncomingMessage, Server, ServerResponse, STATUS_CODES } from 'node:http';
+import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import helmet from 'helmet';
 import { Logger, Params, PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { FieldError, ValidationFailedError } from './common/errors/domain.error';
@@ -16,6 +15,7 @@ import { sendProblem } from './common/filters/problem-details.filter';
 import { createOpenApiDocument } from './common/openapi/openapi-document';
 import { registerRequestLogging } from './common/logging/request-logging';
 import { registerPagination } from './common/pagination/paginated';
+import { securityHeaders } from './common/http/security-headers';
 import { buildAppConfig } from './config/app.config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -82,35 +82,6 @@ function setUpDocs(app: NestFastifyApplication): void {
         )
         .send(redoc);
     });
-}
-
-/**
- * Helmet's headers, worked out once. They depend on nothing in the request (no nonces), so every response
- * gets a copy through Fastify's own headers: running the middleware per request set each of them on the raw
- * response, validated one by one (about a seventh of the CPU of a read by id).
- */
-export function securityHeaders(): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const collector = {
-    setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = value),
-    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
-  };
-  helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'https:'],
-        workerSrc: ["'self'", 'blob:'],
-        // Helmet's default would make browsers fetch /docs' scripts and styles over https whenever the
-        // page is served over plain http by any host but localhost (a container, a LAN address): a blank page.
-        // TLS, where there is any, ends at the proxy in front, which can add it.
-        upgradeInsecureRequests: null,
-      },
-    },
-  })({} as IncomingMessage, collector as unknown as ServerResponse, () => undefined);
-  return headers;
 }
 
 /**
