@@ -19,7 +19,7 @@ import { BenchDatabaseServer, freePort, openDatabaseServer } from './lib/databas
 import { LoadResult, median, percentile, RequestSpec, runLoad } from './lib/load';
 import { busyness, machineInfo } from './lib/machine';
 import { normalizeSql, PgCaptureProxy } from './lib/pg-capture';
-import { parentPid, postgresCpuMs, rssMb, ServerProcess, startServer } from './lib/processes';
+import { cpuMs, parentPid, postgresCpuMs, rssMb, ServerProcess, startServer } from './lib/processes';
 import { latestProfile, topFunctions } from './lib/profile';
 import { BenchResults, LoadSummary, writeReport } from './lib/report';
 import { seed } from './lib/seed';
@@ -255,6 +255,7 @@ class Bench {
             connections: args.connections,
             durationSec: args.duration,
             next: generators[scenario.key](),
+            afterwork: () => this.settle(),
           });
           log(`  round ${round} ${scenario.key.padEnd(7)} ${target.padEnd(5)} ${describe(result)}`);
           ((rounds[scenario.key] ??= {})[target] ??= []).push(result);
@@ -311,12 +312,16 @@ class Bench {
     return results;
   }
 
-  /** Waits (up to 30 s) until PostgreSQL has used under 5% of a core for a second. */
+  /**
+   * Waits (up to 30 s) until PostgreSQL and every server of the bench have together used under 5% of a core
+   * for a second: no autovacuum, checkpoint or e-mail backlog left over from the previous run.
+   */
   private async settle(): Promise<void> {
+    const used = () => this.dbCpuMs() + this.servers.reduce((sum, server) => sum + cpuMs(server.pid), 0);
     const deadline = Date.now() + 30_000;
-    for (let before = this.dbCpuMs(); Date.now() < deadline; ) {
+    for (let before = used(); Date.now() < deadline; ) {
       await sleep(1000);
-      const now = this.dbCpuMs();
+      const now = used();
       if (now - before < 50) return;
       before = now;
     }

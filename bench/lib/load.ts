@@ -59,6 +59,11 @@ export async function runLoad(options: {
   durationSec: number;
   next: () => RequestSpec;
   timeoutSec?: number;
+  /**
+   * Awaited after the last response, before CPU is read: work the requests left behind (e-mails sent after
+   * commit) is counted against them. Requests per second count only the load's own duration.
+   */
+  afterwork?: () => Promise<void>;
 }): Promise<LoadResult> {
   const dbCpu = options.dbCpuMs ?? (() => 0);
   const latencies: number[] = [];
@@ -101,6 +106,7 @@ export async function runLoad(options: {
   });
   const result = await done;
   const toUs = nowUs();
+  await options.afterwork?.();
   const cpuAfter = cpuMs(options.serverPid);
   const ioAfter = syscalls(options.serverPid);
   const dbAfter = dbCpu();

@@ -91,7 +91,7 @@ export function latestProfile(directory: string): string | null {
 }
 
 /** Inclusive time: each function's share of samples with it anywhere on the stack (once per sample). */
-export function inclusiveFunctions(file: string, limit = 40): ProfileLine[] {
+export function inclusiveFunctions(file: string, limit = 40, window?: SampleWindow): ProfileLine[] {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -100,8 +100,11 @@ export function inclusiveFunctions(file: string, limit = 40): ProfileLine[] {
   const deltas = profile.timeDeltas ?? [];
   const totals = new Map<string, ProfileLine>();
   let total = 0;
+  let at = profile.startTime;
   for (let i = 0; i < samples.length; i++) {
     const time = deltas[i] ?? 0;
+    at += time;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const leaf = byId.get(samples[i]);
     if (!leaf || leaf.callFrame.functionName === '(idle)') continue;
     total += time;
