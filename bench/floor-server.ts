@@ -282,7 +282,7 @@ app.addHook('onRequest', (_request, reply, done) => {
   void reply.header('x-request-id', randomUUID()).headers(security);
   done();
 });
-const totals = new Map<string, { total: number; expiresAt: number }>();
+const totals = new Map<string, { total: Promise<number>; expiresAt: number }>();
 
 app.get('/health', () => ({ status: 'ok' }));
 
@@ -293,21 +293,21 @@ app.get('/services/', async (request, reply) => {
   if (!Number.isInteger(limit) || limit < 1 || limit > 100 || !Number.isInteger(offset) || offset < 0) return problem(reply, 400, 'bad paging');
   const statements = query.category ? LISTINGS.category : LISTINGS.all;
   const values = query.category ? [query.category] : [];
-  // The public total kept 5 s per filter, as the app keeps it.
+  // The public total kept 5 s per filter from the moment its count starts, as the app keeps it.
   const key = `${statements.count.text}\n${JSON.stringify(values)}`;
   let kept = totals.get(key);
   if (!kept || kept.expiresAt <= Date.now()) {
-    const [row] = await rows<{ total: number }>(pool, statements.count, values);
-    kept = { total: row?.total ?? 0, expiresAt: Date.now() + 5_000 };
+    kept = { total: rows<{ total: number }>(pool, statements.count, values).then(([row]) => row?.total ?? 0), expiresAt: Date.now() + 5_000 };
     totals.set(key, kept);
   }
-  const items = kept.total > offset ? await rows<ServiceRow>(pool, statements.page(limit, offset), values) : [];
+  const total = await kept.total;
+  const items = total > offset ? await rows<ServiceRow>(pool, statements.page(limit, offset), values) : [];
   const links: string[] = [];
   const at = (from: number) =>
     `<${env.APP_URL}/services/?${query.category ? `category=${encodeURIComponent(query.category)}&` : ''}limit=${limit}&offset=${from}>`;
-  if (offset + limit < kept.total) links.push(`${at(offset + limit)}; rel="next"`);
+  if (offset + limit < total) links.push(`${at(offset + limit)}; rel="next"`);
   if (offset > 0) links.push(`${at(Math.max(0, offset - limit))}; rel="prev"`);
-  void reply.header('x-total-count', String(kept.total));
+  void reply.header('x-total-count', String(total));
   if (links.length) void reply.header('link', links.join(', '));
   return items.map(serviceResponse);
 });

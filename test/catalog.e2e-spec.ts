@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { Role } from '../src/common/auth/role.enum';
+import { Sql } from '../src/common/database/sql';
 import type { CategoryResponse, ServiceResponse } from '../src/services/dto/service.response';
 import { createService, insertBooking, uniqueCategory } from './factories/service.factory';
 import { createUser, TestUser } from './factories/user.factory';
@@ -282,6 +283,30 @@ describe('catalog: GET /services/ and /services/categories', () => {
       expect(byDefault.headers['x-total-count']).toBe('25');
       expect(new URL(links(byDefault).next).searchParams.get('limit')).toBe('20');
       expect((await t.http.get('/services/').query({ providerId: many.id, limit: 100 }).expect(200)).body).toHaveLength(25);
+    });
+  });
+
+  describe('public totals', () => {
+    it('counts a filter once for concurrent requests, and afresh after a catalog write', async () => {
+      const provider = await createUser(t, Role.PROVIDER);
+      const category = uniqueCategory();
+      await createService(t, provider, { category });
+      // Observes the real statements; every call still goes to PostgreSQL.
+      const sql = t.app.get(Sql);
+      const rows = jest.spyOn(sql, 'rows');
+      const counts = () => rows.mock.calls.filter(([statement]) => (typeof statement === 'string' ? statement : statement.text).includes('count(*)')).length;
+      try {
+        const responses = await Promise.all(Array.from({ length: 20 }, () => t.http.get('/services/').query({ category }).expect(200)));
+        expect(responses.map((response) => response.headers['x-total-count'])).toEqual(Array(20).fill('1'));
+        expect(counts()).toBe(1);
+
+        await createService(t, provider, { category });
+        const after = await t.http.get('/services/').query({ category }).expect(200);
+        expect(after.headers['x-total-count']).toBe('2');
+        expect(counts()).toBe(2);
+      } finally {
+        rows.mockRestore();
+      }
     });
   });
 

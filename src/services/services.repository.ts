@@ -122,7 +122,7 @@ const MAX_CACHED_TOTALS = 1_000;
 @Injectable()
 export class ServicesRepository {
   private readonly statements = new Map<string, PreparedStatement>();
-  private readonly publicTotals = new Map<string, { total: number; expiresAt: number }>();
+  private readonly publicTotals = new Map<string, { total: Promise<number>; expiresAt: number }>();
 
   constructor(
     @InjectRepository(ServiceEntity) private readonly services: Repository<ServiceEntity>,
@@ -252,14 +252,18 @@ export class ServicesRepository {
    * once autovacuum has marked the pages all-visible), minus those still held by deleted providers, found
    * from those (few) accounts (`u`, the outer query) through `services_provider_idx`.
    */
-  private async publicTotal(count: SqlStatement): Promise<number> {
+  private publicTotal(count: SqlStatement): Promise<number> {
     const key = `${count.text}\n${JSON.stringify(count.values)}`;
     const now = Date.now();
     const kept = this.publicTotals.get(key);
     if (kept && kept.expiresAt > now) return kept.total;
-    const total = await this.countOf(count);
+    // Kept from the moment the count starts: requests arriving while it runs wait for it rather than each
+    // counting again (under load, dozens would, every time a popular filter's total expires).
+    const total = this.countOf(count);
     if (this.publicTotals.size >= MAX_CACHED_TOTALS) this.publicTotals.delete(this.publicTotals.keys().next().value as string);
-    this.publicTotals.set(key, { total, expiresAt: now + PUBLIC_TOTAL_TTL_MS });
+    const entry = { total, expiresAt: now + PUBLIC_TOTAL_TTL_MS };
+    this.publicTotals.set(key, entry);
+    total.catch(() => this.publicTotals.get(key) === entry && this.publicTotals.delete(key));
     return total;
   }
 
