@@ -14,13 +14,14 @@ import { join } from 'node:path';
 import Fastify, { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { FactsRow } from '../src/bookings/booking-facts';
 import { securityHeaders } from '../src/common/http/security-headers';
+import type { ServiceRow as AppServiceRow } from '../src/services/services.repository';
 import { BookingCreatedEvent, BookingFacts } from '../src/bookings/events/booking.events';
 import { formatSseEvent } from '../src/notifications/live/sse';
 import { draftNotifications, NotifiableEvent, recipientIdsOf } from '../src/notifications/templates/notification-templates';
 import { PaymentSucceededEvent } from '../src/payments/events/payment.events';
 import { fitsInWindow } from '../src/services/availability/slot-generator';
-import { WeeklyAvailability } from '../src/services/availability/weekly-availability';
 
 const env = process.env;
 const pool = new Pool({ connectionString: env.DATABASE_URL, max: 20, application_name: 'marketplace-bench-floor' });
@@ -62,24 +63,8 @@ async function rows<T extends QueryResultRow>(db: Pool | PoolClient, statement: 
 
 // ---------------------------------------------------------------------------------------------- responses
 
-interface ServiceRow {
-  id: string;
-  provider_id: string;
-  title: string;
-  description: string;
-  category: string;
-  price: string;
-  currency: string;
-  duration_minutes: number;
-  availability: WeeklyAvailability;
-  images: string[];
-  timezone: string;
-  status: string;
-  created_at: Date;
-  updated_at: Date;
-  deleted_at: Date | null;
-  provider_active?: boolean;
-}
+// The status as text: the enum lives in the entity's module, which would load TypeORM.
+type ServiceRow = Omit<AppServiceRow, 'status'> & { status: string; provider_active?: boolean };
 
 const serviceResponse = (row: ServiceRow) => ({
   id: row.id,
@@ -425,18 +410,7 @@ app.post('/bookings/', async (request, reply) => {
       'SUCCESS',
       'PENDING',
     ]);
-    const [facts] = await rows<{
-      id: string;
-      service_id: string;
-      title: string;
-      timezone: string;
-      customer_id: string;
-      provider_id: string;
-      scheduled_at: Date;
-      duration_minutes: number;
-      total_amount: string;
-      currency: string;
-    }>(
+    const [facts] = await rows<FactsRow>(
       client,
       {
         text: `SELECT b.id, b.service_id, s.title, s.timezone, b.customer_id, b.provider_id, b.scheduled_at,

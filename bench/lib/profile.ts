@@ -40,6 +40,18 @@ export interface SampleWindow {
   toUs: number;
 }
 
+/** Each sample's node and the time it stands for (µs), only those taken within the window when there is one. */
+function* samplesIn(profile: CpuProfile, window?: SampleWindow): Generator<[node: number, timeUs: number]> {
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  let at = profile.startTime;
+  for (let i = 0; i < samples.length; i++) {
+    const time = deltas[i] ?? 0;
+    at += time;
+    if (!window || (at >= window.fromUs && at <= window.toUs)) yield [samples[i], time];
+  }
+}
+
 /**
  * The functions with the most self time in a `.cpuprofile` (what `node --cpu-prof` writes); given a window,
  * only the samples taken within it (the measured load, not start-up or warm-up).
@@ -48,14 +60,7 @@ export function topFunctions(file: string, limit = 25, window?: SampleWindow): {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  let at = profile.startTime;
-  for (let i = 0; i < samples.length; i++) {
-    at += deltas[i] ?? 0;
-    if (window && (at < window.fromUs || at > window.toUs)) continue;
-    self.set(samples[i], (self.get(samples[i]) ?? 0) + (deltas[i] ?? 0));
-  }
+  for (const [node, time] of samplesIn(profile, window)) self.set(node, (self.get(node) ?? 0) + time);
   // Shares of busy time: the idle loop is left out.
   let total = 0;
   for (const [id, time] of self) if (byId.get(id)?.callFrame.functionName !== '(idle)') total += time;
@@ -96,20 +101,14 @@ export function inclusiveFunctions(file: string, limit = 40, window?: SampleWind
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
   const totals = new Map<string, ProfileLine>();
   let total = 0;
-  let at = profile.startTime;
-  for (let i = 0; i < samples.length; i++) {
-    const time = deltas[i] ?? 0;
-    at += time;
-    if (window && (at < window.fromUs || at > window.toUs)) continue;
-    const leaf = byId.get(samples[i]);
+  for (const [sample, time] of samplesIn(profile, window)) {
+    const leaf = byId.get(sample);
     if (!leaf || leaf.callFrame.functionName === '(idle)') continue;
     total += time;
     const seen = new Set<string>();
-    for (let id: number | undefined = samples[i]; id !== undefined; id = parent.get(id)) {
+    for (let id: number | undefined = sample; id !== undefined; id = parent.get(id)) {
       const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
       const key = `${functionName}|${where(url)}|${lineNumber}`;
       if (seen.has(key)) continue;

@@ -2,7 +2,8 @@ import { EntityManager } from 'typeorm';
 import { PaymentFacts } from '../payments/events/payment.events';
 import { BookingFacts } from './events/booking.events';
 
-interface FactsRow {
+/** What the events of a booking say about it, as one row (the floor server of the bench reads the same). */
+export interface FactsRow {
   id: string;
   service_id: string;
   title: string;

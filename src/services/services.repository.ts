@@ -68,7 +68,8 @@ const ORDER: Record<ServiceSort, string> = {
 const COLUMNS =
   's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.status, s.created_at, s.updated_at, s.deleted_at';
 
-interface ServiceRow {
+/** A `services` row as `pg` returns it (the floor server of the bench reads the same rows). */
+export interface ServiceRow {
   id: string;
   provider_id: string;
   title: string;
