@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { IdempotencyRepository } from '../common/idempotency/idempotency.repository';
 import { PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { RefundsService } from '../payments/refunds.service';
@@ -12,7 +11,7 @@ const INTERVAL_MS = 60_000;
 /**
  * Settles what a crash left half-done, at start and then every minute, on every instance (each row is
  * settled by compare-and-swap, so two instances never settle one twice): PENDING payments by asking the
- * gateway what happened, PENDING refunds by retrying them; and drops expired idempotency keys.
+ * gateway what happened, PENDING refunds by retrying them.
  */
 @Injectable()
 export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,7 +24,6 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     private readonly gateway: PaymentGateway,
     private readonly checkout: BookingCheckoutService,
     private readonly refunds: RefundsService,
-    private readonly idempotencyKeys: IdempotencyRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -55,7 +53,6 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
         await this.refunds.execute(refund);
         retriedRefunds++;
       }
-      await this.idempotencyKeys.deleteExpired();
     } catch (error) {
       this.logger.error({ err: error }, 'Reconciliation pass failed; the next one will retry');
     }
