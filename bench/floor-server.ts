@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Fastify, { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { FactsRow } from '../src/bookings/booking-facts';
+import type { FactsRow } from '../src/bookings/bookings.repository';
 import { securityHeaders } from '../src/common/http/security-headers';
 import type { ServiceRow as AppServiceRow } from '../src/services/services.repository';
 import { BookingCreatedEvent, BookingFacts } from '../src/bookings/events/booking.events';

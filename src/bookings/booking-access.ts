@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
-import { Role } from '../common/auth/role.enum';
 import { NotFoundError } from '../common/errors/domain.error';
 import { BookingEntity } from './booking.entity';
+import { assertParty, BookingParty } from './booking-policy';
 import { BookingsRepository } from './bookings.repository';
 
 /** A booking is visible to its customer, its provider and admins; to anyone else it does not exist. */
@@ -10,11 +10,9 @@ import { BookingsRepository } from './bookings.repository';
 export class BookingAccess {
   constructor(private readonly bookings: BookingsRepository) {}
 
-  async findForParty(caller: AuthUser, id: string): Promise<BookingEntity> {
+  async findForParty(caller: AuthUser, id: string): Promise<{ booking: BookingEntity; party: BookingParty }> {
     const booking = await this.bookings.findById(id);
-    if (!booking || !(caller.role === Role.ADMIN || booking.customerId === caller.id || booking.providerId === caller.id)) {
-      throw new NotFoundError('Booking');
-    }
-    return booking;
+    if (!booking) throw new NotFoundError('Booking');
+    return { booking, party: assertParty(caller, booking, 'Booking') };
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { EntityManager } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
-import { Role } from '../common/auth/role.enum';
+import { DomainEvent } from '../common/events/domain-event';
 import { UnitOfWork } from '../common/events/unit-of-work';
 import { fromMinor, toMinor } from '../common/money';
 import { AppConfig } from '../config/app.config';
@@ -9,8 +10,8 @@ import { PaymentsRepository } from '../payments/payments.repository';
 import { RefundsService } from '../payments/refunds.service';
 import { RefundEntity } from '../payments/refund.entity';
 import { BookingEntity, BookingStatus } from './booking.entity';
-import { loadBookingFacts } from './booking-facts';
-import { assertTransition, sourcesOf } from './booking-state-machine';
+import { assertAllowed, BookingParty, cancellerOf, isAllowed } from './booking-policy';
+import { assertTransition, InvalidTransitionError } from './booking-state-machine';
 import { BookingsRepository } from './bookings.repository';
 import { BookingAccess } from './booking-access';
 import { BookingResponse, CancellationQuoteResponse, toBookingResponse } from './dto/booking.response';
@@ -34,10 +35,10 @@ export class BookingCancellationService {
   }
 
   async quote(caller: AuthUser, id: string): Promise<CancellationQuoteResponse> {
-    const booking = await this.access.findForParty(caller, id);
+    const { booking, party } = await this.access.findForParty(caller, id);
     const payment = await this.payments.findByBooking(booking.id);
     const refundableMinor = payment ? toMinor(payment.amount) - toMinor(payment.refundedAmount) : 0;
-    const open = sourcesOf(BookingStatus.CANCELLED).includes(booking.status);
+    const open = isAllowed(party, 'cancel', booking.status);
     const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: booking.scheduledAt, now: new Date(), refundableMinor: open ? refundableMinor : 0, fullRefundHours: this.fullRefundHours });
     return {
       bookingId: booking.id,
@@ -49,12 +50,11 @@ export class BookingCancellationService {
   }
 
   async cancel(caller: AuthUser, id: string): Promise<BookingResponse> {
-    await this.access.findForParty(caller, id);
+    const { party } = await this.access.findForParty(caller, id);
     const { booking, refund } = await this.unitOfWork.run(async (manager, record) => {
-      const booking = await manager.getRepository(BookingEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      const booking = await this.bookings.lockById(manager, id);
       if (!booking) throw new Error(`booking ${id} vanished`);
-      assertTransition(booking.status, BookingStatus.CANCELLED);
-      await this.bookings.transition(manager, id, [booking.status], BookingStatus.CANCELLED);
+      assertAllowed(party, 'cancel', booking.status);
       let refund: RefundEntity | null = null;
       let refundAmount = 0;
       // Only a CONFIRMED booking has been paid; a PENDING one's charge is settled (and voided) by checkout.
@@ -68,11 +68,29 @@ export class BookingCancellationService {
           refundAmount = fromMinor(quote.refundMinor);
         }
       }
-      const by = caller.role === Role.ADMIN ? 'ADMIN' : caller.role === Role.PROVIDER ? 'PROVIDER' : 'CUSTOMER';
-      record(new BookingCancelledEvent(await loadBookingFacts(manager, id), by, refundAmount));
+      await this.cancelLocked(manager, record, booking, party, refundAmount);
       return { booking: (await this.bookings.findById(id, manager)) as BookingEntity, refund };
     });
     if (refund) await this.refunds.execute(refund);
     return toBookingResponse(booking);
+  }
+
+  /**
+   * The one way a booking becomes CANCELLED, for a cancellation and a full refund alike: through the state
+   * machine, announced with who cancelled and what was refunded. The caller holds the booking's row lock
+   * (`BookingsRepository.lockById`), so the status read with it is still the status.
+   */
+  async cancelLocked(
+    manager: EntityManager,
+    record: (event: DomainEvent) => void,
+    booking: BookingEntity,
+    by: BookingParty,
+    refundAmount: number,
+  ): Promise<void> {
+    assertTransition(booking.status, BookingStatus.CANCELLED);
+    if (!(await this.bookings.transition(manager, booking.id, [booking.status], BookingStatus.CANCELLED))) {
+      throw new InvalidTransitionError(booking.status, BookingStatus.CANCELLED);
+    }
+    record(new BookingCancelledEvent(await this.bookings.findFacts(manager, booking.id), cancellerOf(by), refundAmount));
   }
 }

@@ -4,15 +4,13 @@ import { AuthUser } from '../common/auth/auth-user';
 import { UnitOfWork } from '../common/events/unit-of-work';
 import { ConflictError, DomainError, NotFoundError, UnprocessableError } from '../common/errors/domain.error';
 import { toMinor } from '../common/money';
-import { PaymentFailedEvent, PaymentSucceededEvent } from '../payments/events/payment.events';
+import { PaymentFailedEvent, paymentFactsOf, PaymentSucceededEvent } from '../payments/events/payment.events';
 import { ChargeResult, PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentEntity, PaymentStatus } from '../payments/payment.entity';
 import { PaymentsRepository } from '../payments/payments.repository';
+import { BookableTime } from '../services/availability/bookable-time';
 import { ServicesService } from '../services/services.service';
-import { SlotsService } from '../services/slots.service';
 import { BookingEntity, BookingStatus } from './booking.entity';
-import { loadBookingFacts, paymentFactsOf, serviceTitleOf } from './booking-facts';
-import { assertBookableTime } from './booking-schedule';
 import { BookingsRepository } from './bookings.repository';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { BookingResponse, toBookingResponse } from './dto/booking.response';
@@ -63,14 +61,14 @@ export class BookingCheckoutService {
     private readonly payments: PaymentsRepository,
     private readonly gateway: PaymentGateway,
     private readonly services: ServicesService,
-    private readonly slots: SlotsService,
+    private readonly bookableTime: BookableTime,
   ) {}
 
   async book(customer: AuthUser, dto: CreateBookingDto): Promise<BookingResponse> {
     const service = await this.services.findBookable(dto.serviceId);
     if (!service) throw new NotFoundError('Service');
     const start = new Date(dto.scheduledAt);
-    const end = assertBookableTime(service, start, this.slots.earliestStart());
+    const end = this.bookableTime.assertBookable(service, start);
     if (toMinor(dto.payment.amount) !== toMinor(service.price)) {
       throw new UnprocessableError('AMOUNT_MISMATCH', `payment.amount must equal the service price (${service.price}).`, [
         { field: 'payment.amount', message: `must equal the service price ${service.price}` },
@@ -145,7 +143,7 @@ export class BookingCheckoutService {
           await this.bookings.lockSchedule(manager, payment.providerId);
           const confirmed = await this.bookings.transition(manager, bookingId, [BookingStatus.PENDING], BookingStatus.CONFIRMED);
           if (!confirmed || !(await this.payments.markSucceeded(manager, payment.id, result.transactionId))) throw new SettlementRace();
-          const facts = await loadBookingFacts(manager, bookingId);
+          const facts = await this.bookings.findFacts(manager, bookingId);
           record(new BookingCreatedEvent(facts, payment.id));
           record(new PaymentSucceededEvent(paymentFactsOf(payment, facts.serviceTitle), result.transactionId));
           return this.bookings.findById(bookingId, manager);
@@ -160,7 +158,7 @@ export class BookingCheckoutService {
     const failedHere = await this.unitOfWork.run(async (manager, record) => {
       if (!(await this.payments.markFailed(manager, payment.id, reason, result.transactionId || null))) return false;
       if (bookingId) await this.bookings.deletePending(manager, bookingId);
-      const facts = paymentFactsOf({ ...payment, bookingId: null }, await serviceTitleOf(manager, payment.serviceId));
+      const facts = paymentFactsOf({ ...payment, bookingId: null }, await this.payments.findServiceTitle(manager, payment.serviceId));
       record(new PaymentFailedEvent(facts, reason));
       return true;
     });

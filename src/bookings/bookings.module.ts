@@ -6,15 +6,17 @@ import { BookingEntity } from './booking.entity';
 import { BookingAccess } from './booking-access';
 import { BookingCancellationService } from './booking-cancellation.service';
 import { BookingCheckoutService } from './booking-checkout.service';
+import { BookingRefundService } from './booking-refund.service';
 import { BookingsController } from './bookings.controller';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
 import { PaymentReconciler } from './payment-reconciler.service';
+import { PaymentRefundsController } from './payment-refunds.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([BookingEntity]), ServicesModule, PaymentsModule],
-  controllers: [BookingsController],
-  providers: [BookingsRepository, BookingAccess, BookingCheckoutService, BookingCancellationService, BookingsService, PaymentReconciler],
+  controllers: [BookingsController, PaymentRefundsController],
+  providers: [BookingsRepository, BookingAccess, BookingCheckoutService, BookingCancellationService, BookingRefundService, BookingsService, PaymentReconciler],
   exports: [BookingsRepository],
 })
 export class BookingsModule {}

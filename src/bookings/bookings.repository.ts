@@ -5,6 +5,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { Sql } from '../common/database/sql';
 import { BookingEntity, BookingStatus } from './booking.entity';
+import { BookingFacts } from './events/booking.events';
 
 const COLUMNS = 'id, customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
 
@@ -40,6 +41,20 @@ const fromRow = (row: BookingRow): BookingEntity =>
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
+
+/** What the events of a booking say about it, as one row (the floor server of the bench reads the same). */
+export interface FactsRow {
+  id: string;
+  service_id: string;
+  title: string;
+  timezone: string;
+  customer_id: string;
+  provider_id: string;
+  scheduled_at: Date;
+  duration_minutes: number;
+  total_amount: string;
+  currency: string;
+}
 
 export interface BookingFilter {
   status?: BookingStatus;
@@ -91,6 +106,39 @@ export class BookingsRepository {
   async findById(id: string, manager?: EntityManager): Promise<BookingEntity | null> {
     const [row] = await this.sql.rows<BookingRow>(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [id], manager);
     return row ? fromRow(row) : null;
+  }
+
+  /**
+   * Locks the booking row for the rest of the transaction. Every flow that moves a booking and its payment
+   * together takes this lock first and the payment's second, so two such flows never wait on each other.
+   */
+  async lockById(manager: EntityManager, id: string): Promise<BookingEntity | null> {
+    const [row] = await this.sql.rows<BookingRow>(`SELECT ${COLUMNS} FROM bookings WHERE id = $1 FOR UPDATE`, [id], manager);
+    return row ? fromRow(row) : null;
+  }
+
+  /** What a notification needs to know about a booking, read inside the caller's transaction. */
+  async findFacts(manager: EntityManager, id: string): Promise<BookingFacts> {
+    const [row] = await this.sql.rows<FactsRow>(
+      `SELECT b.id, b.service_id, s.title, s.timezone, b.customer_id, b.provider_id, b.scheduled_at,
+              b.duration_minutes, b.total_amount, b.currency
+         FROM bookings b JOIN services s ON s.id = b.service_id
+        WHERE b.id = $1`,
+      [id],
+      manager,
+    );
+    return {
+      bookingId: row.id,
+      serviceId: row.service_id,
+      serviceTitle: row.title,
+      serviceTimezone: row.timezone,
+      customerId: row.customer_id,
+      providerId: row.provider_id,
+      scheduledAt: row.scheduled_at,
+      durationMinutes: row.duration_minutes,
+      amount: Number(row.total_amount),
+      currency: row.currency.trim(),
+    };
   }
 
   /** Compare-and-swap on the status: true when this call made the move. */

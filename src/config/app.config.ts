@@ -64,11 +64,11 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       smtpUrl: env.SMTP_URL,
       from: env.MAIL_FROM,
     },
-    catalog: {
+    bookableTime: {
       slotIntervalMinutes: env.SLOT_INTERVAL_MINUTES,
+      minNoticeMinutes: env.MIN_BOOKING_NOTICE_MINUTES,
     },
     bookings: {
-      minNoticeMinutes: env.MIN_BOOKING_NOTICE_MINUTES,
       fullRefundHours: env.CANCELLATION_FULL_REFUND_HOURS,
     },
     payments: {

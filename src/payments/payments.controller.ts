@@ -1,17 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '../common/auth/auth-user';
-import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
-import { AnyRole, Roles } from '../common/decorators/roles.decorator';
-import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+import { AnyRole } from '../common/decorators/roles.decorator';
 import { Page } from '../common/pagination/pagination';
 import { Paginated } from '../common/pagination/paginated';
 import { ListPaymentsQuery } from './dto/list-payments.query';
 import { PaymentResponse } from './dto/payment.response';
-import { RefundDto } from './dto/refund.dto';
 import { PaymentsService } from './payments.service';
 
+/** Reading payments. Refunding one (POST /payments/{id}/refund) may cancel its booking, so that route lives in bookings/. */
 @ApiTags('payments')
 @Controller('payments')
 export class PaymentsController {
@@ -32,16 +30,5 @@ export class PaymentsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   findOne(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<PaymentResponse> {
     return this.payments.get(user, id);
-  }
-
-  @Roles(Role.CUSTOMER, Role.PROVIDER, Role.ADMIN)
-  @Post(':id/refund')
-  @HttpCode(200)
-  @Idempotent()
-  @ApiOperation({ summary: 'Refund in full (default) or in part (the booking’s provider or an admin)' })
-  @ApiOkResponse({ type: PaymentResponse })
-  @ApiParam({ name: 'id', format: 'uuid' })
-  refund(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RefundDto): Promise<PaymentResponse> {
-    return this.payments.refund(user, id, dto);
   }
 }

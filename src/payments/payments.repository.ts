@@ -129,6 +129,12 @@ export class PaymentsRepository {
     return this.payments.find({ where: { status: PaymentStatus.PENDING, createdAt: LessThan(olderThan) }, take: 100 });
   }
 
+  /** The title a payment's events show, read inside the caller's transaction. */
+  async findServiceTitle(manager: EntityManager, serviceId: string): Promise<string> {
+    const [row] = await this.sql.rows<{ title: string }>('SELECT title FROM services WHERE id = $1', [serviceId], manager);
+    return row?.title ?? '';
+  }
+
   async listFor(caller: AuthUser, status: PaymentStatus | undefined, limit: number, offset: number): Promise<{ items: PaymentEntity[]; total: number }> {
     const query = this.payments.createQueryBuilder('p');
     if (caller.role === Role.CUSTOMER) query.where('p.customer_id = :id', { id: caller.id });

@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { paymentFactsOf, serviceTitleOf } from '../bookings/booking-facts';
 import { AuthUser } from '../common/auth/auth-user';
 import { DomainEvent } from '../common/events/domain-event';
 import { ConflictError, UnprocessableError } from '../common/errors/domain.error';
 import { fromMinor, toMinor } from '../common/money';
-import { PaymentRefundedEvent } from './events/payment.events';
+import { paymentFactsOf, PaymentRefundedEvent } from './events/payment.events';
 import { PaymentGateway } from './gateway/payment-gateway';
 import { PaymentEntity, PaymentStatus } from './payment.entity';
 import { PaymentsRepository } from './payments.repository';
@@ -48,7 +47,7 @@ export class RefundsService {
     const amount = fromMinor(amountMinor);
     const refund = await this.payments.insertPendingRefund(manager, { paymentId: payment.id, amount, reason: request.reason, requestedBy: request.requestedBy?.id ?? null });
     const updated = await this.payments.addRefunded(manager, payment, amount);
-    const facts = paymentFactsOf(updated, await serviceTitleOf(manager, payment.serviceId));
+    const facts = paymentFactsOf(updated, await this.payments.findServiceTitle(manager, payment.serviceId));
     record(new PaymentRefundedEvent(facts, refund.id, amount, updated.refundedAmount, request.reason));
     return refund;
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BookableTimeModule } from './availability/bookable-time.module';
 import { CatalogTotalsListener } from './listeners/catalog-totals.listener';
 import { ServiceCatalogService } from './service-catalog.service';
 import { ServiceEntity } from './service.entity';
@@ -9,9 +10,9 @@ import { ServicesService } from './services.service';
 import { SlotsService } from './slots.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ServiceEntity])],
+  imports: [TypeOrmModule.forFeature([ServiceEntity]), BookableTimeModule],
   controllers: [ServicesController],
   providers: [ServicesService, ServiceCatalogService, SlotsService, ServicesRepository, CatalogTotalsListener],
-  exports: [ServicesService, SlotsService, ServicesRepository],
+  exports: [ServicesService, ServicesRepository, BookableTimeModule],
 })
 export class ServicesModule {}

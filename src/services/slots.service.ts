@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { DateTime } from 'luxon';
 import { ValidationFailedError } from '../common/errors/domain.error';
-import { AppConfig } from '../config/app.config';
-import { generateSlots, Slot, utcSpan } from './availability/slot-generator';
+import { BookableTime } from './availability/bookable-time';
+import { Slot, utcSpan } from './availability/slot-generator';
 import { SlotResponse } from './dto/service.response';
 import { ScheduleCandidate, ServicesRepository } from './services.repository';
 
@@ -12,19 +11,13 @@ export const MAX_SLOT_RANGE_DAYS = 31;
 export const MAX_SLOTS = (MAX_SLOT_RANGE_DAYS * 25 * 60) / 5;
 const DEFAULT_RANGE_DAYS = 7;
 
-/** Free start times: availability windows minus the provider's bookings, in the service's time zone. */
+/** Free start times: bookable time (`BookableTime`) minus the provider's bookings, in the service's time zone. */
 @Injectable()
 export class SlotsService {
-  private readonly intervalMinutes: number;
-  private readonly minNoticeMinutes: number;
-
   constructor(
     private readonly services: ServicesRepository,
-    config: ConfigService<AppConfig, true>,
-  ) {
-    this.intervalMinutes = config.get('catalog', { infer: true }).slotIntervalMinutes;
-    this.minNoticeMinutes = config.get('bookings', { infer: true }).minNoticeMinutes;
-  }
+    private readonly bookableTime: BookableTime,
+  ) {}
 
   async listSlots(service: ScheduleCandidate, from?: string, to?: string): Promise<SlotResponse[]> {
     const range = this.resolveRange(service.timezone, from, to);
@@ -44,11 +37,6 @@ export class SlotsService {
     return new Set([...slots].filter(([, list]) => list.length > 0).map(([id]) => id));
   }
 
-  /** The earliest instant a new booking may start. */
-  earliestStart(now = new Date()): Date {
-    return new Date(now.getTime() + this.minNoticeMinutes * 60_000);
-  }
-
   private async freeSlots(candidates: ScheduleCandidate[], fromDate: string, toDate: string): Promise<Map<string, Slot[]>> {
     const result = new Map<string, Slot[]>();
     if (!candidates.length) return result;
@@ -57,21 +45,9 @@ export class SlotsService {
     const from = new Date(Math.min(...spans.map((s) => s.start.getTime())));
     const to = new Date(Math.max(...spans.map((s) => s.end.getTime())));
     const busy = await this.services.busyIntervals([...new Set(candidates.map((c) => c.providerId))], from, to);
-    const notBefore = this.earliestStart();
+    const now = new Date();
     for (const candidate of candidates) {
-      result.set(
-        candidate.id,
-        generateSlots({
-          availability: candidate.availability,
-          timezone: candidate.timezone,
-          durationMinutes: candidate.durationMinutes,
-          intervalMinutes: this.intervalMinutes,
-          fromDate,
-          toDate,
-          notBefore,
-          busy: busy.get(candidate.providerId) ?? [],
-        }),
-      );
+      result.set(candidate.id, this.bookableTime.freeSlots(candidate, fromDate, toDate, busy.get(candidate.providerId) ?? [], now));
     }
     return result;
   }

@@ -49,3 +49,20 @@ export class PaymentRefundedEvent extends DomainEvent {
     super();
   }
 }
+
+/** The facts a payment event carries, from the payment and its service's title. */
+export function paymentFactsOf(
+  payment: { id: string; bookingId: string | null; serviceId: string; customerId: string; providerId: string; amount: number; currency: string },
+  serviceTitle: string,
+): PaymentFacts {
+  return {
+    paymentId: payment.id,
+    bookingId: payment.bookingId,
+    serviceId: payment.serviceId,
+    serviceTitle,
+    customerId: payment.customerId,
+    providerId: payment.providerId,
+    amount: Number(payment.amount),
+    currency: payment.currency.trim(),
+  };
+}

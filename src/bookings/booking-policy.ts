@@ -1,0 +1,99 @@
+import { AuthUser } from '../common/auth/auth-user';
+import { Role } from '../common/auth/role.enum';
+import { ForbiddenError, NotFoundError } from '../common/errors/domain.error';
+import { BookingStatus } from './booking.entity';
+import { InvalidTransitionError, sourcesOf } from './booking-state-machine';
+import { BOOKING_ACTIONS, BookingAction } from './dto/booking.response';
+
+/** How the caller stands to a booking: its customer, its provider, or an admin. Anyone else is a stranger. */
+export type BookingParty = 'customer' | 'provider' | 'admin';
+
+/** What can be done to a booking: the advertised actions, and refunding its payment. */
+export type BookingPolicyAction = BookingAction | 'refund';
+
+interface Rule {
+  by: readonly BookingParty[];
+  /** The statuses the action applies to; `null` when the booking's status does not decide (the payment's does). */
+  when: readonly BookingStatus[] | null;
+  /** The status a refused move is reported as heading to (409 INVALID_TRANSITION from -> to); the booking's own status when absent. */
+  to?: BookingStatus;
+  forbidden: string;
+}
+
+/**
+ * Who may do what to a booking, and when: the one table that both refuses a request (403, then 409) and
+ * produces the `allowedActions` of a response. The statuses of a move come from the state machine.
+ */
+const POLICY: Record<BookingPolicyAction, Rule> = {
+  cancel: {
+    by: ['customer', 'provider', 'admin'],
+    when: sourcesOf(BookingStatus.CANCELLED),
+    to: BookingStatus.CANCELLED,
+    forbidden: 'You cannot cancel this booking.',
+  },
+  reschedule: {
+    by: ['customer', 'admin'],
+    when: [BookingStatus.CONFIRMED],
+    to: BookingStatus.CONFIRMED,
+    forbidden: 'Only the customer or an admin can reschedule.',
+  },
+  complete: {
+    by: ['provider', 'admin'],
+    when: sourcesOf(BookingStatus.COMPLETED),
+    to: BookingStatus.COMPLETED,
+    forbidden: 'Only the provider or an admin can mark a booking completed.',
+  },
+  edit_notes: {
+    by: ['customer', 'admin'],
+    when: [BookingStatus.PENDING, BookingStatus.CONFIRMED],
+    forbidden: 'Only the customer or an admin can edit the notes.',
+  },
+  refund: { by: ['provider', 'admin'], when: null, forbidden: 'Only the provider or an admin can refund a payment.' },
+};
+
+/** The caller's standing towards a booking (or its payment: the same two parties), or null for a stranger. */
+export function partyOf(caller: AuthUser, booking: { customerId: string; providerId: string }): BookingParty | null {
+  if (caller.role === Role.ADMIN) return 'admin';
+  if (booking.customerId === caller.id) return 'customer';
+  if (booking.providerId === caller.id) return 'provider';
+  return null;
+}
+
+/** The caller's standing; to a stranger the booking (or payment) does not exist: 404 `what`. */
+export function assertParty(caller: AuthUser, booking: { customerId: string; providerId: string }, what: string): BookingParty {
+  const party = partyOf(caller, booking);
+  if (!party) throw new NotFoundError(what);
+  return party;
+}
+
+/** Whether `party` may ever take `action` (whatever the status): else 403 with the rule's message. */
+export function assertMay(party: BookingParty, action: BookingPolicyAction): void {
+  if (!POLICY[action].by.includes(party)) throw new ForbiddenError(POLICY[action].forbidden);
+}
+
+/** Whether `action` applies to a booking in `status`: else 409 INVALID_TRANSITION. */
+export function assertApplies(action: BookingPolicyAction, status: BookingStatus): void {
+  const { when, to } = POLICY[action];
+  if (when && !when.includes(status)) throw new InvalidTransitionError(status, to ?? status);
+}
+
+/** Both checks, in the order a request meets them: who first (403), then the status (409). */
+export function assertAllowed(party: BookingParty, action: BookingPolicyAction, status: BookingStatus): void {
+  assertMay(party, action);
+  assertApplies(action, status);
+}
+
+export function isAllowed(party: BookingParty, action: BookingPolicyAction, status: BookingStatus): boolean {
+  const { by, when } = POLICY[action];
+  return by.includes(party) && (!when || when.includes(status));
+}
+
+/** What `party` may do with a booking in `status`, as GET /bookings/{id} advertises it. */
+export function allowedActions(party: BookingParty, status: BookingStatus): BookingAction[] {
+  return BOOKING_ACTIONS.filter((action) => isAllowed(party, action, status));
+}
+
+/** Who a cancellation is reported as made by, in its event and e-mails. */
+export function cancellerOf(party: BookingParty): 'CUSTOMER' | 'PROVIDER' | 'ADMIN' {
+  return party === 'admin' ? 'ADMIN' : party === 'provider' ? 'PROVIDER' : 'CUSTOMER';
+}
