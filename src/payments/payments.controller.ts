@@ -9,7 +9,7 @@ import { ListPaymentsQuery } from './dto/list-payments.query';
 import { PaymentResponse } from './dto/payment.response';
 import { PaymentsService } from './payments.service';
 
-/** Reading payments. Refunding one (POST /payments/{id}/refund) may cancel its booking, so that route lives in bookings/. */
+/** Reading payments. Refunding one (POST /payments/{id}/refund) may cancel its booking, so that route lives in the bookings module (PaymentRefundsController). */
 @ApiTags('payments')
 @Controller('payments')
 export class PaymentsController {

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app.config';
 import { PaymentGateway } from './gateway/payment-gateway';
+import { SimulatedGatewayRepository } from './gateway/simulated-gateway.repository';
 import { SimulatedPaymentGateway } from './gateway/simulated-payment.gateway';
 import { PaymentEntity } from './payment.entity';
 import { PaymentsController } from './payments.controller';
@@ -25,7 +26,7 @@ import { RefundsService } from './refunds.service';
       inject: [DataSource, ConfigService],
       useFactory: (dataSource: DataSource, config: ConfigService<AppConfig, true>) => {
         const { failureRate, gatewayLatencyMs } = config.get('payments', { infer: true });
-        return new SimulatedPaymentGateway(dataSource, { failureRate, latencyMs: gatewayLatencyMs });
+        return new SimulatedPaymentGateway(new SimulatedGatewayRepository(dataSource), { failureRate, latencyMs: gatewayLatencyMs });
       },
     },
   ],

@@ -1,13 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
 import { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest } from './payment-gateway';
-
-interface OperationRow {
-  approved: boolean;
-  transaction_id: string;
-  decline_reason: string | null;
-}
+import { OperationRow, SimulatedGatewayRepository } from './simulated-gateway.repository';
 
 export interface SimulatedGatewayOptions {
   /** Probability of a decline: 0 always approves, 1 always declines. */
@@ -23,7 +17,7 @@ export interface SimulatedGatewayOptions {
  */
 export class SimulatedPaymentGateway extends PaymentGateway {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly operations: SimulatedGatewayRepository,
     private readonly options: SimulatedGatewayOptions,
   ) {
     super();
@@ -43,35 +37,15 @@ export class SimulatedPaymentGateway extends PaymentGateway {
   }
 
   async findCharge(idempotencyKey: string): Promise<ChargeResult | null> {
-    const rows: OperationRow[] = await this.dataSource.query(
-      `SELECT approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1`,
-      [`charge:${idempotencyKey}`],
-    );
-    return rows[0] ? toResult(rows[0]) : null;
+    const row = await this.operations.findByKey(`charge:${idempotencyKey}`);
+    return row ? toResult(row) : null;
   }
 
-  /** Insert-or-return-existing: the first outcome for a key is the only one. */
-  private async record(kind: 'charge' | 'refund', key: string, approved: boolean, amountMinor: number, currency: string, reason: string | null): Promise<OperationRow> {
+  /** The first outcome for a key is the only one: a repeat answers as the first call did. */
+  private record(kind: 'charge' | 'refund', key: string, approved: boolean, amountMinor: number, currency: string, reason: string | null): Promise<OperationRow> {
     const prefix = kind === 'charge' ? 'ch' : 're';
-    const rows: OperationRow[] = await this.dataSource.query(
-      `WITH inserted AS (
-         INSERT INTO simulated_gateway_operations (idempotency_key, kind, approved, transaction_id, amount_minor, currency, decline_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING approved, transaction_id, decline_reason)
-       SELECT * FROM inserted
-       UNION ALL
-       SELECT approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1
-       LIMIT 1`,
-      [`${kind}:${key}`, kind, approved, `sim_${prefix}_${randomUUID().replace(/-/g, '')}`, amountMinor, currency, reason],
-    );
-    if (rows[0]) return rows[0];
-    // A concurrent call with the same key committed after this statement's snapshot: read it now.
-    const [existing]: OperationRow[] = await this.dataSource.query(
-      'SELECT approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1',
-      [`${kind}:${key}`],
-    );
-    return existing;
+    const transactionId = `sim_${prefix}_${randomUUID().replace(/-/g, '')}`;
+    return this.operations.recordOnce({ key: `${kind}:${key}`, kind, approved, transactionId, amountMinor, currency, declineReason: reason });
   }
 
   private async delay(): Promise<void> {
