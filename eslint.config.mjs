@@ -18,6 +18,14 @@ export default tseslint.config(
     },
   },
   {
+    // Floors: payments/ sits below bookings/ (a flow that moves both lives in bookings/), and bookable time
+    // (services/availability/) is called by bookings/, never the other way round.
+    files: ['src/payments/**/*.ts', 'src/services/availability/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/bookings/*', '**/bookings'], message: 'This folder sits below bookings/: move the flow into bookings/ instead.' }] }],
+    },
+  },
+  {
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
