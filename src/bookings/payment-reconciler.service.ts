@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { RepeatingTask } from '../common/scheduling/repeating-task';
 import { PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { RefundsService } from '../payments/refunds.service';
@@ -16,8 +17,7 @@ const INTERVAL_MS = 60_000;
 @Injectable()
 export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PaymentReconciler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task = new RepeatingTask(() => this.reconcile(), INTERVAL_MS);
 
   constructor(
     private readonly payments: PaymentsRepository,
@@ -27,15 +27,11 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.running = this.reconcile();
-    this.timer = setInterval(() => {
-      this.running = this.reconcile();
-    }, INTERVAL_MS).unref();
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass; never throws. */

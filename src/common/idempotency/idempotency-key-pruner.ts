@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { RepeatingTask } from '../scheduling/repeating-task';
 import { IdempotencyRepository } from './idempotency.repository';
 
 const INTERVAL_MS = 60_000;
@@ -11,21 +12,16 @@ const INTERVAL_MS = 60_000;
 @Injectable()
 export class IdempotencyKeyPruner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IdempotencyKeyPruner.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task = new RepeatingTask(() => this.prune(), INTERVAL_MS);
 
   constructor(private readonly keys: IdempotencyRepository) {}
 
   onApplicationBootstrap(): void {
-    this.running = this.prune();
-    this.timer = setInterval(() => {
-      this.running = this.prune();
-    }, INTERVAL_MS).unref();
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass; never throws. */
