@@ -22,7 +22,8 @@ export class PaymentRefundsController {
   @Post(':id/refund')
   @HttpCode(200)
   @Idempotent()
-  @ApiOperation({ summary: 'Refund in full (default) or in part (the booking’s provider or an admin)' })
+  // The operationId it had when PaymentsController served it, so clients generated from the document keep their method name.
+  @ApiOperation({ operationId: 'PaymentsController_refund', summary: 'Refund in full (default) or in part (the booking’s provider or an admin)' })
   @ApiOkResponse({ type: PaymentResponse })
   @ApiParam({ name: 'id', format: 'uuid' })
   refund(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RefundDto): Promise<PaymentResponse> {
