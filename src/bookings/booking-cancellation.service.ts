@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
-import { UnitOfWork } from '../common/events/unit-of-work';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { fromMinor, toMinor } from '../common/money';
 import { AppConfig } from '../config/app.config';
 import { PaymentsRepository } from '../payments/payments.repository';

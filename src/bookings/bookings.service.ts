@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
-import { UnitOfWork } from '../common/events/unit-of-work';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { ForbiddenError, ValidationFailedError } from '../common/errors/domain.error';
 import { Page } from '../common/pagination/pagination';
 import { ServicesRepository } from '../services/services.repository';

@@ -4,7 +4,7 @@ import { loadBookingFacts } from '../bookings/booking-facts';
 import { BookingCancelledEvent } from '../bookings/events/booking.events';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
-import { UnitOfWork } from '../common/events/unit-of-work';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { ForbiddenError, NotFoundError } from '../common/errors/domain.error';
 import { toMinor } from '../common/money';
 import { Page } from '../common/pagination/pagination';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, BookingRescheduledEvent } from '../../bookings/events/booking.events';
 import { inTransaction } from '../../common/events/domain-event';
-import { TransactionalEvent } from '../../common/events/unit-of-work';
+import { TransactionalEvent } from '../../common/database/unit-of-work';
 import { PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../../payments/events/payment.events';
 import { PasswordChangedEvent } from '../../users/events/password-changed.event';
 import { NotificationOutbox } from '../notification-outbox.service';
