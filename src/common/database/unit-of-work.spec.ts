@@ -1,7 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { DomainEvent } from '../events/domain-event';
-import { InTransactionHandler, UnitOfWork } from './unit-of-work';
+import { AfterCommit, UnitOfWork } from './unit-of-work';
 
 class SomethingHappened extends DomainEvent {
   readonly name = 'something.happened';
@@ -54,14 +54,14 @@ describe('UnitOfWork', () => {
     const { unitOfWork, emitter } = harness();
     const delivered: string[] = [];
     let attempt = 0;
-    const writer: InTransactionHandler = () => {
+    const writer = (): Promise<AfterCommit> => {
       const written = `rows of attempt ${++attempt}`;
       return Promise.resolve(() => {
         delivered.push(written);
       });
     };
     // A second handler fails the first attempt after the first one wrote (and returned its delivery).
-    const failsOnce: InTransactionHandler = () => (attempt === 1 ? Promise.reject(pgError('40P01')) : Promise.resolve());
+    const failsOnce = (): Promise<void> => (attempt === 1 ? Promise.reject(pgError('40P01')) : Promise.resolve());
     // EventEmitter2 types listeners as returning void; emitAsync (which UnitOfWork uses) awaits what they return.
     emitter.on('something.happened.in-transaction', writer as () => void);
     emitter.on('something.happened.in-transaction', failsOnce as () => void);

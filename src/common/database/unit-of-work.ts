@@ -23,9 +23,6 @@ export interface TransactionalEvent<E extends DomainEvent = DomainEvent> {
  */
 export type AfterCommit = () => void | Promise<void>;
 
-/** The shape of an in-transaction handler (subscribed to `inTransaction(eventName)`). */
-export type InTransactionHandler<E extends DomainEvent = DomainEvent> = (recorded: TransactionalEvent<E>) => Promise<AfterCommit | void>;
-
 /**
  * Runs multi-row writes in one transaction and publishes the events they record. Before commit, handlers
  * of `<name>.in-transaction` run inside the same transaction (an outbox: their rows commit or roll back
