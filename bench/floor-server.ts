@@ -19,7 +19,7 @@ import { securityHeaders } from '../src/common/http/security-headers';
 import type { ServiceRow as AppServiceRow } from '../src/services/services.repository';
 import { BookingCreatedEvent, BookingFacts } from '../src/bookings/events/booking.events';
 import { formatSseEvent } from '../src/notifications/live/sse';
-import { draftNotifications, NotifiableEvent, recipientIdsOf } from '../src/notifications/templates/notification-templates';
+import { draftNotifications, NotifiableEvent, recipientIdsOf } from '../src/notifications/notifiable-events';
 import { PaymentSucceededEvent } from '../src/payments/events/payment.events';
 import { fitsInWindow } from '../src/services/availability/slot-generator';
 

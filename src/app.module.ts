@@ -7,7 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { SqlModule } from './common/database/sql.module';
-import { EventsModule } from './common/events/events.module';
+import { UnitOfWorkModule } from './common/database/unit-of-work.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
@@ -51,7 +51,7 @@ export class AppModule {
         }),
         EventEmitterModule.forRoot(),
         SqlModule,
-        EventsModule,
+        UnitOfWorkModule,
         IdempotencyModule,
         RedisModule,
         RateLimitModule,

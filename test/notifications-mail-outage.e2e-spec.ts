@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { Role } from '../src/common/auth/role.enum';
 import { runMigrations } from '../src/database/migrate';
-import { EmailOutbox } from '../src/notifications/email/email-outbox.service';
+import { EmailSender } from '../src/notifications/email/email-sender.service';
 import { bookingCreated, recordEvents } from './factories/notification.factory';
 import { createUser, TestUser } from './factories/user.factory';
 import { startSmtpServer, TestSmtpServer } from './helpers/smtp';
@@ -106,7 +106,7 @@ describe('notification e-mail through an SMTP outage', () => {
     const server = smtp;
     await waitUntil(async () => (await outbox()).every((row) => row.status === 'SENT'), 'every e-mail was sent');
     // Both instances sweep again: nothing is due, nothing more is sent.
-    await Promise.all([a.app.get(EmailOutbox).sweep(), b.app.get(EmailOutbox).sweep()]);
+    await Promise.all([a.app.get(EmailSender).sweep(), b.app.get(EmailSender).sweep()]);
     await sleep(300);
 
     const rows = await outbox();
@@ -144,7 +144,7 @@ describe('notification e-mail through an SMTP outage', () => {
     await waitUntil(async () => (await outbox()).every((row) => row.status !== 'PENDING'), 'both e-mails were settled');
     const settled = (await outbox()).filter((row) => row.recipient === refused.email || (row.recipient === provider.email && row.status !== 'SENT'));
     expect(settled.map(({ status, attempts }) => ({ status, attempts }))).toEqual([{ status: 'FAILED', attempts: 1 }]);
-    await Promise.all([a.app.get(EmailOutbox).sweep(), b.app.get(EmailOutbox).sweep()]);
+    await Promise.all([a.app.get(EmailSender).sweep(), b.app.get(EmailSender).sweep()]);
     expect((await outbox()).find((row) => row.recipient === refused.email)).toMatchObject({ status: 'FAILED', attempts: 1 });
     expect(server.received.map((mail) => mail.rcptTo.join())).toEqual([provider.email]);
   });

@@ -4,8 +4,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
 import { Role } from '../src/common/auth/role.enum';
 import { DomainEvent, inTransaction } from '../src/common/events/domain-event';
-import { EmailOutbox } from '../src/notifications/email/email-outbox.service';
-import { NotificationOutbox } from '../src/notifications/notification-outbox.service';
+import { EmailSender } from '../src/notifications/email/email-sender.service';
+import { NotificationRecorder } from '../src/notifications/notification-recorder.service';
 import type { NotificationResponse } from '../src/notifications/dto/notification.response';
 import { MAX_STREAMS_PER_USER, NotificationHub } from '../src/notifications/live/notification-hub';
 import { bookingCreated, listNotifications, notify, recordEvents } from './factories/notification.factory';
@@ -381,13 +381,17 @@ describe('notifications', () => {
       const customer = await createUser(t, Role.CUSTOMER);
       const provider = await createUser(t, Role.PROVIDER);
       const stream = await openStream(provider);
-      const writer = jest.spyOn(t.app.get(NotificationOutbox), 'record');
+      const writer = jest.spyOn(t.app.get(NotificationRecorder), 'record');
       const event = bookingCreated(customer, provider);
 
       await expect(recordEvents(t, event, new ExplodingEvent())).rejects.toThrow('boom before commit');
       // The notifications were written in the transaction, which then rolled back.
       expect(writer).toHaveBeenCalledWith(event, expect.anything());
-      await expect(writer.mock.results[0].value).resolves.toBeUndefined();
+      // It resolved (wrote both parties' rows and e-mails) and returned them for delivery after a commit that never came.
+      await expect(writer.mock.results[0].value).resolves.toEqual({
+        notifications: [customer.id, provider.id].sort().map((userId) => expect.objectContaining({ userId, seq: 1 })),
+        emailIds: [expect.any(String), expect.any(String)],
+      });
       writer.mockRestore();
 
       const rows = await t.dataSource.query<Array<{ count: string }>>('SELECT count(*) FROM notifications WHERE user_id = ANY($1)', [
@@ -449,7 +453,7 @@ describe('notifications', () => {
       ]);
       expect(confirmation.file).toContain(sent[0].id);
       expect(notice.file).toContain(sent[1].id);
-      await t.app.get(EmailOutbox).sweep();
+      await t.app.get(EmailSender).sweep();
       expect(listMail(t.mailDir, 'booking_confirmation', customer.email)).toHaveLength(1);
       expect(listMail(t.mailDir, 'booking_notification_provider', provider.email)).toHaveLength(1);
     });

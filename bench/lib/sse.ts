@@ -10,7 +10,7 @@ import { NOTIFICATIONS_CHANNEL } from '../../src/notifications/live/notification
 import { LiveNotification, toLiveNotification } from '../../src/notifications/live/live-notification';
 import { NotificationEntity } from '../../src/notifications/notification.entity';
 import { NotificationsRepository } from '../../src/notifications/notifications.repository';
-import { draftNotifications } from '../../src/notifications/templates/notification-templates';
+import { draftNotifications } from '../../src/notifications/notifiable-events';
 import { PasswordChangedEvent } from '../../src/users/events/password-changed.event';
 import { cpuMs, rssMb } from './processes';
 

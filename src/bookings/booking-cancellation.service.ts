@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { DomainEvent } from '../common/events/domain-event';
-import { UnitOfWork } from '../common/events/unit-of-work';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { fromMinor, toMinor } from '../common/money';
 import { AppConfig } from '../config/app.config';
 import { PaymentsRepository } from '../payments/payments.repository';

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
-import { UnitOfWork } from '../common/events/unit-of-work';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { ConflictError, DomainError, NotFoundError, UnprocessableError } from '../common/errors/domain.error';
 import { toMinor } from '../common/money';
 import { PaymentFailedEvent, paymentFactsOf, PaymentSucceededEvent } from '../payments/events/payment.events';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { NotFoundError } from '../common/errors/domain.error';
-import { UnitOfWork } from '../common/events/unit-of-work';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { toMinor } from '../common/money';
 import { PaymentResponse, toPaymentResponse } from '../payments/dto/payment.response';
 import { RefundDto } from '../payments/dto/refund.dto';

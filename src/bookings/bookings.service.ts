@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
-import { UnitOfWork } from '../common/events/unit-of-work';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { ForbiddenError, ValidationFailedError } from '../common/errors/domain.error';
 import { Page } from '../common/pagination/pagination';
 import { BookableTime } from '../services/availability/bookable-time';

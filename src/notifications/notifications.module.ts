@@ -5,15 +5,15 @@ import { AppConfig } from '../config/app.config';
 import { REDIS, RedisClient } from '../redis/redis.module';
 import { UsersModule } from '../users/users.module';
 import { EmailOutboxRepository } from './email/email-outbox.repository';
-import { EmailOutbox } from './email/email-outbox.service';
+import { EmailSender } from './email/email-sender.service';
 import { OutboxEmailEntity } from './email/outbox-email.entity';
-import { NotificationDeliveryListener } from './listeners/notification-delivery.listener';
-import { NotificationOutboxListener } from './listeners/notification-outbox.listener';
+import { NotifiableEventsListener } from './listeners/notifiable-events.listener';
 import { LocalNotificationBus, NotificationBus, RedisNotificationBus } from './live/notification-bus';
 import { NotificationHub } from './live/notification-hub';
 import { NotificationStreamsService } from './live/notification-streams.service';
 import { NotificationEntity } from './notification.entity';
-import { NotificationOutbox } from './notification-outbox.service';
+import { NotificationDelivery } from './notification-delivery.service';
+import { NotificationRecorder } from './notification-recorder.service';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsRepository } from './notifications.repository';
 import { NotificationsService } from './notifications.service';
@@ -24,11 +24,11 @@ import { NotificationsService } from './notifications.service';
   providers: [
     NotificationsRepository,
     NotificationsService,
-    NotificationOutbox,
-    NotificationOutboxListener,
-    NotificationDeliveryListener,
+    NotificationRecorder,
+    NotificationDelivery,
+    NotifiableEventsListener,
     EmailOutboxRepository,
-    EmailOutbox,
+    EmailSender,
     NotificationHub,
     NotificationStreamsService,
     {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ValidationFailedError } from '../common/errors/domain.error';
-import { UnitOfWork } from '../common/events/unit-of-work';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { AppConfig } from '../config/app.config';
 import { MailService } from '../mail/mail.service';
 import { PasswordChangedEvent } from '../users/events/password-changed.event';

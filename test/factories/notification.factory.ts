@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BookingCreatedEvent, BookingFacts } from '../../src/bookings/events/booking.events';
 import { DomainEvent } from '../../src/common/events/domain-event';
-import { UnitOfWork } from '../../src/common/events/unit-of-work';
+import { UnitOfWork } from '../../src/common/database/unit-of-work';
 import type { NotificationResponse } from '../../src/notifications/dto/notification.response';
 import { PasswordChangedEvent } from '../../src/users/events/password-changed.event';
 import { TestApp } from '../helpers/test-app';

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Sql } from '../../common/database/sql';
-import { OutboxEmailEntity, OutboxEmailStatus } from './outbox-email.entity';
+import { OutboxEmailStatus } from './outbox-email.entity';
 
 export interface NewOutboxEmail {
   notificationId: string | null;
@@ -24,12 +23,13 @@ export interface ClaimedEmail {
 
 const CLAIMED_COLUMNS = 'id, kind, recipient, subject, body, attempts';
 
+/**
+ * The `email_outbox` table: e-mails written in the transaction that caused them, claimed and marked by the
+ * sender. Every statement goes through `Sql`; given a transaction's manager, it runs on that transaction.
+ */
 @Injectable()
 export class EmailOutboxRepository {
-  constructor(
-    @InjectRepository(OutboxEmailEntity) private readonly emails: Repository<OutboxEmailEntity>,
-    private readonly sql: Sql,
-  ) {}
+  constructor(private readonly sql: Sql) {}
 
   /**
    * Queues an e-mail inside the caller's transaction. The instance that commits sends it right away; the
@@ -63,13 +63,14 @@ export class EmailOutboxRepository {
 
   /** Locks up to `limit` pending e-mails that are due, oldest due first, skipping rows another instance holds. */
   claimDue(manager: EntityManager, limit: number): Promise<ClaimedEmail[]> {
-    return manager.query(
+    return this.sql.rows<ClaimedEmail>(
       `SELECT ${CLAIMED_COLUMNS} FROM email_outbox
         WHERE status = 'PENDING' AND next_attempt_at <= now()
         ORDER BY next_attempt_at, id
         LIMIT $1
         FOR UPDATE SKIP LOCKED`,
       [limit],
+      manager,
     );
   }
 
@@ -82,32 +83,38 @@ export class EmailOutboxRepository {
   }
 
   async markRetry(manager: EntityManager, id: string, delayMs: number, error: string): Promise<void> {
-    await manager.query(
+    await this.sql.query(
       `UPDATE email_outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000), last_error = $3
         WHERE id = $1`,
       [id, delayMs, error.slice(0, 1000)],
+      manager,
     );
   }
 
   async markFailed(manager: EntityManager, id: string, error: string): Promise<void> {
-    await manager.query(`UPDATE email_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 WHERE id = $1`, [id, error.slice(0, 1000)]);
+    await this.sql.query(
+      `UPDATE email_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 WHERE id = $1`,
+      [id, error.slice(0, 1000)],
+      manager,
+    );
   }
 
   /** Makes these pending e-mails due now, for the sweep, without counting an attempt. */
   async makeDue(ids: string[], manager?: EntityManager): Promise<void> {
-    await (manager ?? this.emails.manager).query(
+    await this.sql.query(
       `UPDATE email_outbox SET next_attempt_at = now() WHERE id = ANY($1::uuid[]) AND status = 'PENDING' AND next_attempt_at > now()`,
       [ids],
+      manager,
     );
   }
 
   /** Forgets sent e-mails older than `days`, a batch at a time; returns how many. */
   async pruneSent(days: number, batch = 1000): Promise<number> {
-    const [, count]: [unknown[], number] = await this.emails.query(
+    const { rowCount } = await this.sql.query(
       `DELETE FROM email_outbox WHERE id IN (
          SELECT id FROM email_outbox WHERE status = $1 AND sent_at < now() - make_interval(days => $2) LIMIT $3)`,
       [OutboxEmailStatus.SENT, days, batch],
     );
-    return count;
+    return rowCount ?? 0;
   }
 }

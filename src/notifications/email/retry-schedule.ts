@@ -1,7 +1,7 @@
 /**
  * How long to wait before the next attempt at an e-mail that has failed `failures` times: the base delay
  * (the sweep interval), doubled after each further failure, never more than `maxMs`. Deterministic: one
- * instance probes the server per sweep (see EmailOutbox), so there is no herd for jitter to spread.
+ * instance probes the server per sweep (see EmailSender), so there is no herd for jitter to spread.
  */
 export function retryDelayMs(failures: number, baseMs: number, maxMs: number): number {
   if (failures < 1) return 0;

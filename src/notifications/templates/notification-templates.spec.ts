@@ -2,7 +2,8 @@ import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, Book
 import { PaymentFacts, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../../payments/events/payment.events';
 import { PasswordChangedEvent } from '../../users/events/password-changed.event';
 import { NotificationType } from '../notification-type';
-import { draftNotifications, NotifiableEvent, Recipient, recipientIdsOf } from './notification-templates';
+import { draftNotifications, NotifiableEvent, recipientIdsOf } from '../notifiable-events';
+import { Recipient } from './notification-templates';
 import { formatLocalTime, formatMoney } from './format';
 
 const CUSTOMER: Recipient = { id: '00000000-0000-4000-8000-00000000000c', email: 'carol@example.com', firstName: 'Carol' };

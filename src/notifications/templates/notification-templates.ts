@@ -5,17 +5,6 @@ import { NotificationData } from '../notification.entity';
 import { NotificationType } from '../notification-type';
 import { detailLines, formatLocalDate, formatLocalTime, formatMoney } from './format';
 
-/** Every event that notifies someone. */
-export type NotifiableEvent =
-  | BookingCreatedEvent
-  | BookingRescheduledEvent
-  | BookingCompletedEvent
-  | BookingCancelledEvent
-  | PaymentSucceededEvent
-  | PaymentFailedEvent
-  | PaymentRefundedEvent
-  | PasswordChangedEvent;
-
 export interface Recipient {
   id: string;
   email: string;
@@ -30,13 +19,18 @@ export interface EmailDraft {
   text: string;
 }
 
-export interface NotificationDraft {
-  userId: string;
-  type: NotificationType;
+/** What a template writes for one recipient: the stored notification's text and data, and the e-mail if any. */
+export interface NotificationContent {
   title: string;
   message: string;
   data: NotificationData;
   email: EmailDraft | null;
+}
+
+/** A notification ready to store: its content, whom it is for and its type (from the notifiable events table). */
+export interface NotificationDraft extends NotificationContent {
+  userId: string;
+  type: NotificationType;
 }
 
 /** When the booking a payment is for starts, in its service's zone: payment events do not carry it. */
@@ -46,64 +40,6 @@ export interface Schedule {
 }
 
 const SIGNATURE = ['', '-- ', 'Service Marketplace'];
-
-/** The users an event notifies, in a stable order (ids sorted, so transactions lock their counters alike). */
-export function recipientIdsOf(event: NotifiableEvent): string[] {
-  let ids: string[];
-  switch (event.name) {
-    case 'booking.created':
-    case 'booking.rescheduled':
-    case 'booking.completed':
-    case 'booking.cancelled':
-      ids = [event.booking.customerId, event.booking.providerId];
-      break;
-    case 'payment.succeeded':
-    case 'payment.failed':
-      ids = [event.payment.customerId];
-      break;
-    case 'payment.refunded':
-      ids = [event.payment.customerId, event.payment.providerId];
-      break;
-    case 'user.password_changed':
-      ids = [event.userId];
-      break;
-  }
-  return [...new Set(ids)].sort();
-}
-
-/**
- * What each party is told about an event: the stored notification and, for bookings and payments, the
- * e-mail. Recipients missing from `recipients` (deleted accounts) get nothing.
- */
-export function draftNotifications(event: NotifiableEvent, recipients: ReadonlyMap<string, Recipient>, schedule: Schedule | null = null): NotificationDraft[] {
-  const drafts: NotificationDraft[] = [];
-  for (const id of recipientIdsOf(event)) {
-    const recipient = recipients.get(id);
-    if (recipient) drafts.push(draftFor(event, recipient, schedule));
-  }
-  return drafts;
-}
-
-function draftFor(event: NotifiableEvent, to: Recipient, schedule: Schedule | null): NotificationDraft {
-  switch (event.name) {
-    case 'booking.created':
-      return bookingCreated(event, to);
-    case 'booking.rescheduled':
-      return bookingRescheduled(event, to);
-    case 'booking.completed':
-      return bookingCompleted(event, to);
-    case 'booking.cancelled':
-      return bookingCancelled(event, to);
-    case 'payment.succeeded':
-      return paymentReceived(event, to, schedule);
-    case 'payment.failed':
-      return paymentFailed(event, to, schedule);
-    case 'payment.refunded':
-      return paymentRefunded(event, to, schedule);
-    case 'user.password_changed':
-      return passwordChanged(event, to);
-  }
-}
 
 const when = (booking: BookingFacts) => formatLocalTime(new Date(booking.scheduledAt), booking.serviceTimezone);
 const whenShort = (booking: BookingFacts) => formatLocalDate(new Date(booking.scheduledAt), booking.serviceTimezone);
@@ -137,14 +73,12 @@ function email(kind: string, to: Recipient, subject: string, paragraphs: string[
   return { kind, to: to.email, subject, text };
 }
 
-function bookingCreated(event: BookingCreatedEvent, to: Recipient): NotificationDraft {
+export function bookingCreated(event: BookingCreatedEvent, to: Recipient): NotificationContent {
   const { booking } = event;
   const data = { ...bookingData(booking), paymentId: event.paymentId };
   const details = bookingDetails(booking, [['Payment ID', event.paymentId]]);
   if (isCustomer(booking, to)) {
     return {
-      userId: to.id,
-      type: NotificationType.BOOKING_CREATED,
       title: 'Booking confirmed',
       message: `Your booking of ${booking.serviceTitle} on ${when(booking)} is confirmed.`,
       data,
@@ -158,8 +92,6 @@ function bookingCreated(event: BookingCreatedEvent, to: Recipient): Notification
     };
   }
   return {
-    userId: to.id,
-    type: NotificationType.BOOKING_CREATED,
     title: 'New booking',
     message: `${booking.serviceTitle} was booked for ${when(booking)}.`,
     data,
@@ -167,13 +99,11 @@ function bookingCreated(event: BookingCreatedEvent, to: Recipient): Notification
   };
 }
 
-function bookingRescheduled(event: BookingRescheduledEvent, to: Recipient): NotificationDraft {
+export function bookingRescheduled(event: BookingRescheduledEvent, to: Recipient): NotificationContent {
   const { booking } = event;
   const previous = formatLocalTime(new Date(event.previousScheduledAt), booking.serviceTimezone);
   const message = `${booking.serviceTitle} moved from ${previous} to ${when(booking)}.`;
   return {
-    userId: to.id,
-    type: NotificationType.BOOKING_RESCHEDULED,
     title: 'Booking rescheduled',
     message,
     data: { ...bookingData(booking), previousScheduledAt: new Date(event.previousScheduledAt).toISOString() },
@@ -187,14 +117,12 @@ function bookingRescheduled(event: BookingRescheduledEvent, to: Recipient): Noti
   };
 }
 
-function bookingCompleted(event: BookingCompletedEvent, to: Recipient): NotificationDraft {
+export function bookingCompleted(event: BookingCompletedEvent, to: Recipient): NotificationContent {
   const { booking } = event;
   const message = isCustomer(booking, to)
     ? `Your booking of ${booking.serviceTitle} on ${when(booking)} is complete. Thank you!`
     : `The booking of ${booking.serviceTitle} on ${when(booking)} is marked complete.`;
   return {
-    userId: to.id,
-    type: NotificationType.BOOKING_COMPLETED,
     title: 'Booking completed',
     message,
     data: bookingData(booking),
@@ -209,7 +137,7 @@ const CANCELLED_BY: Record<BookingCancelledEvent['cancelledBy'], string> = {
   SYSTEM: 'the system',
 };
 
-function bookingCancelled(event: BookingCancelledEvent, to: Recipient): NotificationDraft {
+export function bookingCancelled(event: BookingCancelledEvent, to: Recipient): NotificationContent {
   const { booking } = event;
   const refund = event.refundAmount > 0 ? formatMoney(event.refundAmount, booking.currency) : null;
   const refundLine = isCustomer(booking, to)
@@ -223,8 +151,6 @@ function bookingCancelled(event: BookingCancelledEvent, to: Recipient): Notifica
     .filter(Boolean)
     .join(' ');
   return {
-    userId: to.id,
-    type: NotificationType.BOOKING_CANCELLED,
     title: 'Booking cancelled',
     message,
     data: { ...bookingData(booking), cancelledBy: event.cancelledBy, refundAmount: event.refundAmount },
@@ -260,12 +186,10 @@ function paymentDetails(payment: PaymentFacts, schedule: Schedule | null, extra:
   ]);
 }
 
-function paymentReceived(event: PaymentSucceededEvent, to: Recipient, schedule: Schedule | null): NotificationDraft {
+export function paymentReceived(event: PaymentSucceededEvent, to: Recipient, schedule: Schedule | null): NotificationContent {
   const { payment } = event;
   const amount = formatMoney(payment.amount, payment.currency);
   return {
-    userId: to.id,
-    type: NotificationType.PAYMENT_RECEIVED,
     title: 'Payment received',
     message: `We received your payment of ${amount} for ${payment.serviceTitle}.`,
     data: paymentData(payment),
@@ -279,13 +203,11 @@ function paymentReceived(event: PaymentSucceededEvent, to: Recipient, schedule: 
   };
 }
 
-function paymentFailed(event: PaymentFailedEvent, to: Recipient, schedule: Schedule | null): NotificationDraft {
+export function paymentFailed(event: PaymentFailedEvent, to: Recipient, schedule: Schedule | null): NotificationContent {
   const { payment } = event;
   const amount = formatMoney(payment.amount, payment.currency);
   const message = `Your payment of ${amount} for ${payment.serviceTitle} did not go through: ${event.failureReason}. The booking was not made.`;
   return {
-    userId: to.id,
-    type: NotificationType.PAYMENT_FAILED,
     title: 'Payment failed',
     message,
     data: { ...paymentData(payment), reason: event.failureReason },
@@ -299,15 +221,13 @@ function paymentFailed(event: PaymentFailedEvent, to: Recipient, schedule: Sched
   };
 }
 
-function paymentRefunded(event: PaymentRefundedEvent, to: Recipient, schedule: Schedule | null): NotificationDraft {
+export function paymentRefunded(event: PaymentRefundedEvent, to: Recipient, schedule: Schedule | null): NotificationContent {
   const { payment } = event;
   const refund = formatMoney(event.refundAmount, payment.currency);
   const message = isCustomer(payment, to)
     ? `${refund} of your payment for ${payment.serviceTitle} was refunded.`
     : `${refund} of the payment for ${payment.serviceTitle} was refunded to the customer.`;
   return {
-    userId: to.id,
-    type: NotificationType.PAYMENT_REFUNDED,
     title: 'Refund issued',
     message,
     data: { ...paymentData(payment), refundId: event.refundId, refundAmount: event.refundAmount, totalRefunded: event.totalRefunded },
@@ -324,10 +244,8 @@ function paymentRefunded(event: PaymentRefundedEvent, to: Recipient, schedule: S
   };
 }
 
-function passwordChanged(event: PasswordChangedEvent, to: Recipient): NotificationDraft {
+export function passwordChanged(event: PasswordChangedEvent, _to: Recipient): NotificationContent {
   return {
-    userId: to.id,
-    type: NotificationType.PASSWORD_CHANGED,
     title: 'Password changed',
     message:
       event.via === 'reset'

@@ -19,16 +19,16 @@ const PRUNE_EVERY_MS = 3_600_000;
 type Outcome = { sentId: string } | { error: unknown };
 
 /**
- * Sends the e-mails in the outbox table. Right after a commit, the instance that committed sends its
- * e-mails; a periodic sweep on every instance retries failures with backoff and picks up e-mails whose
- * instance died before sending. A sender holds its rows locked (`FOR UPDATE SKIP LOCKED`) until it has
+ * Sends the e-mails in the outbox table (EmailOutboxRepository). Right after a commit, the instance that
+ * committed sends its e-mails; a periodic sweep on every instance retries failures with backoff and picks
+ * up e-mails whose instance died before sending. A sender holds its rows locked (`FOR UPDATE SKIP LOCKED`) until it has
  * recorded the outcome, so no two instances send the same e-mail. While the server is unreachable, new
  * e-mails are handed straight to the sweep, which probes with one e-mail per interval until one goes
  * through, then sends the backlog.
  */
 @Injectable()
-export class EmailOutbox implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(EmailOutbox.name);
+export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(EmailSender.name);
   private readonly intervalMs: number;
   private readonly maxDelayMs: number;
   private readonly queue: string[] = [];
@@ -76,7 +76,7 @@ export class EmailOutbox implements OnApplicationBootstrap, BeforeApplicationShu
       return;
     }
     this.queue.push(...ids);
-    // A commit's e-mails arrive from one listener per event, all in the same turn of the event loop: starting on
+    // A commit's e-mails arrive from one after-commit step per event, all in the same turn of the event loop: starting on
     // the next turn sends them in one transaction rather than one per event.
     if (this.drainScheduled) return;
     this.drainScheduled = true;

@@ -1,36 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainEvent } from '../common/events/domain-event';
 import { UsersRepository } from '../users/users.repository';
-import { EmailOutbox } from './email/email-outbox.service';
+import { EmailSender } from './email/email-sender.service';
+import { draftNotifications, NotifiableEvent, notifiableOf, recipientIdsOf } from './notifiable-events';
 import { NotificationEntity } from './notification.entity';
 import { NotificationsRepository } from './notifications.repository';
-import { draftNotifications, NotifiableEvent, Recipient, recipientIdsOf, Schedule } from './templates/notification-templates';
+import { Recipient, Schedule } from './templates/notification-templates';
 
-/** What one event left in the outbox, for the after-commit listeners to push and send. */
+/** What one event wrote, for NotificationDelivery to push and send once the transaction has committed. */
 export interface RecordedNotifications {
   notifications: NotificationEntity[];
   emailIds: string[];
 }
 
 /**
- * Writes the notifications (and e-mails) an event causes, with the manager of the transaction that records
- * the event: they commit, or roll back, with the change itself. After commit, `takeRecorded` hands them to
- * live delivery; the database stays the truth streams replay from and the mail sweep retries from.
+ * Writes the notifications (and queues the e-mails) an event causes, with the manager of the transaction
+ * that records the event: they commit, or roll back, with the change itself. The database stays the truth
+ * that streams replay from and the mail sweep retries from.
  */
 @Injectable()
-export class NotificationOutbox {
-  // Keyed by the event object, which UnitOfWork passes both before and after commit; a rolled-back event
-  // is never published and its entry goes away with it.
-  private readonly recorded = new WeakMap<DomainEvent, RecordedNotifications>();
-
+export class NotificationRecorder {
   constructor(
     private readonly notifications: NotificationsRepository,
     private readonly users: UsersRepository,
-    private readonly emails: EmailOutbox,
+    private readonly emails: EmailSender,
   ) {}
 
-  async record(event: NotifiableEvent, manager: EntityManager): Promise<void> {
+  /** Returns what it wrote: the caller hands it to delivery after commit. */
+  async record(event: NotifiableEvent, manager: EntityManager): Promise<RecordedNotifications> {
     // Deleted accounts are left out; drafts come in sorted id order, so every transaction takes users' counter locks alike.
     const recipients = new Map<string, Recipient>((await this.users.findContacts(recipientIdsOf(event), manager)).map((user) => [user.id, user]));
     const drafts = draftNotifications(event, recipients, await this.scheduleOf(event, manager));
@@ -40,20 +37,12 @@ export class NotificationOutbox {
       recorded.notifications.push(notification);
       if (email) recorded.emailIds.push(await this.emails.enqueue(manager, { ...email, notificationId: notification.id }));
     }
-    this.recorded.set(event, recorded);
-  }
-
-  /** After commit: what `record` wrote for this event, once. */
-  takeRecorded(event: DomainEvent): RecordedNotifications | undefined {
-    const recorded = this.recorded.get(event);
-    this.recorded.delete(event);
     return recorded;
   }
 
   /** Payment events do not say when the booking is; its row, in this transaction, does. */
   private async scheduleOf(event: NotifiableEvent, manager: EntityManager): Promise<Schedule | null> {
-    if (event.name !== 'payment.succeeded' && event.name !== 'payment.failed' && event.name !== 'payment.refunded') return null;
-    const { bookingId } = event.payment;
+    const bookingId = notifiableOf(event).bookingOf?.(event);
     return bookingId ? this.notifications.bookingSchedule(manager, bookingId) : null;
   }
 }

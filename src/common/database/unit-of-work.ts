@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainEvent, inTransaction } from './domain-event';
+import { DomainEvent, inTransaction } from '../events/domain-event';
 
 const MAX_ATTEMPTS = 3;
 /** deadlock_detected, serialization_failure */
@@ -18,12 +18,21 @@ export interface TransactionalEvent<E extends DomainEvent = DomainEvent> {
 }
 
 /**
+ * What an in-transaction handler may return: the work to do with what it wrote once the transaction has
+ * committed (push it, send it). Run off the caller's path; never run for a transaction that rolled back.
+ */
+export type AfterCommit = () => void | Promise<void>;
+
+/**
  * Runs multi-row writes in one transaction and publishes the events they record. Before commit, handlers
  * of `<name>.in-transaction` run inside the same transaction (an outbox: their rows commit or roll back
- * with the change); after commit, listeners of `<name>` are told (e-mail, live push), never before.
+ * with the change), and what they return is their after-commit work; after commit, that work runs and
+ * listeners of `<name>` are told, never before.
  */
 @Injectable()
 export class UnitOfWork {
+  private readonly logger = new Logger(UnitOfWork.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly emitter: EventEmitter2,
@@ -37,15 +46,18 @@ export class UnitOfWork {
     for (let attempt = 1; ; attempt++) {
       const events: DomainEvent[] = [];
       try {
-        const result = await this.dataSource.transaction(async (manager) => {
+        const { value, afterCommit } = await this.dataSource.transaction(async (manager) => {
           const value = await work(manager, (event) => events.push(event));
+          const afterCommit: AfterCommit[] = [];
           for (const event of events) {
-            await this.emitter.emitAsync(inTransaction(event.name), { event, manager } satisfies TransactionalEvent);
+            const handed: unknown[] = await this.emitter.emitAsync(inTransaction(event.name), { event, manager } satisfies TransactionalEvent);
+            afterCommit.push(...handed.filter((result): result is AfterCommit => typeof result === 'function'));
           }
-          return value;
+          return { value, afterCommit };
         });
+        this.runAfterCommit(afterCommit);
         this.publish(events);
-        return result;
+        return value;
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
       }
@@ -55,5 +67,17 @@ export class UnitOfWork {
   /** Tells after-commit listeners; each catches its own errors, so this never fails the caller. */
   publish(events: DomainEvent[]): void {
     for (const event of events) this.emitter.emit(event.name, event);
+  }
+
+  /** On the next turn of the event loop, all started together (a commit's e-mails go out in one batch); never fails the caller. */
+  private runAfterCommit(work: AfterCommit[]): void {
+    if (work.length === 0) return;
+    setImmediate(() => {
+      for (const step of work) {
+        Promise.resolve()
+          .then(step)
+          .catch((error: unknown) => this.logger.error({ err: error }, 'After-commit work failed'));
+      }
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { DomainEvent } from './domain-event';
-import { UnitOfWork } from './unit-of-work';
+import { DomainEvent } from '../events/domain-event';
+import { AfterCommit, UnitOfWork } from './unit-of-work';
 
 class SomethingHappened extends DomainEvent {
   readonly name = 'something.happened';
@@ -18,7 +18,7 @@ function harness() {
   const inTransaction: DomainEvent[] = [];
   emitter.on('something.happened', (event: DomainEvent) => published.push(event));
   emitter.on('something.happened.in-transaction', ({ event }: { event: DomainEvent }) => inTransaction.push(event));
-  return { unitOfWork: new UnitOfWork(dataSource, emitter), dataSource, published, inTransaction };
+  return { unitOfWork: new UnitOfWork(dataSource, emitter), dataSource, emitter, published, inTransaction };
 }
 
 describe('UnitOfWork', () => {
@@ -48,6 +48,32 @@ describe('UnitOfWork', () => {
     expect(calls).toBe(3);
     expect((dataSource.transaction as jest.Mock).mock.calls).toHaveLength(3);
     expect(published).toHaveLength(1);
+  });
+
+  it('hands what an in-transaction handler returns to after commit, and drops it for an attempt that rolled back', async () => {
+    const { unitOfWork, emitter } = harness();
+    const delivered: string[] = [];
+    let attempt = 0;
+    const writer = (): Promise<AfterCommit> => {
+      const written = `rows of attempt ${++attempt}`;
+      return Promise.resolve(() => {
+        delivered.push(written);
+      });
+    };
+    // A second handler fails the first attempt after the first one wrote (and returned its delivery).
+    const failsOnce = (): Promise<void> => (attempt === 1 ? Promise.reject(pgError('40P01')) : Promise.resolve());
+    // EventEmitter2 types listeners as returning void; emitAsync (which UnitOfWork uses) awaits what they return.
+    emitter.on('something.happened.in-transaction', writer as () => void);
+    emitter.on('something.happened.in-transaction', failsOnce as () => void);
+    await unitOfWork.run(async (_manager, record) => {
+      record(new SomethingHappened());
+      return Promise.resolve();
+    });
+    expect(attempt).toBe(2);
+    // Off the caller's path: not yet run when run() returns.
+    expect(delivered).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(delivered).toEqual(['rows of attempt 2']);
   });
 
   it('gives up after three attempts, and never retries other errors', async () => {
