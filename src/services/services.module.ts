@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CatalogTotalsListener } from './listeners/catalog-totals.listener';
+import { CatalogTotalsCache } from './catalog-totals.cache';
 import { ServiceCatalogService } from './service-catalog.service';
 import { ServiceEntity } from './service.entity';
 import { ServicesController } from './services.controller';
@@ -11,7 +11,7 @@ import { SlotsService } from './slots.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ServiceEntity])],
   controllers: [ServicesController],
-  providers: [ServicesService, ServiceCatalogService, SlotsService, ServicesRepository, CatalogTotalsListener],
+  providers: [ServicesService, ServiceCatalogService, SlotsService, ServicesRepository, CatalogTotalsCache],
   exports: [ServicesService, SlotsService, ServicesRepository],
 })
 export class ServicesModule {}
