@@ -1,14 +1,45 @@
 import 'reflect-metadata';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { parseArgs } from 'node:util';
-import { AppModule } from '../app.module';
-import { loadDotEnv, parseEnvironment } from '../config/environment';
-import { UsersService } from '../users/users.service';
-import { passwordPolicyViolation } from '../users/password-policy';
-import { resolveDatabase } from './database-url';
-import { revertLastMigration, runMigrations } from './migrate';
-import { SAMPLE_ACCOUNTS } from './seeds/sample-accounts';
-import { SeedService } from './seeds/seed.service';
+import { SqlModule } from './common/database/sql.module';
+import { EventsModule } from './common/events/events.module';
+import { AppConfig, buildAppConfig } from './config/app.config';
+import { EnvironmentVariables, loadDotEnv, parseEnvironment } from './config/environment';
+import { buildDataSourceOptions } from './database/data-source.options';
+import { resolveDatabase } from './database/database-url';
+import { revertLastMigration, runMigrations } from './database/migrate';
+import { SAMPLE_ACCOUNTS } from './database/seeds/sample-accounts';
+import { SeedModule } from './database/seeds/seed.module';
+import { SeedService } from './database/seeds/seed.service';
+import { passwordPolicyViolation } from './users/password-policy';
+import { UsersModule } from './users/users.module';
+import { UsersService } from './users/users.service';
+
+/** Only what the chores use: configuration, the database, and the users and seed modules (no HTTP, Redis, mail or listeners). */
+@Module({})
+class CliModule {
+  static forRoot(env: EnvironmentVariables, databaseUrl: string): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => buildAppConfig(env, { databaseUrl })] }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<AppConfig, true>) => buildDataSourceOptions(config.get('database', { infer: true }).url),
+        }),
+        EventEmitterModule.forRoot(),
+        SqlModule,
+        EventsModule,
+        UsersModule,
+        SeedModule,
+      ],
+    };
+  }
+}
 
 /**
  * Database chores with the app's own settings: `migrate`, `revert`, `seed`, and
@@ -28,7 +59,7 @@ async function main(): Promise<void> {
       console.log('Reverted the last migration.');
     } else if (command === 'seed' || command === 'create-admin') {
       await runMigrations(database.url);
-      const app = await NestFactory.createApplicationContext(AppModule.forRoot({ env, databaseUrl: database.url }), { logger: ['error', 'warn'] });
+      const app = await NestFactory.createApplicationContext(CliModule.forRoot(env, database.url), { logger: ['error', 'warn'] });
       try {
         if (command === 'seed') {
           const seeded = await app.get(SeedService).seedIfEmpty();
