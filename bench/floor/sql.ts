@@ -47,6 +47,3 @@ export async function transaction<T>(work: (client: PoolClient) => Promise<T>): 
     client.release();
   }
 }
-
-const lockSchedule = (client: PoolClient, providerId: string) =>
-  client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`]);
