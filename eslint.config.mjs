@@ -24,7 +24,8 @@ const floors = (files, patterns) => ({ files, rules: { 'no-restricted-imports': 
 // ---- One way to the database (src/common/database/README.md): raw SQL only in repositories.
 const RAW_SQL = {
   selector: "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(query|rows|one|createQueryBuilder|getRepository)$/]",
-  message: 'SQL, query builders and TypeORM repositories are used only in *.repository.ts (see src/common/database/README.md): give the repository an intent-named method.',
+  message:
+    'SQL, query builders and TypeORM repositories are used only in *.repository.ts (see src/common/database/README.md): give the repository an intent-named method.',
 };
 
 export default tseslint.config(

@@ -33,7 +33,11 @@ import { runSseScenario } from './scenarios/sse';
 const bcryptRounds = new EnvironmentVariables().BCRYPT_ROUNDS;
 
 /** A fresh database with the migrations and the catalog, and the dataset the load generators draw from. */
-async function prepare(args: BenchArgs, db: BenchDatabaseServer & { baseName: string }, servers: BenchServers): Promise<ScenarioContext & { seeded: BenchResults['dataset'] }> {
+async function prepare(
+  args: BenchArgs,
+  db: BenchDatabaseServer & { baseName: string },
+  servers: BenchServers,
+): Promise<ScenarioContext & { seeded: BenchResults['dataset'] }> {
   const dbName = `${db.baseName}_bench`;
   log(`  database ${dbName} on ${db.kind === 'embedded' ? 'an embedded PostgreSQL' : `${db.host}:${db.port}`}`);
   const url = await db.recreate(dbName);

@@ -63,7 +63,11 @@ async function main(): Promise<void> {
       try {
         if (command === 'seed') {
           const seeded = await app.get(SeedService).seedIfEmpty();
-          console.log(seeded ? `Seeded. Sample logins:\n${SAMPLE_ACCOUNTS.map((a) => `  ${a.email} / ${a.password}`).join('\n')}` : 'The database already has accounts: nothing seeded.');
+          console.log(
+            seeded
+              ? `Seeded. Sample logins:\n${SAMPLE_ACCOUNTS.map((a) => `  ${a.email} / ${a.password}`).join('\n')}`
+              : 'The database already has accounts: nothing seeded.',
+          );
         } else {
           const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } } });
           if (!values.email || !values.password) throw new Error('Usage: npm run create-admin -- --email E --password P');

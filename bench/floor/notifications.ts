@@ -6,7 +6,13 @@ import type { NotificationRow } from './rows';
 import { rows } from './sql';
 
 /** The outbox for one event, in the confirming transaction: contacts, then each notification and its e-mail. */
-export async function recordEvent(client: PoolClient, event: NotifiableEvent, bookingId: string, published: NotificationRow[], emails: string[]): Promise<void> {
+export async function recordEvent(
+  client: PoolClient,
+  event: NotifiableEvent,
+  bookingId: string,
+  published: NotificationRow[],
+  emails: string[],
+): Promise<void> {
   const contacts = await rows<{ id: string; email: string; first_name: string }>(
     client,
     { text: 'SELECT id, email, first_name FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL' },

@@ -103,7 +103,7 @@ export class BenchServers {
   async settle(): Promise<void> {
     const used = () => this.dbCpuMs() + this.running.reduce((sum, server) => sum + cpuMs(server.pid), 0);
     const deadline = Date.now() + 30_000;
-    for (let before = used(); Date.now() < deadline; ) {
+    for (let before = used(); Date.now() < deadline;) {
       await sleep(1000);
       const now = used();
       if (now - before < 50) return;
