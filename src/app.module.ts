@@ -5,6 +5,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { BookingsModule } from './bookings/bookings.module';
 import { SqlModule } from './common/database/sql.module';
 import { UnitOfWorkModule } from './common/database/unit-of-work.module';
@@ -12,7 +13,6 @@ import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
-import { JwtAuthGuard } from './common/guards/jwt-auth.guard';
 import { RolesGuard } from './common/guards/roles.guard';
 import { AppConfig, buildAppConfig } from './config/app.config';
 import { EnvironmentVariables } from './config/environment';
@@ -66,6 +66,8 @@ export class AppModule {
         HealthModule,
         SeedModule,
       ],
+      // Global guards run in this order: who is calling (auth/), what their role allows, then the rate limits
+      // (keyed by the caller when there is one). Registered here together so the order is written down once.
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },

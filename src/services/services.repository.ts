@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { prepared, PreparedStatement, Sql } from '../common/database/sql';
+import { CatalogTotalsCache } from './catalog-totals.cache';
 import { Interval } from './availability/slot-generator';
 import { WeeklyAvailability, Weekday } from './availability/weekly-availability';
 import { ServiceSort } from './dto/list-services.query';
@@ -68,8 +69,8 @@ const ORDER: Record<ServiceSort, string> = {
 const COLUMNS =
   's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.status, s.created_at, s.updated_at, s.deleted_at';
 
-/** A `services` row as `pg` returns it (the floor server of the bench reads the same rows). */
-export interface ServiceRow {
+/** A `services` row as `pg` returns it. */
+interface ServiceRow {
   id: string;
   provider_id: string;
   title: string;
@@ -116,26 +117,32 @@ const BUSY = prepared(
 
 /** The first page at the default size is what nearly every browse asks for: those shapes are prepared. */
 const PREPARED_PAGE = { limit: 20, offset: 0 };
-/** A public listing's total is reused this long (X-Total-Count may lag a write on another instance by as much). */
-const PUBLIC_TOTAL_TTL_MS = 5_000;
-const MAX_CACHED_TOTALS = 1_000;
 
 @Injectable()
 export class ServicesRepository {
   private readonly statements = new Map<string, PreparedStatement>();
-  private readonly publicTotals = new Map<string, { total: Promise<number>; expiresAt: number }>();
 
   constructor(
     @InjectRepository(ServiceEntity) private readonly services: Repository<ServiceEntity>,
     private readonly sql: Sql,
+    private readonly totals: CatalogTotalsCache,
   ) {}
 
-  insert(service: Omit<ServiceEntity, 'id' | 'createdAt' | 'updatedAt' | 'deletedAt'>): Promise<ServiceEntity> {
-    return this.services.save(this.services.create(service));
+  /** Every write forgets the kept public totals, so no caller has to. */
+  async insert(service: Omit<ServiceEntity, 'id' | 'createdAt' | 'updatedAt' | 'deletedAt'>): Promise<ServiceEntity> {
+    try {
+      return await this.services.save(this.services.create(service));
+    } finally {
+      this.totals.forget();
+    }
   }
 
-  save(service: ServiceEntity): Promise<ServiceEntity> {
-    return this.services.save(service);
+  async save(service: ServiceEntity): Promise<ServiceEntity> {
+    try {
+      return await this.services.save(service);
+    } finally {
+      this.totals.forget();
+    }
   }
 
   /** Any service by id, deleted ones included, with its provider's state; whether the caller may see it is the service layer's call. */
@@ -150,24 +157,25 @@ export class ServicesRepository {
   }
 
   async softDelete(id: string): Promise<void> {
-    await this.services.softDelete({ id });
+    try {
+      await this.services.softDelete({ id });
+    } finally {
+      this.totals.forget();
+    }
   }
 
   /**
-   * One page and the total. A public listing's total is kept for a few seconds per filter: counting a large
-   * category reads thousands of index entries, the page twenty rows. Writes through this instance forget
-   * the kept totals (`forgetTotals`).
+   * One page and the total. A public listing's total comes from the `CatalogTotalsCache` (kept a few seconds
+   * per filter; the writes above forget it).
    */
   async listPage(filter: ServiceFilter, sort: ServiceSort, limit: number, offset: number): Promise<{ items: ServiceEntity[]; total: number }> {
     const { count, page } = this.listingQueries(filter, sort, limit, offset);
-    const total = filter.scope.kind === 'public' ? await this.publicTotal(count) : await this.countOf(count);
+    const total =
+      filter.scope.kind === 'public'
+        ? await this.totals.get(`${count.text}\n${JSON.stringify(count.values)}`, () => this.countOf(count))
+        : await this.countOf(count);
     const items = total > offset ? (await this.sql.rows<ServiceRow>(page.prepared ?? page.text, page.values)).map(fromRow) : [];
     return { items, total };
-  }
-
-  /** After a change to the catalog or to a provider's account: public totals are counted afresh. */
-  forgetTotals(): void {
-    this.publicTotals.clear();
   }
 
   /**
@@ -179,7 +187,12 @@ export class ServicesRepository {
     const where = this.where(filter, values, { providerCheck: filter.scope.kind !== 'public' });
     const count =
       filter.scope.kind === 'public'
-        ? // The public total without reading the table: see publicCount.
+        ? // The public total, read from the partial indexes rather than the table. A plain count with the
+          // provider check needs each row's `provider_id`, so it visits every listed row in the heap and the
+          // planner prefers a sequential scan. Instead: the listed rows matching the filter, counted from a
+          // partial index (index-only once autovacuum has marked the pages all-visible), minus those still
+          // held by deleted providers, found from those (few) accounts (`u`, the outer query) through
+          // `services_provider_idx`.
           this.statement(
             `SELECT ((SELECT count(*) FROM services s WHERE ${where})
                      - COALESCE(SUM((SELECT count(*) FROM services s WHERE ${where} AND s.provider_id = u.id)), 0))::int AS total
@@ -244,28 +257,6 @@ export class ServicesRepository {
       busy.set(row.provider_id, list);
     }
     return busy;
-  }
-
-  /**
-   * The public total, read from the partial indexes rather than the table. A plain count with the provider
-   * check needs each row's `provider_id`, so it visits every listed row in the heap and the planner prefers a
-   * sequential scan. Instead: the listed rows matching the filter, counted from a partial index (index-only
-   * once autovacuum has marked the pages all-visible), minus those still held by deleted providers, found
-   * from those (few) accounts (`u`, the outer query) through `services_provider_idx`.
-   */
-  private publicTotal(count: SqlStatement): Promise<number> {
-    const key = `${count.text}\n${JSON.stringify(count.values)}`;
-    const now = Date.now();
-    const kept = this.publicTotals.get(key);
-    if (kept && kept.expiresAt > now) return kept.total;
-    // Kept from the moment the count starts: requests arriving while it runs wait for it rather than each
-    // counting again (under load, dozens would, every time a popular filter's total expires).
-    const total = this.countOf(count);
-    if (this.publicTotals.size >= MAX_CACHED_TOTALS) this.publicTotals.delete(this.publicTotals.keys().next().value as string);
-    const entry = { total, expiresAt: now + PUBLIC_TOTAL_TTL_MS };
-    this.publicTotals.set(key, entry);
-    total.catch(() => this.publicTotals.get(key) === entry && this.publicTotals.delete(key));
-    return total;
   }
 
   private async countOf(count: SqlStatement): Promise<number> {

@@ -27,7 +27,6 @@ export class ServicesService {
       timezone: dto.timezone ?? 'UTC',
       status: dto.isActive === false ? ServiceStatus.INACTIVE : ServiceStatus.ACTIVE,
     });
-    this.services.forgetTotals();
     return toServiceResponse(service);
   }
 
@@ -68,14 +67,12 @@ export class ServicesService {
     if (isActive !== undefined) service.status = isActive ? ServiceStatus.ACTIVE : ServiceStatus.INACTIVE;
     if (status !== undefined) service.status = status;
     const saved = await this.services.save(service);
-    this.services.forgetTotals();
     return toServiceResponse(saved);
   }
 
   async remove(caller: AuthUser, id: string): Promise<void> {
     const service = await this.findChangeable(caller, id);
     await this.services.softDelete(service.id);
-    this.services.forgetTotals();
   }
 
   /** Owner or admin; another user gets 403 for a listed service and 404 for one they cannot see. */

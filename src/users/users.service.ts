@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
+import { SqlState, sqlStateOf } from '../common/database/sqlstate';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -12,10 +13,8 @@ import { PasswordHasher } from './password-hasher.service';
 import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 
-const UNIQUE_VIOLATION = '23505';
-
 function isUniqueViolation(error: unknown): boolean {
-  return (error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION;
+  return sqlStateOf(error) === SqlState.UNIQUE_VIOLATION;
 }
 
 const emailTaken = () => new ConflictError('EMAIL_TAKEN', 'An account with this e-mail already exists.');

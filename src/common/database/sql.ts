@@ -19,6 +19,8 @@ export function prepared(text: string): PreparedStatement {
 }
 
 /**
+ * Used only by repositories: the rule for which dialect goes where is in README.md beside this file.
+ *
  * Parameterized SQL straight on pg, for the hot paths: no query runner around each statement, no entity
  * metadata, no hydration (rows are mapped by the repositories that own them). Given the EntityManager of a
  * transaction, the statement runs on that transaction's connection (the one TypeORM holds for it); otherwise

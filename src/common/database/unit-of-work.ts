@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
+import { SqlState } from './sqlstate';
 import { DomainEvent, inTransaction } from '../events/domain-event';
 
 const MAX_ATTEMPTS = 3;
-/** deadlock_detected, serialization_failure */
-const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+const RETRYABLE_SQLSTATES = new Set<string>([SqlState.DEADLOCK_DETECTED, SqlState.SERIALIZATION_FAILURE]);
 
 function isRetryable(error: unknown): boolean {
   return RETRYABLE_SQLSTATES.has((error as { driverError?: { code?: string } } | null)?.driverError?.code ?? '');

@@ -2,21 +2,22 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
+import { SqlState } from '../database/sqlstate';
 import { DomainError } from '../errors/domain.error';
 import { buildProblem, Problem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
 
 /** PostgreSQL SQLSTATEs that mean "the client's data is wrong", never a server fault. */
 const PG_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
-  '23505': { status: 409, code: 'CONFLICT', detail: 'A resource with these values already exists.' },
-  '23P01': { status: 409, code: 'CONFLICT', detail: 'This conflicts with an existing resource.' },
-  '23503': { status: 409, code: 'CONFLICT', detail: 'A referenced resource does not exist or is still in use.' },
-  '23514': { status: 422, code: 'UNPROCESSABLE_ENTITY', detail: 'A value is outside the allowed range.' },
-  '22P02': { status: 400, code: 'BAD_REQUEST', detail: 'A value has the wrong format.' },
-  '22003': { status: 400, code: 'BAD_REQUEST', detail: 'A number is out of range.' },
-  '22007': { status: 400, code: 'BAD_REQUEST', detail: 'A date or time has the wrong format.' },
-  '22008': { status: 400, code: 'BAD_REQUEST', detail: 'A date or time is out of range.' },
-  '22001': { status: 400, code: 'BAD_REQUEST', detail: 'A value is too long.' },
-  '22021': { status: 400, code: 'BAD_REQUEST', detail: 'A value contains a character that cannot be stored (e.g. NUL).' },
+  [SqlState.UNIQUE_VIOLATION]: { status: 409, code: 'CONFLICT', detail: 'A resource with these values already exists.' },
+  [SqlState.EXCLUSION_VIOLATION]: { status: 409, code: 'CONFLICT', detail: 'This conflicts with an existing resource.' },
+  [SqlState.FOREIGN_KEY_VIOLATION]: { status: 409, code: 'CONFLICT', detail: 'A referenced resource does not exist or is still in use.' },
+  [SqlState.CHECK_VIOLATION]: { status: 422, code: 'UNPROCESSABLE_ENTITY', detail: 'A value is outside the allowed range.' },
+  [SqlState.INVALID_TEXT_REPRESENTATION]: { status: 400, code: 'BAD_REQUEST', detail: 'A value has the wrong format.' },
+  [SqlState.NUMERIC_VALUE_OUT_OF_RANGE]: { status: 400, code: 'BAD_REQUEST', detail: 'A number is out of range.' },
+  [SqlState.INVALID_DATETIME_FORMAT]: { status: 400, code: 'BAD_REQUEST', detail: 'A date or time has the wrong format.' },
+  [SqlState.DATETIME_FIELD_OVERFLOW]: { status: 400, code: 'BAD_REQUEST', detail: 'A date or time is out of range.' },
+  [SqlState.STRING_DATA_RIGHT_TRUNCATION]: { status: 400, code: 'BAD_REQUEST', detail: 'A value is too long.' },
+  [SqlState.CHARACTER_NOT_IN_REPERTOIRE]: { status: 400, code: 'BAD_REQUEST', detail: 'A value contains a character that cannot be stored (e.g. NUL).' },
 };
 
 const logger = new Logger('ProblemDetails');

@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import passport from 'passport';
-import { JwtStrategy } from '../../auth/jwt.strategy';
-import { AuthUser } from '../auth/auth-user';
-import { UnauthorizedError } from '../errors/domain.error';
-import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
+import { AuthUser } from '../common/auth/auth-user';
+import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator';
+import { UnauthorizedError } from '../common/errors/domain.error';
+import { JwtStrategy } from './jwt.strategy';
 
 /**
  * Global: every route needs a valid bearer token unless marked `@Public()`. On a public route a token is

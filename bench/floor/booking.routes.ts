@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { PoolClient } from 'pg';
+import { BookingCreatedEvent, BookingFacts } from '../../src/bookings/events/booking.events';
+import { PaymentSucceededEvent } from '../../src/payments/events/payment.events';
+import { fitsInWindow } from '../../src/services/availability/slot-generator';
+import { authenticate } from './auth';
+import { pool } from './context';
+import { sendSoon } from './mail';
+import { publishLive, recordEvent } from './notifications';
+import { problem, UUID } from './responses';
+import type { FactsRow, NotificationRow, ServiceRow } from './rows';
+import { BOOKING_COLUMNS, PAYMENT_COLUMNS, rows, SERVICE_BY_ID, transaction } from './sql';
+
+const EXCLUSION_VIOLATION = '23P01';
+
+interface BookingBody {
+  serviceId: string;
+  scheduledAt: string;
+  notes?: string;
+  payment: { amount: number; currency: string; paymentMethod: { type: string; brand: string; last4: string } };
+}
+
+const lockSchedule = (client: PoolClient, providerId: string) =>
+  client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`]);
+
+/** Scenario 4: book and pay in one call, as the app's checkout does it (hold, charge, confirm with the outbox). */
+export function registerBookingRoutes(app: FastifyInstance): void {
+  app.post('/bookings/', async (request, reply) => {
+    const customer = await authenticate(request.headers.authorization);
+    if (!customer) return problem(reply, 401, 'A valid bearer token is required.');
+    if (customer.role !== 'CUSTOMER') return problem(reply, 403, 'Your role does not allow this action.');
+    const body = request.body as BookingBody;
+    if (!body || !UUID.test(body.serviceId) || typeof body.scheduledAt !== 'string' || typeof body.payment?.amount !== 'number')
+      return problem(reply, 400, 'invalid body');
+    const [service] = await rows<ServiceRow>(pool, SERVICE_BY_ID, [body.serviceId]);
+    if (!service || service.status !== 'ACTIVE' || service.deleted_at || !service.provider_active) return problem(reply, 404, 'Service not found');
+    const start = new Date(body.scheduledAt);
+    if (
+      Number.isNaN(start.getTime()) ||
+      start.getTime() <= Date.now() ||
+      !fitsInWindow(service.availability, service.timezone, start, service.duration_minutes)
+    ) {
+      return problem(reply, 422, 'not bookable then');
+    }
+    const end = new Date(start.getTime() + service.duration_minutes * 60_000);
+    if (Math.round(body.payment.amount * 100) !== Math.round(Number(service.price) * 100) || body.payment.currency !== service.currency.trim()) {
+      return problem(reply, 422, 'amount or currency mismatch');
+    }
+
+    // 1. Hold the slot: a PENDING booking and a PENDING payment.
+    let payment: { id: string; booking_id: string; amount: string; currency: string; payment_method: unknown };
+    try {
+      payment = await transaction(async (client) => {
+        await lockSchedule(client, service.provider_id);
+        const [booking] = await rows<{ id: string }>(
+          client,
+          {
+            text: `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                   RETURNING ${BOOKING_COLUMNS}`,
+          },
+          [
+            customer.id,
+            service.id,
+            service.provider_id,
+            'PENDING',
+            start,
+            end,
+            service.duration_minutes,
+            Number(service.price),
+            service.currency,
+            body.notes ?? null,
+          ],
+        );
+        const { type, brand, last4 } = body.payment.paymentMethod;
+        const [row] = await rows<typeof payment>(
+          client,
+          {
+            text: `INSERT INTO payments (booking_id, service_id, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason)
+                   VALUES ($1, $2, $3, $4, $5, $6, 0, $7, NULL, $8, NULL)
+                   RETURNING ${PAYMENT_COLUMNS}`,
+          },
+          [booking.id, service.id, customer.id, service.provider_id, 'PENDING', Number(service.price), service.currency, { type, brand, last4 }],
+        );
+        return row;
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === EXCLUSION_VIOLATION) return problem(reply, 409, 'The provider is already booked at that time.');
+      throw error;
+    }
+
+    // 2. Charge (the simulated processor's record, as the app's gateway writes it).
+    const [charge] = await rows<{ approved: boolean; transaction_id: string }>(
+      pool,
+      {
+        text: `WITH inserted AS (
+                 INSERT INTO simulated_gateway_operations (idempotency_key, kind, approved, transaction_id, amount_minor, currency, decline_reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (idempotency_key) DO NOTHING
+                 RETURNING approved, transaction_id, decline_reason)
+               SELECT * FROM inserted
+               UNION ALL
+               SELECT approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1
+               LIMIT 1`,
+      },
+      [
+        `charge:${payment.id}`,
+        'charge',
+        true,
+        `sim_ch_${createHash('md5').update(payment.id).digest('hex')}`,
+        Math.round(Number(payment.amount) * 100),
+        payment.currency,
+        null,
+      ],
+    );
+
+    // 3. Confirm both, with the notifications and e-mails in the same transaction.
+    const published: NotificationRow[] = [];
+    const emails: string[] = [];
+    const booking = await transaction(async (client) => {
+      await lockSchedule(client, service.provider_id);
+      await client.query('UPDATE bookings SET status = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = ANY($2::varchar[])', [
+        payment.booking_id,
+        ['PENDING'],
+        'CONFIRMED',
+      ]);
+      await client.query('UPDATE payments SET status = $3, transaction_id = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $4', [
+        payment.id,
+        charge.transaction_id,
+        'SUCCESS',
+        'PENDING',
+      ]);
+      const [facts] = await rows<FactsRow>(
+        client,
+        {
+          text: `SELECT b.id, b.service_id, s.title, s.timezone, b.customer_id, b.provider_id, b.scheduled_at,
+                        b.duration_minutes, b.total_amount, b.currency
+                   FROM bookings b JOIN services s ON s.id = b.service_id
+                  WHERE b.id = $1`,
+        },
+        [payment.booking_id],
+      );
+      const [confirmed] = await rows<Record<string, unknown>>(client, { text: `SELECT ${BOOKING_COLUMNS} FROM bookings WHERE id = $1` }, [payment.booking_id]);
+      const bookingFacts: BookingFacts = {
+        bookingId: facts.id,
+        serviceId: facts.service_id,
+        serviceTitle: facts.title,
+        serviceTimezone: facts.timezone,
+        customerId: facts.customer_id,
+        providerId: facts.provider_id,
+        scheduledAt: facts.scheduled_at,
+        durationMinutes: facts.duration_minutes,
+        amount: Number(facts.total_amount),
+        currency: facts.currency.trim(),
+      };
+      await recordEvent(client, new BookingCreatedEvent(bookingFacts, payment.id), payment.booking_id, published, emails);
+      const paymentFacts = {
+        paymentId: payment.id,
+        bookingId: payment.booking_id,
+        serviceId: service.id,
+        serviceTitle: facts.title,
+        customerId: customer.id,
+        providerId: service.provider_id,
+        amount: Number(payment.amount),
+        currency: payment.currency.trim(),
+      };
+      await recordEvent(client, new PaymentSucceededEvent(paymentFacts, charge.transaction_id), payment.booking_id, published, emails);
+      return confirmed;
+    });
+
+    // After commit: live notifications through Redis, then the e-mails.
+    void publishLive(published).then(() => sendSoon(emails));
+
+    return reply.code(201).send({
+      id: booking.id,
+      customerId: booking.customer_id,
+      serviceId: booking.service_id,
+      providerId: booking.provider_id,
+      status: booking.status,
+      scheduledAt: booking.scheduled_at,
+      duration: booking.duration_minutes,
+      totalAmount: Number(booking.total_amount),
+      currency: String(booking.currency).trim(),
+      notes: booking.notes,
+      createdAt: booking.created_at,
+      updatedAt: booking.updated_at,
+    });
+  });
+}

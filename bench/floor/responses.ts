@@ -1,0 +1,24 @@
+import type { FastifyReply } from 'fastify';
+import type { ServiceRow } from './rows';
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const serviceResponse = (row: ServiceRow) => ({
+  id: row.id,
+  providerId: row.provider_id,
+  title: row.title,
+  description: row.description,
+  category: row.category,
+  price: Number(row.price),
+  currency: row.currency,
+  durationMinutes: row.duration_minutes,
+  availability: row.availability,
+  images: row.images,
+  timezone: row.timezone,
+  status: row.status,
+  isActive: row.status === 'ACTIVE',
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export const problem = (reply: FastifyReply, status: number, detail: string) => reply.code(status).type('application/problem+json').send({ status, detail });

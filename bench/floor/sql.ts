@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { Pool, PoolClient, QueryResultRow } from 'pg';
+import { pool } from './context';
+
+/** The app's statements, text for text (the bench compares both servers' statements on the wire). */
+export const prepared = (text: string) => ({ name: `s_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text });
+const SERVICE_COLUMNS =
+  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.status, s.created_at, s.updated_at, s.deleted_at';
+const PROVIDER_ACTIVE = 'EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL)';
+export const SERVICE_BY_ID = prepared(`SELECT ${SERVICE_COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active FROM services s WHERE s.id = $1`);
+export const ACCOUNT = prepared('SELECT id, email, role, credentials_changed_at FROM users WHERE id = $1 AND deleted_at IS NULL');
+export const BOOKING_COLUMNS =
+  'id, customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
+export const PAYMENT_COLUMNS =
+  'id, booking_id, service_id, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason, created_at, updated_at';
+
+function listing(category: string | undefined) {
+  const filter = `s.status = 'ACTIVE'${category ? ' AND s.category = $1' : ''} AND s.deleted_at IS NULL`;
+  const page = `s.status = 'ACTIVE' AND ${PROVIDER_ACTIVE}${category ? ' AND s.category = $1' : ''} AND s.deleted_at IS NULL`;
+  return {
+    count: prepared(
+      `SELECT ((SELECT count(*) FROM services s WHERE ${filter}) - COALESCE(SUM((SELECT count(*) FROM services s WHERE ${filter} AND s.provider_id = u.id)), 0))::int AS total FROM users u WHERE u.deleted_at IS NOT NULL`,
+    ),
+    page: (limit: number, offset: number) => {
+      const text = `SELECT ${SERVICE_COLUMNS} FROM services s WHERE ${page} ORDER BY s.created_at DESC, s.id DESC LIMIT ${limit} OFFSET ${offset}`;
+      return limit === 20 && offset === 0 ? prepared(text) : { text };
+    },
+  };
+}
+export const LISTINGS = { all: listing(undefined), category: listing('x') };
+
+export async function rows<T extends QueryResultRow>(db: Pool | PoolClient, statement: { name?: string; text: string }, values: unknown[]): Promise<T[]> {
+  return (await db.query<T>({ ...statement, values })).rows;
+}
+
+export async function transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('START TRANSACTION');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
