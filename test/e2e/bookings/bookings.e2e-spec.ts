@@ -7,8 +7,10 @@ import { PaymentGateway } from '../../../src/payments/gateway/payment-gateway';
 import type { PaymentResponse } from '../../../src/payments/dto/payment.response';
 import type { ServiceResponse, SlotResponse } from '../../../src/services/dto/service.response';
 import { book, bookingBody, countRows, insertInterruptedCheckout, nextLocal, shift } from '../../factories/booking.factory';
-import { createService, ServiceBody } from '../../factories/service.factory';
+import { createMarketplace } from '../../factories/marketplace.factory';
+import { createService } from '../../factories/service.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
+import { links } from '../../helpers/links';
 import { expectFieldError, expectProblem } from '../../helpers/problem';
 import { createTestApp, TestApp } from '../../helpers/test-app';
 
@@ -31,19 +33,6 @@ const ids = (response: Response): string[] => (response.body as BookingResponse[
 const sameInstant = (a: string | Date, b: string | Date): boolean => new Date(a).getTime() === new Date(b).getTime();
 const iso = (value: string | Date): string => new Date(value).toISOString();
 
-/** The `Link` header as `{rel: url}`. */
-function links(response: Response): Record<string, string> {
-  const header = response.headers.link as string | undefined;
-  if (!header) return {};
-  return Object.fromEntries(
-    header.split(/,\s*(?=<)/).map((part) => {
-      const match = /^<([^>]+)>;\s*rel="(\w+)"$/.exec(part.trim());
-      if (!match) throw new Error(`Malformed Link part: ${part}`);
-      return [match[2], match[1]];
-    }),
-  );
-}
-
 /** Whether GET /services/{id}/slots offers a slot starting at `at` (on its local day). */
 async function offersSlot(t: TestApp, service: ServiceResponse, at: string): Promise<boolean> {
   const day = at.slice(0, 10);
@@ -60,13 +49,6 @@ describe('bookings', () => {
   let t: TestApp;
   let admin: TestUser;
 
-  /** A fresh provider with one service (UTC unless overridden) and a fresh customer: slots never collide. */
-  async function setup(serviceOverrides: ServiceBody = {}): Promise<{ provider: TestUser; customer: TestUser; service: ServiceResponse }> {
-    const [provider, customer] = await Promise.all([createUser(t, Role.PROVIDER), createUser(t, Role.CUSTOMER)]);
-    const service = await createService(t, provider, { timezone: 'UTC', ...serviceOverrides });
-    return { provider, customer, service };
-  }
-
   beforeAll(async () => {
     t = await createTestApp();
     admin = await createUser(t, Role.ADMIN);
@@ -75,7 +57,7 @@ describe('bookings', () => {
 
   describe('POST /bookings/', () => {
     it('books and pays: 201 with the booking, CONFIRMED, and a SUCCESS payment keeping only type, brand and last4', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const response = await t.http
         .post('/bookings/')
@@ -106,7 +88,7 @@ describe('bookings', () => {
     });
 
     it('is for customers only: 401 without a token, 403 for providers and admins', async () => {
-      const { provider, service } = await setup();
+      const { provider, service } = await createMarketplace(t);
       const body = bookingBody(service, nextLocal('UTC', 'monday', '10:00'));
       expectProblem(await t.http.post('/bookings/').send(body), 401);
       expectProblem(await t.http.post('/bookings/').set(provider.auth).send(body), 403);
@@ -115,7 +97,7 @@ describe('bookings', () => {
     });
 
     it('answers 404 for an unknown, inactive, suspended or deleted service', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const inactive = await createService(t, provider, { timezone: 'UTC', isActive: false });
       const suspended = await createService(t, provider, { timezone: 'UTC' });
       await t.http.put(`/services/${suspended.id}`).set(admin.auth).send({ status: 'SUSPENDED' }).expect(200);
@@ -130,15 +112,17 @@ describe('bookings', () => {
     });
 
     it('refuses a time in the past (422 BOOKING_IN_PAST)', async () => {
-      const { customer, service } = await setup({
-        availability: {
-          monday: ['00:00-24:00'],
-          tuesday: ['00:00-24:00'],
-          wednesday: ['00:00-24:00'],
-          thursday: ['00:00-24:00'],
-          friday: ['00:00-24:00'],
-          saturday: ['00:00-24:00'],
-          sunday: ['00:00-24:00'],
+      const { customer, service } = await createMarketplace(t, {
+        service: {
+          availability: {
+            monday: ['00:00-24:00'],
+            tuesday: ['00:00-24:00'],
+            wednesday: ['00:00-24:00'],
+            thursday: ['00:00-24:00'],
+            friday: ['00:00-24:00'],
+            saturday: ['00:00-24:00'],
+            sunday: ['00:00-24:00'],
+          },
         },
       });
       const past = new Date(Date.now() - 7 * 86_400_000);
@@ -168,7 +152,7 @@ describe('bookings', () => {
     });
 
     it('requires the whole booking inside one availability window (422 OUTSIDE_AVAILABILITY)', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const outside = [
         nextLocal('UTC', 'monday', '08:00'), // before the day opens
         nextLocal('UTC', 'monday', '11:30'), // runs into the lunch break
@@ -185,7 +169,7 @@ describe('bookings', () => {
     });
 
     it('reads the availability windows in the service’s time zone', async () => {
-      const { customer, service } = await setup({ timezone: 'Europe/Berlin' });
+      const { customer, service } = await createMarketplace(t, { service: { timezone: 'Europe/Berlin' } });
       // 16:30 in Berlin ends after closing there, though the same instant is mid-afternoon in UTC.
       const late = nextLocal('Europe/Berlin', 'monday', '16:30');
       expectProblem(await t.http.post('/bookings/').set(customer.auth).send(bookingBody(service, late)), 422, 'OUTSIDE_AVAILABILITY');
@@ -197,7 +181,7 @@ describe('bookings', () => {
     });
 
     it('requires payment.amount to equal the price (AMOUNT_MISMATCH) and the currency to match (CURRENCY_MISMATCH)', async () => {
-      const { customer, service } = await setup({ price: 10.1 });
+      const { customer, service } = await createMarketplace(t, { service: { price: 10.1 } });
       const at = nextLocal('UTC', 'monday', '10:00');
       const withPayment = (payment: Record<string, unknown>) =>
         bookingBody(service, at, { payment: { amount: 10.1, currency: 'USD', paymentMethod: { type: 'card', last4: '4242', brand: 'visa' }, ...payment } });
@@ -230,7 +214,7 @@ describe('bookings', () => {
     });
 
     it('refuses unknown fields (a card number, status, customerId, price) with 400 and writes nothing', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const valid = bookingBody(service, at);
       const payment = valid.payment as Record<string, unknown>;
@@ -253,7 +237,7 @@ describe('bookings', () => {
     });
 
     it('refuses malformed bodies with 400: missing payment, bad time, bad card, bad amount', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const valid = bookingBody(service, at);
       const payment = valid.payment as Record<string, unknown>;
@@ -273,7 +257,7 @@ describe('bookings', () => {
 
   describe('the provider’s time is exclusive', () => {
     it('takes back-to-back bookings and refuses an overlap with 409 SLOT_TAKEN, charging nothing', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const ten = nextLocal('UTC', 'monday', '10:00');
       await book(t, customer, service, ten);
       await book(t, customer, service, shift(ten, 60));
@@ -287,7 +271,7 @@ describe('bookings', () => {
     });
 
     it('holds across all services of one provider, and not across providers', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const other = await createService(t, provider, { timezone: 'UTC', durationMinutes: 30, price: 20 });
       const at = nextLocal('UTC', 'monday', '10:00');
       await book(t, customer, service, at);
@@ -303,7 +287,7 @@ describe('bookings', () => {
       expect(await countRows(t, other.id)).toMatchObject({ bookings: 0, payments: 0, charges: 0 });
       await book(t, customer, other, shift(at, 60));
 
-      const elsewhere = await setup();
+      const elsewhere = await createMarketplace(t);
       await book(t, elsewhere.customer, elsewhere.service, at);
     });
   });
@@ -316,7 +300,7 @@ describe('bookings', () => {
     afterAll(() => declining.close());
 
     it('answers 402 PAYMENT_DECLINED, leaves no booking anywhere, frees the slot and keeps a FAILED payment', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const response = await declining.http.post('/bookings/').set(customer.auth).send(bookingBody(service, at));
       expectProblem(response, 402, 'PAYMENT_DECLINED');
@@ -355,21 +339,25 @@ describe('bookings', () => {
       };
     }
 
+    /** `POST /bookings/` while the processor's answer to its charge is lost (see loseNextChargeAnswer). */
+    async function bookLosingChargeAnswer(customer: TestUser, service: ServiceResponse, at: string, charged: boolean): Promise<Response> {
+      const restore = loseNextChargeAnswer(charged);
+      try {
+        return await t.http.post('/bookings/').set(customer.auth).send(bookingBody(service, at));
+      } finally {
+        restore();
+      }
+    }
+
     async function backdate(bookingId: string, paymentId: string): Promise<void> {
       await t.dataSource.query(`UPDATE bookings SET created_at = now() - interval '10 minutes' WHERE id = $1`, [bookingId]);
       await t.dataSource.query(`UPDATE payments SET created_at = now() - interval '10 minutes' WHERE id = $1`, [paymentId]);
     }
 
     it('holds the slot for the reconciler when the processor charged but its answer was lost, then confirms', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
-      const restore = loseNextChargeAnswer(true);
-      let response: Response;
-      try {
-        response = await t.http.post('/bookings/').set(customer.auth).send(bookingBody(service, at));
-      } finally {
-        restore();
-      }
+      const response = await bookLosingChargeAnswer(customer, service, at, true);
       expectProblem(response, 502, 'PAYMENT_UNCONFIRMED');
       // Charged: the attempt must not be failed and released, or the money would stand without a booking.
       const [row] = await t.dataSource.query<Array<{ booking_id: string; payment_id: string; booking: string; payment: string }>>(
@@ -386,15 +374,9 @@ describe('bookings', () => {
     });
 
     it('holds the slot for the reconciler when the processor could not be reached, then releases it', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
-      const restore = loseNextChargeAnswer(false);
-      let response: Response;
-      try {
-        response = await t.http.post('/bookings/').set(customer.auth).send(bookingBody(service, at));
-      } finally {
-        restore();
-      }
+      const response = await bookLosingChargeAnswer(customer, service, at, false);
       expectProblem(response, 502, 'PAYMENT_UNCONFIRMED');
       const [row] = await t.dataSource.query<Array<{ booking_id: string; payment_id: string }>>(
         `SELECT b.id AS booking_id, p.id AS payment_id FROM bookings b JOIN payments p ON p.booking_id = b.id WHERE b.service_id = $1`,
@@ -410,7 +392,7 @@ describe('bookings', () => {
     });
 
     it('confirms a PENDING booking whose charge the gateway approved', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const crashed = await insertInterruptedCheckout(t, { customer, service, at, charge: 'approved' });
 
@@ -424,7 +406,7 @@ describe('bookings', () => {
     });
 
     it('fails the payment, drops the hold and frees the slot when the gateway never saw the charge', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const crashed = await insertInterruptedCheckout(t, { customer, service, at });
       expect(await offersSlot(t, service, at)).toBe(false);
@@ -440,7 +422,7 @@ describe('bookings', () => {
     });
 
     it('fails the payment with the gateway’s reason when the charge was declined', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const crashed = await insertInterruptedCheckout(t, { customer, service, at: nextLocal('UTC', 'monday', '10:00'), charge: 'declined' });
 
       await t.app.get(PaymentReconciler).reconcile();
@@ -451,7 +433,7 @@ describe('bookings', () => {
     });
 
     it('leaves a checkout that is still within its time alone', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const running = await insertInterruptedCheckout(t, { customer, service, at: nextLocal('UTC', 'monday', '10:00'), minutesAgo: 0 });
 
       await t.app.get(PaymentReconciler).reconcile();
@@ -461,7 +443,7 @@ describe('bookings', () => {
     });
 
     it('never lets a PENDING booking be confirmed through PUT: only its payment confirms it', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const pending = await insertInterruptedCheckout(t, { customer, service, at: nextLocal('UTC', 'monday', '10:00'), minutesAgo: 0 });
 
       for (const caller of [customer, provider, admin]) {
@@ -473,14 +455,14 @@ describe('bookings', () => {
 
   describe('GET /bookings/', () => {
     it('shows a customer their own, a provider those of their services, an admin all', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const second = await createService(t, provider, { timezone: 'UTC' });
       const otherCustomer = await createUser(t, Role.CUSTOMER);
       // A time no other test is likely to use, so the admin's unscoped list can be narrowed to it.
       const at = shift(nextLocal('UTC', 'monday', '09:00', { weeksLater: 20 + randomInt(300) }), randomInt(61));
       const mine = await book(t, customer, service, at);
       const theirs = await book(t, otherCustomer, second, shift(at, 60));
-      const unrelated = await setup();
+      const unrelated = await createMarketplace(t);
       const elsewhere = await book(t, unrelated.customer, unrelated.service, at);
 
       expect(ids(await t.http.get('/bookings/').set(customer.auth).expect(200))).toEqual([mine.id]);
@@ -500,7 +482,7 @@ describe('bookings', () => {
     });
 
     it('filters by status, from, to and serviceId', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const second = await createService(t, provider, { timezone: 'UTC' });
       const first = nextLocal('UTC', 'monday', '10:00');
       const a = await book(t, customer, service, first);
@@ -526,7 +508,7 @@ describe('bookings', () => {
     });
 
     it('pages in scheduledAt order with X-Total-Count and Link', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const times = [2, 0, 3, 1].map((weeks) => nextLocal('UTC', 'monday', '10:00', { weeksLater: weeks }));
       const made = [];
       for (const at of times) made.push(await book(t, customer, service, at));
@@ -548,7 +530,7 @@ describe('bookings', () => {
 
   describe('GET /bookings/{id}', () => {
     it('shows the booking with allowedActions to its customer, provider and an admin; 404 to anyone else', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
 
       const asCustomer = await t.http.get(`/bookings/${booking.id}`).set(customer.auth).expect(200);
@@ -580,7 +562,7 @@ describe('bookings', () => {
 
   describe('PUT /bookings/{id}', () => {
     it('lets the provider (or an admin) complete a CONFIRMED booking, not the customer', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '09:00');
       const one = await book(t, customer, service, at);
       const two = await book(t, customer, service, shift(at, 60));
@@ -599,7 +581,7 @@ describe('bookings', () => {
     });
 
     it('lets the customer reschedule a CONFIRMED booking, freeing the old time', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const booking = await book(t, customer, service, at);
       const moved = nextLocal('UTC', 'saturday', '11:00');
@@ -629,7 +611,7 @@ describe('bookings', () => {
     });
 
     it('checks a new time like a new booking: SLOT_TAKEN, OUTSIDE_AVAILABILITY, BOOKING_IN_PAST', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const other = await createService(t, provider, { timezone: 'UTC' });
       const at = nextLocal('UTC', 'monday', '09:00');
       const booking = await book(t, customer, service, at);
@@ -659,7 +641,7 @@ describe('bookings', () => {
     });
 
     it('reschedules across a DST change in the service’s zone (America/New_York, 2027-03-14)', async () => {
-      const { customer, service } = await setup({ timezone: 'America/New_York', availability: { sunday: ['01:00-06:00'] } });
+      const { customer, service } = await createMarketplace(t, { service: { timezone: 'America/New_York', availability: { sunday: ['01:00-06:00'] } } });
       const booking = await book(t, customer, service, nextLocal('America/New_York', 'sunday', '01:00'));
 
       // Clocks jump from 02:00 EST to 03:00 EDT: 03:00 local is 07:00 UTC that day.
@@ -680,7 +662,7 @@ describe('bookings', () => {
     });
 
     it('lets the customer edit the notes, not the provider', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'), { notes: 'first' });
       const edited = await t.http.put(`/bookings/${booking.id}`).set(customer.auth).send({ notes: ' Gate code 1234 ' }).expect(200);
       expect(edited.body).toMatchObject({ notes: 'Gate code 1234', status: 'CONFIRMED' });
@@ -690,7 +672,7 @@ describe('bookings', () => {
     });
 
     it('takes exactly one change per request and no unknown fields (400)', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
       for (const body of [{}, { notes: 'x', status: 'COMPLETED' }, { customerId: customer.id }, { status: 'DONE' }, { totalAmount: 1 }]) {
         expectProblem(await t.http.put(`/bookings/${booking.id}`).set(customer.auth).send(body), 400);
@@ -699,7 +681,7 @@ describe('bookings', () => {
     });
 
     it('refuses moves the state machine forbids with 409 INVALID_TRANSITION', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '09:00');
       const cancelled = await book(t, customer, service, at);
       await t.http.delete(`/bookings/${cancelled.id}`).set(customer.auth).expect(200);
@@ -737,7 +719,7 @@ describe('bookings', () => {
     }
 
     it('cancels for the customer at least 24 hours ahead with a full refund, and frees the slot', async () => {
-      const { provider, customer, service } = await setup({ price: 10.1 });
+      const { provider, customer, service } = await createMarketplace(t, { service: { price: 10.1 } });
       const at = nextLocal('UTC', 'monday', '10:00');
       const booking = await book(t, customer, service, at);
 
@@ -763,7 +745,7 @@ describe('bookings', () => {
     });
 
     it('refunds in full when the provider or an admin cancels', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const byProvider = await book(t, customer, service, at);
       const byAdmin = await book(t, customer, service, shift(at, 60));
@@ -776,7 +758,7 @@ describe('bookings', () => {
     });
 
     it('cancels through PUT {status: "CANCELLED"} just like DELETE', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const booking = await book(t, customer, service, at);
       const response = await t.http.put(`/bookings/${booking.id}`).set(customer.auth).send({ status: 'CANCELLED' }).expect(200);
@@ -787,7 +769,7 @@ describe('bookings', () => {
     });
 
     it('lets only the booking’s parties cancel (404 for anyone else)', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
       for (const caller of [await createUser(t, Role.CUSTOMER), await createUser(t, Role.PROVIDER)]) {
         expectProblem(await t.http.delete(`/bookings/${booking.id}`).set(caller.auth), 404);
@@ -804,7 +786,7 @@ describe('bookings', () => {
       afterAll(() => late.close());
 
       it('refunds nothing to a customer who cancels later than that, and says so beforehand', async () => {
-        const { provider, customer, service } = await setup();
+        const { provider, customer, service } = await createMarketplace(t);
         const booking = await book(late, customer, service, nextLocal('UTC', 'monday', '10:00'));
 
         const forCustomer = await late.http.get(`/bookings/${booking.id}/cancellation-quote`).set(customer.auth).expect(200);
@@ -823,7 +805,7 @@ describe('bookings', () => {
       });
 
       it('still refunds in full when the provider cancels late', async () => {
-        const { provider, customer, service } = await setup();
+        const { provider, customer, service } = await createMarketplace(t);
         const booking = await book(late, customer, service, nextLocal('UTC', 'monday', '10:00'));
         await late.http.delete(`/bookings/${booking.id}`).set(provider.auth).expect(200);
         expect(await paymentOf(customer, booking.id)).toMatchObject({ status: 'REFUNDED', refundedAmount: 89.5 });

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Role } from '../../../src/common/auth/role.enum';
 import type { PaymentResponse } from '../../../src/payments/dto/payment.response';
-import type { ServiceResponse } from '../../../src/services/dto/service.response';
 import { book, bookingBody, countRows, nextLocal, shift } from '../../factories/booking.factory';
-import { createService } from '../../factories/service.factory';
+import { createMarketplace } from '../../factories/marketplace.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { fireAtOnce, listen, send, statusCounts } from '../../helpers/parallel';
 import { expectFieldError, expectProblem } from '../../helpers/problem';
@@ -15,11 +14,6 @@ const uniqueKey = (prefix = 'key'): string => `${prefix}-${randomUUID()}`;
 
 describe('Idempotency-Key', () => {
   let t: TestApp;
-
-  async function setup(app: TestApp = t): Promise<{ provider: TestUser; customer: TestUser; service: ServiceResponse }> {
-    const [provider, customer] = await Promise.all([createUser(app, Role.PROVIDER), createUser(app, Role.CUSTOMER)]);
-    return { provider, customer, service: await createService(app, provider, { timezone: 'UTC' }) };
-  }
 
   async function keyState(userId: string, key: string): Promise<string | undefined> {
     const rows = await t.dataSource.query<Array<{ state: string }>>('SELECT state FROM idempotency_keys WHERE user_id = $1 AND key = $2', [userId, key]);
@@ -33,7 +27,7 @@ describe('Idempotency-Key', () => {
 
   describe('on POST /bookings/', () => {
     it('replays the first response byte for byte to a repeat with the same body, booking and charging once', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const key = uniqueKey();
       const body = bookingBody(service, nextLocal('UTC', 'monday', '10:00'), { notes: 'Once' });
 
@@ -55,7 +49,7 @@ describe('Idempotency-Key', () => {
     it('replays a 402 decline too, without charging again', async () => {
       const declining = await createTestApp({ PAYMENT_FAILURE_RATE: '1' });
       try {
-        const { customer, service } = await setup(declining);
+        const { customer, service } = await createMarketplace(declining);
         const key = uniqueKey('declined');
         const body = bookingBody(service, nextLocal('UTC', 'monday', '10:00'));
 
@@ -73,7 +67,7 @@ describe('Idempotency-Key', () => {
     });
 
     it('refuses the same key with a different body (422 IDEMPOTENCY_KEY_REUSED)', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const key = uniqueKey();
       const at = nextLocal('UTC', 'monday', '10:00');
       await t.http.post('/bookings/').set(customer.auth).set('Idempotency-Key', key).send(bookingBody(service, at)).expect(201);
@@ -94,7 +88,7 @@ describe('Idempotency-Key', () => {
     });
 
     it('scopes keys per user: another customer’s identical key is a request of their own', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const other = await createUser(t, Role.CUSTOMER);
       const at = nextLocal('UTC', 'monday', '09:00');
       const [first, second] = [uniqueKey('shared'), uniqueKey('shared')];
@@ -120,7 +114,7 @@ describe('Idempotency-Key', () => {
     });
 
     it('does not store validation failures: a 400 or 422 then the corrected request with the same key books', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const key = uniqueKey();
       const at = nextLocal('UTC', 'monday', '10:00');
       const valid = bookingBody(service, at);
@@ -145,7 +139,7 @@ describe('Idempotency-Key', () => {
     });
 
     it('takes keys of up to 255 characters; 256 or an empty key is 400 and books nothing', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const long = `k${randomUUID()}`.padEnd(256, 'x');
 
@@ -161,7 +155,7 @@ describe('Idempotency-Key', () => {
     });
 
     it('lets an expired key (older than 24 hours) be used again with another body', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const key = uniqueKey('expiring');
       const at = nextLocal('UTC', 'monday', '10:00');
       const first = await t.http.post('/bookings/').set(customer.auth).set('Idempotency-Key', key).send(bookingBody(service, at)).expect(201);
@@ -184,7 +178,7 @@ describe('Idempotency-Key', () => {
     });
 
     it('answers 20 simultaneous identical requests with one booking and one charge: each a 201 replay or a 409 in progress', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const base = await listen(t);
       const key = uniqueKey('parallel');
       const body = bookingBody(service, nextLocal('UTC', 'monday', '10:00'));
@@ -212,7 +206,7 @@ describe('Idempotency-Key', () => {
     afterAll(() => slow.close());
 
     it('answers a repeat with 409 IDEMPOTENCY_KEY_IN_USE, then replays once the first has finished', async () => {
-      const { customer, service } = await setup(slow);
+      const { customer, service } = await createMarketplace(slow);
       const key = uniqueKey('slow');
       const body = bookingBody(service, nextLocal('UTC', 'monday', '10:00'));
       const headers = { ...customer.auth, 'Idempotency-Key': key };
@@ -239,7 +233,7 @@ describe('Idempotency-Key', () => {
 
   describe('on POST /payments/{id}/refund', () => {
     it('refunds once per key and replays the answer; another body is 422; another user’s key is their own', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const admin = await createUser(t, Role.ADMIN);
       const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
       const payment = ((await t.http.get('/payments/').set(customer.auth).expect(200)).body as PaymentResponse[])[0];
@@ -267,7 +261,7 @@ describe('Idempotency-Key', () => {
     });
 
     it('binds a key to its route: the same key on another payment’s refund is 422 and refunds nothing', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       await book(t, customer, service, at);
       await book(t, customer, service, shift(at, 60));

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Role } from '../../../src/common/auth/role.enum';
+import type { BookingResponse } from '../../../src/bookings/dto/booking.response';
 import type { PaymentResponse } from '../../../src/payments/dto/payment.response';
-import type { ServiceResponse } from '../../../src/services/dto/service.response';
 import { book, bookingBody, countRows, nextLocal, shift } from '../../factories/booking.factory';
+import { createMarketplace, Marketplace } from '../../factories/marketplace.factory';
 import { createService } from '../../factories/service.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { fireAtOnce, listen, RawResponse, send, statusCounts } from '../../helpers/parallel';
@@ -20,10 +21,11 @@ describe('bookings and payments under concurrent requests', () => {
   /** Every provider made here, for the invariant check at the end. */
   const providers: string[] = [];
 
-  async function setup(): Promise<{ provider: TestUser; service: ServiceResponse }> {
-    const provider = await createUser(t, Role.PROVIDER);
-    providers.push(provider.id);
-    return { provider, service: await createService(t, provider, { timezone: 'UTC' }) };
+  /** A fresh marketplace (provider, UTC service, customer) whose provider the invariant check at the end covers. */
+  async function setup(): Promise<Marketplace> {
+    const marketplace = await createMarketplace(t);
+    providers.push(marketplace.provider.id);
+    return marketplace;
   }
 
   const customers = (count: number): Promise<TestUser[]> => Promise.all(Array.from({ length: count }, () => createUser(t, Role.CUSTOMER)));
@@ -31,6 +33,13 @@ describe('bookings and payments under concurrent requests', () => {
   async function paymentOfBooking(customer: TestUser, bookingId: string): Promise<PaymentResponse> {
     const payments = (await t.http.get('/payments/').set(customer.auth).expect(200)).body as PaymentResponse[];
     return payments.find((p) => p.bookingId === bookingId) as PaymentResponse;
+  }
+
+  /** A fresh marketplace whose customer has booked (and paid for) Monday 10:00. */
+  async function paidBooking(): Promise<{ provider: TestUser; customer: TestUser; booking: BookingResponse; payment: PaymentResponse }> {
+    const { provider, customer, service } = await setup();
+    const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
+    return { provider, customer, booking, payment: await paymentOfBooking(customer, booking.id) };
   }
 
   beforeAll(async () => {
@@ -100,10 +109,7 @@ describe('bookings and payments under concurrent requests', () => {
   });
 
   it('refunds a payment once when 50 full refunds arrive together; the rest get 409', async () => {
-    const { provider, service } = await setup();
-    const [customer] = await customers(1);
-    const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
-    const payment = await paymentOfBooking(customer, booking.id);
+    const { provider, customer, booking, payment } = await paidBooking();
 
     const responses = await fireAtOnce(50, () =>
       send(`${base}/payments/${payment.id}/refund`, { method: 'POST', headers: provider.auth, body: { reason: 'Provider is ill' } }),
@@ -124,8 +130,7 @@ describe('bookings and payments under concurrent requests', () => {
   });
 
   it('cancels a booking once when its parties cancel together, refunding once', async () => {
-    const { provider, service } = await setup();
-    const [customer] = await customers(1);
+    const { provider, customer, service } = await setup();
     const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
 
     const responses = await fireAtOnce(20, (i) =>
@@ -141,10 +146,7 @@ describe('bookings and payments under concurrent requests', () => {
   });
 
   it('never refunds more than was paid when a cancellation and refunds race, and never fails with 5xx', async () => {
-    const { provider, service } = await setup();
-    const [customer] = await customers(1);
-    const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
-    const payment = await paymentOfBooking(customer, booking.id);
+    const { provider, customer, booking, payment } = await paidBooking();
 
     const responses = await fireAtOnce(20, (i) =>
       i % 2
@@ -165,10 +167,7 @@ describe('bookings and payments under concurrent requests', () => {
   });
 
   it('cancels and refunds once when cancellations and full refunds of one booking race', async () => {
-    const { provider, service } = await setup();
-    const [customer] = await customers(1);
-    const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
-    const payment = await paymentOfBooking(customer, booking.id);
+    const { provider, customer, booking, payment } = await paidBooking();
 
     const responses = await fireAtOnce(20, (i) =>
       i % 2
@@ -191,8 +190,7 @@ describe('bookings and payments under concurrent requests', () => {
     const slow = await createTestApp({ PAYMENT_GATEWAY_LATENCY_MS: '1500' });
     try {
       const slowBase = await listen(slow);
-      const { service } = await setup();
-      const [customer] = await customers(1);
+      const { customer, service } = await setup();
       const checkout = send(`${slowBase}/bookings/`, {
         method: 'POST',
         headers: customer.auth,

@@ -4,7 +4,7 @@ import { Role } from '../../../src/common/auth/role.enum';
 import type { PaymentResponse } from '../../../src/payments/dto/payment.response';
 import type { ServiceResponse } from '../../../src/services/dto/service.response';
 import { book, bookingBody, nextLocal, shift } from '../../factories/booking.factory';
-import { createService, ServiceBody } from '../../factories/service.factory';
+import { createMarketplace } from '../../factories/marketplace.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { expectFieldError, expectProblem } from '../../helpers/problem';
 import { createTestApp, TestApp } from '../../helpers/test-app';
@@ -29,11 +29,6 @@ const ids = (response: Response): string[] => (response.body as PaymentResponse[
 describe('payments', () => {
   let t: TestApp;
   let admin: TestUser;
-
-  async function setup(serviceOverrides: ServiceBody = {}): Promise<{ provider: TestUser; customer: TestUser; service: ServiceResponse }> {
-    const [provider, customer] = await Promise.all([createUser(t, Role.PROVIDER), createUser(t, Role.CUSTOMER)]);
-    return { provider, customer, service: await createService(t, provider, { timezone: 'UTC', ...serviceOverrides }) };
-  }
 
   /** Books and returns the booking with its (SUCCESS) payment. */
   async function paidBooking(
@@ -67,7 +62,7 @@ describe('payments', () => {
 
   describe('GET /payments/ and /payments/{id}', () => {
     it('shows a payment with exactly its public fields; the card only as type, brand and last4', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const { booking, payment } = await paidBooking(customer, service);
 
       expect(Object.keys(payment).sort()).toEqual(PAYMENT_KEYS);
@@ -89,8 +84,8 @@ describe('payments', () => {
     });
 
     it('lists a customer’s own payments, a provider’s for their bookings, and all for an admin', async () => {
-      const { provider, customer, service } = await setup();
-      const other = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
+      const other = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const first = await paidBooking(customer, service, at);
       const second = await paidBooking(other.customer, service, shift(at, 60));
@@ -108,7 +103,7 @@ describe('payments', () => {
     });
 
     it('filters by status and pages with X-Total-Count', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '09:00');
       const one = await paidBooking(customer, service, at);
       const two = await paidBooking(customer, service, shift(at, 60));
@@ -128,7 +123,7 @@ describe('payments', () => {
     });
 
     it('shows one payment to its customer, provider and admins; 404 to anyone else', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const { payment } = await paidBooking(customer, service);
       for (const caller of [customer, provider, admin]) {
         expect((await t.http.get(`/payments/${payment.id}`).set(caller.auth).expect(200)).body.id).toBe(payment.id);
@@ -144,7 +139,7 @@ describe('payments', () => {
 
   describe('POST /payments/{id}/refund', () => {
     it('refunds in full by default, cancels the CONFIRMED booking and frees the slot', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const at = nextLocal('UTC', 'monday', '10:00');
       const { booking, payment } = await paidBooking(customer, service, at);
 
@@ -163,7 +158,7 @@ describe('payments', () => {
     });
 
     it('refunds in part: SUCCESS -> PARTIALLY_REFUNDED -> REFUNDED, never more than paid (422), then nothing left (409)', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const { booking, payment } = await paidBooking(customer, service);
 
       const part = await refund(admin, payment.id, { reason: 'Half an hour late', amount: 30 }).expect(200);
@@ -184,7 +179,7 @@ describe('payments', () => {
     });
 
     it('keeps amounts exact: 3.33 three times from 10.00 leaves 0.01', async () => {
-      const { provider, customer, service } = await setup({ price: 10 });
+      const { provider, customer, service } = await createMarketplace(t, { service: { price: 10 } });
       const { payment } = await paidBooking(customer, service);
       let last: Response | undefined;
       for (let i = 0; i < 3; i++) last = await refund(provider, payment.id, { reason: `Part ${i}`, amount: 3.33 }).expect(200);
@@ -197,7 +192,7 @@ describe('payments', () => {
     });
 
     it('keeps amounts exact: 10.10 is paid and refunded as 10.10, 0.10 + 0.20 as 0.30', async () => {
-      const { provider, customer, service } = await setup({ price: 10.1 });
+      const { provider, customer, service } = await createMarketplace(t, { service: { price: 10.1 } });
       const { payment } = await paidBooking(customer, service);
       expect(payment.amount).toBe(10.1);
       const part = await refund(provider, payment.id, { reason: 'Part', amount: 0.1 }).expect(200);
@@ -207,7 +202,7 @@ describe('payments', () => {
       expect(rest.text).toContain('"amount":10.1,"refundedAmount":10.1,');
       expect(await stored(payment.id)).toEqual({ amount: '10.10', refunded_amount: '10.10', status: 'REFUNDED', refunds: ['0.10', '10.00'] });
 
-      const cheap = await setup({ price: 0.3 });
+      const cheap = await createMarketplace(t, { service: { price: 0.3 } });
       const small = await paidBooking(cheap.customer, cheap.service);
       expect((await refund(cheap.provider, small.payment.id, { reason: 'a', amount: 0.1 }).expect(200)).body.refundedAmount).toBe(0.1);
       const whole = await refund(cheap.provider, small.payment.id, { reason: 'b', amount: 0.2 }).expect(200);
@@ -217,7 +212,7 @@ describe('payments', () => {
     });
 
     it('is for the booking’s provider or an admin: the customer gets 403, anyone else 404', async () => {
-      const { customer, service } = await setup();
+      const { customer, service } = await createMarketplace(t);
       const { payment } = await paidBooking(customer, service);
       expectProblem(await refund(customer, payment.id), 403);
       for (const caller of [await createUser(t, Role.PROVIDER), await createUser(t, Role.CUSTOMER)]) {
@@ -229,7 +224,7 @@ describe('payments', () => {
     });
 
     it('validates the body (400): a reason is required, the amount positive with at most 2 decimals, nothing else', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const { payment } = await paidBooking(customer, service);
       expectFieldError(await refund(provider, payment.id, {}), 'reason');
       expectFieldError(await refund(provider, payment.id, { reason: '   ' }), 'reason');
@@ -239,7 +234,7 @@ describe('payments', () => {
     });
 
     it('refunds a COMPLETED booking without reopening or cancelling it', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const { booking, payment } = await paidBooking(customer, service);
       await t.http.put(`/bookings/${booking.id}`).set(provider.auth).send({ status: 'COMPLETED' }).expect(200);
       expect((await refund(provider, payment.id).expect(200)).body.status).toBe('REFUNDED');
@@ -247,7 +242,7 @@ describe('payments', () => {
     });
 
     it('refunds only the remainder when a partly refunded booking is cancelled', async () => {
-      const { provider, customer, service } = await setup();
+      const { provider, customer, service } = await createMarketplace(t);
       const { booking, payment } = await paidBooking(customer, service);
       await refund(provider, payment.id, { reason: 'Part', amount: 20 }).expect(200);
       const quote = await t.http.get(`/bookings/${booking.id}/cancellation-quote`).set(customer.auth).expect(200);
@@ -260,7 +255,7 @@ describe('payments', () => {
     it('refuses to refund a declined payment (409)', async () => {
       const declining = await createTestApp({ PAYMENT_FAILURE_RATE: '1' });
       try {
-        const { provider, customer, service } = await setup();
+        const { provider, customer, service } = await createMarketplace(t);
         await declining.http
           .post('/bookings/')
           .set(customer.auth)

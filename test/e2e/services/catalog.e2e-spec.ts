@@ -5,6 +5,7 @@ import { Sql } from '../../../src/common/database/sql';
 import type { CategoryResponse, ServiceResponse } from '../../../src/services/dto/service.response';
 import { createService, insertBooking, uniqueCategory } from '../../factories/service.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
+import { links } from '../../helpers/links';
 import { expectFieldError, expectProblem } from '../../helpers/problem';
 import { createTestApp, TestApp } from '../../helpers/test-app';
 
@@ -15,19 +16,6 @@ const uniqueWord = (): string =>
     .slice(0, 10)}`;
 
 const ids = (response: Response): string[] => (response.body as ServiceResponse[]).map((s) => s.id);
-
-/** The `Link` header as `{rel: url}`. */
-function links(response: Response): Record<string, string> {
-  const header = response.headers.link as string | undefined;
-  if (!header) return {};
-  return Object.fromEntries(
-    header.split(/,\s*(?=<)/).map((part) => {
-      const match = /^<([^>]+)>;\s*rel="(\w+)"$/.exec(part.trim());
-      if (!match) throw new Error(`Malformed Link part: ${part}`);
-      return [match[2], match[1]];
-    }),
-  );
-}
 
 describe('catalog: GET /services/ and /services/categories', () => {
   let t: TestApp;
