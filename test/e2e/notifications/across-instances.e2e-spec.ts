@@ -3,7 +3,7 @@ import type { NotificationResponse } from '../../../src/notifications/dto/notifi
 import { listNotifications, notify, passwordChanged, recordEvents } from '../../factories/notification.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { listen } from '../../helpers/parallel';
-import { SseClient, SseEvent } from '../../helpers/sse';
+import { OpenStreams, SseClient, SseEvent } from '../../helpers/sse';
 import { createTestApp, describeWithRedis, e2eRedisUrl, TestApp } from '../../helpers/test-app';
 
 const parse = (event: SseEvent) => JSON.parse(event.data) as NotificationResponse;
@@ -14,14 +14,8 @@ describeWithRedis('notifications across instances (Redis pub/sub)', () => {
   let b: TestApp;
   let urlA: string;
   let urlB: string;
-  const streams: SseClient[] = [];
-
-  async function openStream(baseUrl: string, user: TestUser, lastEventId?: string): Promise<SseClient> {
-    const stream = await SseClient.open(baseUrl, '/notifications/stream', { token: user.token, lastEventId });
-    streams.push(stream);
-    expect(stream.status).toBe(200);
-    return stream;
-  }
+  const streams = new OpenStreams();
+  const openStream = (baseUrl: string, user: TestUser, lastEventId?: string): Promise<SseClient> => streams.open(baseUrl, user.token, { lastEventId });
 
   beforeAll(async () => {
     a = await createTestApp({ REDIS_URL: e2eRedisUrl() });
@@ -29,9 +23,7 @@ describeWithRedis('notifications across instances (Redis pub/sub)', () => {
     urlA = await listen(a);
     urlB = await listen(b);
   });
-  afterEach(async () => {
-    await Promise.all(streams.splice(0).map((stream) => stream.close()));
-  });
+  afterEach(() => streams.closeAll());
   afterAll(async () => {
     await a.close();
     await b.close();

@@ -1,17 +1,15 @@
 import { DateTime } from 'luxon';
-import { Role } from '../../../src/common/auth/role.enum';
 import type { BookingResponse } from '../../../src/bookings/dto/booking.response';
 import type { NotificationResponse } from '../../../src/notifications/dto/notification.response';
 import { NotificationType } from '../../../src/notifications/notification-type';
-import type { ServiceResponse } from '../../../src/services/dto/service.response';
 import { book, bookingBody, nextLocal } from '../../factories/booking.factory';
+import { createMarketplace } from '../../factories/marketplace.factory';
 import { listNotifications } from '../../factories/notification.factory';
-import { createService } from '../../factories/service.factory';
-import { createUser, TestUser } from '../../factories/user.factory';
+import { TestUser } from '../../factories/user.factory';
 import { listMail, MailFile, waitForMail } from '../../helpers/mail';
 import { listen } from '../../helpers/parallel';
 import { expectProblem } from '../../helpers/problem';
-import { SseClient, SseEvent } from '../../helpers/sse';
+import { OpenStreams, SseClient, SseEvent } from '../../helpers/sse';
 import { createTestApp, TestApp } from '../../helpers/test-app';
 
 const ZONE = 'Europe/Berlin';
@@ -32,21 +30,8 @@ describe('notifications from bookings and payments', () => {
   let declining: TestApp;
   let url: string;
   let decliningUrl: string;
-  const streams: SseClient[] = [];
-
-  async function openStream(baseUrl: string, user: TestUser): Promise<SseClient> {
-    const stream = await SseClient.open(baseUrl, '/notifications/stream', { token: user.token });
-    streams.push(stream);
-    expect(stream.status).toBe(200);
-    return stream;
-  }
-
-  /** A fresh provider with a service in Berlin (09:00-12:00 local on Mondays) and a fresh customer. */
-  async function setup(app: TestApp): Promise<{ provider: TestUser; customer: TestUser; service: ServiceResponse }> {
-    const [provider, customer] = await Promise.all([createUser(app, Role.PROVIDER), createUser(app, Role.CUSTOMER)]);
-    const service = await createService(app, provider, { timezone: ZONE });
-    return { provider, customer, service };
-  }
+  const streams = new OpenStreams();
+  const openStream = (baseUrl: string, user: TestUser): Promise<SseClient> => streams.open(baseUrl, user.token);
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -54,16 +39,14 @@ describe('notifications from bookings and payments', () => {
     url = await listen(t);
     decliningUrl = await listen(declining);
   });
-  afterEach(async () => {
-    await Promise.all(streams.splice(0).map((stream) => stream.close()));
-  });
+  afterEach(() => streams.closeAll());
   afterAll(async () => {
     await t.close();
     await declining.close();
   });
 
   it('a booking pushes booking_created to the provider’s open stream; both parties get stored notifications and their e-mails', async () => {
-    const { provider, customer, service } = await setup(t);
+    const { provider, customer, service } = await createMarketplace(t, { service: { timezone: ZONE } });
     const providerStream = await openStream(url, provider);
     const customerStream = await openStream(url, customer);
     const at = nextLocal(ZONE, 'monday', '10:00');
@@ -101,7 +84,7 @@ describe('notifications from bookings and payments', () => {
   });
 
   it('a declined payment (PAYMENT_FAILURE_RATE=1) notifies payment_failed, and no booking notification is made', async () => {
-    const { provider, customer, service } = await setup(declining);
+    const { provider, customer, service } = await createMarketplace(declining, { service: { timezone: ZONE } });
     const customerStream = await openStream(decliningUrl, customer);
     const providerStream = await openStream(decliningUrl, provider);
     expectProblem(
@@ -132,7 +115,7 @@ describe('notifications from bookings and payments', () => {
   });
 
   it('rescheduling and completing notify both parties and send booking_update e-mails', async () => {
-    const { provider, customer, service } = await setup(t);
+    const { provider, customer, service } = await createMarketplace(t, { service: { timezone: ZONE } });
     const at = nextLocal(ZONE, 'monday', '09:00');
     const booking = await book(t, customer, service, at);
     const moved = nextLocal(ZONE, 'monday', '11:00');
@@ -154,7 +137,7 @@ describe('notifications from bookings and payments', () => {
   });
 
   it('cancelling notifies both parties of the cancellation and the refund, with e-mails', async () => {
-    const { provider, customer, service } = await setup(t);
+    const { provider, customer, service } = await createMarketplace(t, { service: { timezone: ZONE } });
     const at = nextLocal(ZONE, 'monday', '10:00', { minDaysAhead: 7 });
     const booking = await book(t, customer, service, at);
     await t.http.delete(`/bookings/${booking.id}`).set(customer.auth).expect(200);

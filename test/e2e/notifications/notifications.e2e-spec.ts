@@ -13,7 +13,7 @@ import { createUser, login, TestUser } from '../../factories/user.factory';
 import { listMail, readMailFile, resetTokenOf, waitForMail } from '../../helpers/mail';
 import { listen } from '../../helpers/parallel';
 import { expectFieldError, expectProblem } from '../../helpers/problem';
-import { SseClient } from '../../helpers/sse';
+import { OpenStreams, SseClient } from '../../helpers/sse';
 import { createTestApp, TestApp } from '../../helpers/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -44,23 +44,17 @@ async function waitForOutbox(t: TestApp, recipients: string[], status: string, d
 describe('notifications', () => {
   let t: TestApp;
   let baseUrl: string;
-  const streams: SseClient[] = [];
+  const streams = new OpenStreams();
 
   /** Opens a stream for `user` on this app and remembers it, so every test leaves none open. */
-  async function openStream(user: TestUser, options: { lastEventId?: string; tokenInQuery?: boolean } = {}): Promise<SseClient> {
-    const stream = await SseClient.open(baseUrl, '/notifications/stream', { token: user.token, ...options });
-    streams.push(stream);
-    expect(stream.status).toBe(200);
-    return stream;
-  }
+  const openStream = (user: TestUser, options: { lastEventId?: string; tokenInQuery?: boolean } = {}): Promise<SseClient> =>
+    streams.open(baseUrl, user.token, options);
 
   beforeAll(async () => {
     t = await createTestApp({ SSE_HEARTBEAT_SECONDS: '1' });
     baseUrl = await listen(t);
   });
-  afterEach(async () => {
-    await Promise.all(streams.splice(0).map((stream) => stream.close()));
-  });
+  afterEach(() => streams.closeAll());
   afterAll(() => t.close());
 
   describe('REST: each user reads and marks their own', () => {
@@ -344,9 +338,7 @@ describe('notifications', () => {
     it('ends a stream when the token that opened it expires, and that token opens no other', async () => {
       const user = await createUser(t);
       const shortLived = await t.app.get(JwtService).signAsync({ role: user.role }, { subject: user.id, jwtid: randomUUID(), expiresIn: 2 });
-      const stream = await SseClient.open(baseUrl, '/notifications/stream', { token: shortLived });
-      streams.push(stream);
-      expect(stream.status).toBe(200);
+      const stream = await streams.open(baseUrl, shortLived);
       await stream.waitForEnd();
       expect(t.app.get(NotificationHub).count(user.id)).toBe(0);
       const again = await SseClient.open(baseUrl, '/notifications/stream', { token: shortLived });
