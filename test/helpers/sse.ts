@@ -132,3 +132,23 @@ export class SseClient {
     else if (field === 'retry' && /^\d+$/.test(value)) this.retry = Number(value);
   }
 }
+
+/**
+ * The notification streams a suite opens, each checked to have answered 200, so that `closeAll()` in an
+ * `afterEach` leaves no test's stream open.
+ */
+export class OpenStreams {
+  private readonly streams: SseClient[] = [];
+
+  /** Opens `/notifications/stream` on `baseUrl` with `token` (and `options`) and remembers it. */
+  async open(baseUrl: string, token: string, options: Omit<SseOptions, 'token'> = {}): Promise<SseClient> {
+    const stream = await SseClient.open(baseUrl, '/notifications/stream', { token, ...options });
+    this.streams.push(stream);
+    expect(stream.status).toBe(200);
+    return stream;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.streams.splice(0).map((stream) => stream.close()));
+  }
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import { Role } from '../../../src/common/auth/role.enum';
+import { runMigrations } from '../../../src/database/migrate';
+import { EmailSender } from '../../../src/notifications/email/email-sender.service';
+import { bookingCreated, recordEvents } from '../../factories/notification.factory';
+import { createUser, TestUser } from '../../factories/user.factory';
+import { startSmtpServer, TestSmtpServer } from '../../helpers/smtp';
+import { createTestApp, TestApp } from '../../helpers/test-app';
+
+const BOOKINGS = 200;
+
+/** A port nothing listens on (until the test starts the SMTP server there). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function onServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+interface OutboxRow {
+  id: string;
+  recipient: string;
+  kind: string;
+  status: string;
+  attempts: number;
+}
+
+/**
+ * SMTP down, then back: every e-mail is delivered once. Two instances share a database of their own (the
+ * sweep takes any due e-mail in its database, and other suites' apps must not send these, nor these apps
+ * theirs), and both sweep it every 100 ms.
+ */
+describe('notification e-mail through an SMTP outage', () => {
+  const database = `marketplace_outbox_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  let serverUrl: string;
+  let databaseUrl: string;
+  let smtpPort: number;
+  let smtp: TestSmtpServer | undefined;
+  let a: TestApp;
+  let b: TestApp;
+  let customer: TestUser;
+  let provider: TestUser;
+
+  const outbox = (): Promise<OutboxRow[]> =>
+    a.dataSource.query<OutboxRow[]>('SELECT id, recipient, kind, status, attempts FROM email_outbox ORDER BY created_at, id');
+
+  async function waitUntil(condition: () => Promise<boolean>, what: string, deadlineMs = 30_000): Promise<void> {
+    const giveUpAt = Date.now() + deadlineMs;
+    while (!(await condition())) {
+      if (Date.now() > giveUpAt) throw new Error(`Timed out waiting until ${what}`);
+      await sleep(50);
+    }
+  }
+
+  beforeAll(async () => {
+    const shared = new URL(process.env.E2E_DATABASE_URL as string);
+    shared.pathname = '/postgres';
+    serverUrl = shared.toString();
+    await onServer(serverUrl, `CREATE DATABASE "${database}"`);
+    shared.pathname = `/${database}`;
+    databaseUrl = shared.toString();
+    await runMigrations(databaseUrl);
+
+    smtpPort = await freePort();
+    const env = { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, MAIL_RETRY_INTERVAL_MS: '100', MAIL_RETRY_MAX_DELAY_MS: '1000' };
+    a = await createTestApp(env, { databaseUrl });
+    b = await createTestApp(env, { databaseUrl });
+    customer = await createUser(a, Role.CUSTOMER);
+    provider = await createUser(a, Role.PROVIDER);
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await smtp?.close();
+    await onServer(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  });
+
+  it(`${BOOKINGS} bookings while SMTP is down: none fails, and every e-mail is delivered exactly once when it is back`, async () => {
+    // Half on each instance; each commits and returns although its e-mails cannot be sent.
+    for (let i = 0; i < BOOKINGS; i++) await recordEvents(i % 2 ? a : b, bookingCreated(customer, provider));
+
+    // Tried and failed (connection refused), kept for later: nothing lost, nothing sent.
+    await waitUntil(async () => (await outbox()).some((row) => row.attempts > 0), 'a first attempt failed');
+    const during = await outbox();
+    expect(during).toHaveLength(2 * BOOKINGS);
+    expect(during.every((row) => row.status === 'PENDING')).toBe(true);
+    const [{ last_error }] = await a.dataSource.query<Array<{ last_error: string }>>('SELECT last_error FROM email_outbox WHERE attempts > 0 LIMIT 1');
+    expect(last_error).toMatch(/ECONNREFUSED|connect/i);
+
+    smtp = await startSmtpServer({ disabledCommands: ['STARTTLS'], disableReverseLookup: true }, smtpPort);
+    const server = smtp;
+    await waitUntil(async () => (await outbox()).every((row) => row.status === 'SENT'), 'every e-mail was sent');
+    // Both instances sweep again: nothing is due, nothing more is sent.
+    await Promise.all([a.app.get(EmailSender).sweep(), b.app.get(EmailSender).sweep()]);
+    await sleep(300);
+
+    const rows = await outbox();
+    expect(server.received).toHaveLength(2 * BOOKINGS);
+    // Each message carries its outbox row's id as Message-ID: one message per row, none twice.
+    const messageIds = server.received.map((mail) => mail.headers['message-id']);
+    expect(new Set(messageIds).size).toBe(2 * BOOKINGS);
+    expect(new Set(messageIds)).toEqual(new Set(rows.map((row) => `<${row.id}@marketplace.local>`)));
+    const to = (address: string) => server.received.filter((mail) => mail.rcptTo.join() === address);
+    expect(to(customer.email)).toHaveLength(BOOKINGS);
+    expect(to(customer.email).every((mail) => mail.headers['x-mail-kind'] === 'booking_confirmation')).toBe(true);
+    expect(to(provider.email)).toHaveLength(BOOKINGS);
+    expect(to(provider.email).every((mail) => mail.headers['x-mail-kind'] === 'booking_notification_provider')).toBe(true);
+    expect(to(customer.email)[0].text).toContain('Deep home cleaning');
+  });
+
+  it('a recipient the server refuses for good (550) is not retried; the other party still gets theirs', async () => {
+    const refused = await createUser(a, Role.CUSTOMER);
+    await smtp?.close();
+    smtp = await startSmtpServer(
+      {
+        disabledCommands: ['STARTTLS'],
+        disableReverseLookup: true,
+        onRcptTo(address, _session, callback) {
+          if (address.address !== refused.email) return callback();
+          return callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }));
+        },
+      },
+      smtpPort,
+    );
+    const server = smtp;
+    await recordEvents(a, bookingCreated(refused, provider));
+
+    await server.waitFor(provider.email);
+    await waitUntil(async () => (await outbox()).every((row) => row.status !== 'PENDING'), 'both e-mails were settled');
+    const settled = (await outbox()).filter((row) => row.recipient === refused.email || (row.recipient === provider.email && row.status !== 'SENT'));
+    expect(settled.map(({ status, attempts }) => ({ status, attempts }))).toEqual([{ status: 'FAILED', attempts: 1 }]);
+    await Promise.all([a.app.get(EmailSender).sweep(), b.app.get(EmailSender).sweep()]);
+    expect((await outbox()).find((row) => row.recipient === refused.email)).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(server.received.map((mail) => mail.rcptTo.join())).toEqual([provider.email]);
+  });
+});

@@ -1,0 +1,138 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Role } from '../../../src/common/auth/role.enum';
+import { createUser, TestUser } from '../../factories/user.factory';
+import { createTestApp, TestApp } from '../../helpers/test-app';
+
+/** Debian's Chromium: .ci/run installs it; a developer without it sees this suite skipped, CI never does. */
+const CHROMIUM = '/usr/bin/chromium';
+const describeWithChromium = (name: string, fn: () => void): void =>
+  existsSync(CHROMIUM) || process.env.CI ? describe(name, fn) : describe.skip(`${name} [SKIPPED: no ${CHROMIUM}; apt-get install chromium]`, fn);
+
+const UI_TIMEOUT_MS = 20_000;
+/** A name that is not localhost (as a container's or a LAN address would be), resolved by Chromium to loopback. */
+const OTHER_HOST = 'marketplace.test';
+
+describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 password flow, then try GET /users/me', () => {
+  let t: TestApp;
+  let baseUrl: string;
+  let profileDir: string;
+  let context: BrowserContext;
+  let page: Page;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    baseUrl = `http://127.0.0.1:${port}`;
+    user = await createUser(t, Role.CUSTOMER);
+
+    profileDir = mkdtempSync(join(tmpdir(), 'marketplace-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--host-resolver-rules=MAP ${OTHER_HOST} 127.0.0.1`,
+      ],
+    });
+    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    page = context.pages()[0] ?? (await context.newPage());
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await t?.close();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  it('shows 200 and the signed-in e-mail', async () => {
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`));
+    const tokenRequests: { status: number; body: string }[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname === '/auth/login') {
+        void response.text().then(
+          (body) => tokenRequests.push({ status: response.status(), body }),
+          () => undefined,
+        );
+      }
+    });
+
+    try {
+      await page.goto(`${baseUrl}/docs`);
+      await page.locator('.swagger-ui .info .title').waitFor();
+
+      // The Authorize dialog: fill the OAuth2 password flow, authorize, close.
+      await page.locator('.swagger-ui .auth-wrapper button.authorize').click();
+      const dialog = page.locator('.swagger-ui .dialog-ux .modal-ux');
+      await dialog.waitFor();
+      const oauth = dialog.locator('.auth-container').filter({ hasText: '(OAuth2, password)' });
+      await oauth.locator('#oauth_username').fill(user.email);
+      await oauth.locator('#oauth_password').fill(user.password);
+      await oauth.locator('button.authorize').click();
+      // Swagger UI swaps Authorize for Logout once the token endpoint answered with a token.
+      await oauth.locator('button', { hasText: 'Logout' }).waitFor();
+      await expect(oauth.textContent()).resolves.toContain('Authorized');
+      expect(tokenRequests.map((request) => request.status)).toEqual([200]);
+      await dialog.locator('button.close-modal').click();
+      await dialog.waitFor({ state: 'detached' });
+
+      // GET /users/me: expand, try it out, execute.
+      const operation = page.locator('.swagger-ui .opblock-get').filter({
+        has: page.locator('.opblock-summary-path', { hasText: /^\/users\/me$/ }),
+      });
+      await operation.locator('.opblock-summary').first().click();
+      await operation.locator('button.try-out__btn').click();
+      await operation.locator('button.execute').click();
+
+      // The live response: the table Swagger UI fills after Execute (the header row says "Code").
+      const live = operation.locator('.responses-wrapper .live-responses-table tbody tr.response');
+      const status = live.locator('.response-col_status').first();
+      await status.waitFor();
+      await expect(status.textContent()).resolves.toMatch(/^\s*200\b/);
+      const body = live.locator('.response-col_description .microlight, .response-col_description pre').first();
+      await expect(body.textContent()).resolves.toContain(user.email);
+      // The request Swagger UI made carried the token it obtained.
+      await expect(operation.locator('.curl-command, .curl').first().textContent()).resolves.toMatch(/Authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+/);
+      expect(problems.filter((problem) => !/favicon/i.test(problem))).toEqual([]);
+    } catch (error) {
+      const shot = join(tmpdir(), `browser-docs-failure-${Date.now()}.png`);
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+      const tokenAnswers = tokenRequests.map((request) => `${request.status} ${request.body}`).join('\n');
+      throw new Error(`${(error as Error).message}\nscreenshot: ${shot}\ntoken endpoint answers:\n${tokenAnswers}\nbrowser problems:\n${problems.join('\n')}`, {
+        cause: error,
+      });
+    }
+  }, 60_000);
+
+  it('renders /docs over plain http by a host name other than localhost', async () => {
+    const other = await context.newPage();
+    const failed: string[] = [];
+    other.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText}`));
+    try {
+      const url = baseUrl.replace('127.0.0.1', OTHER_HOST);
+      await other.goto(`${url}/docs`);
+      await other.locator('.swagger-ui .info .title').waitFor();
+      await expect(other.locator('.swagger-ui .info .title').textContent()).resolves.toContain('Service Marketplace API');
+      expect(failed).toEqual([]);
+    } catch (error) {
+      const shot = join(tmpdir(), `browser-docs-other-host-failure-${Date.now()}.png`);
+      await other.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+      throw new Error(`${(error as Error).message}\nscreenshot: ${shot}\nfailed requests:\n${failed.join('\n')}`, { cause: error });
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+});
