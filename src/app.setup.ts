@@ -13,6 +13,7 @@ import { QueryCachingValidationPipe } from './common/validation/query-caching-va
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './common/errors/problem';
 import { sendProblem } from './common/filters/problem-details.filter';
 import { createOpenApiDocument } from './common/openapi/openapi-document';
+import { QuietStartupLogger } from './common/logging/quiet-startup-logger';
 import { registerRequestLogging } from './common/logging/request-logging';
 import { registerPagination } from './common/pagination/paginated';
 import { securityHeaders } from './common/http/security-headers';
@@ -127,7 +128,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietStartupLogger(app.get(Logger)));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -158,6 +159,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Link', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'],
   });
   app.useGlobalPipes(validationPipe);
-  setUpDocs(app);
+  // Off in production unless API_DOCS_ENABLED=true: the routes are then not registered at all (404).
+  if (http.apiDocsEnabled) setUpDocs(app);
   return app;
 }
