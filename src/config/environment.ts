@@ -116,7 +116,7 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  /** Unset: `pretty` when the output is a terminal outside production, else `json` (see logFormat in app.config.ts). */
+  /** Unset: `pretty` when the output is a terminal outside production, else `json` (resolveLogFormat in app.config.ts). */
   @IsOptional() @IsIn(['json', 'pretty'])
   LOG_FORMAT?: 'json' | 'pretty';
 
