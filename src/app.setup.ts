@@ -5,6 +5,7 @@ import { AppModule, AppModuleOptions } from './app.module';
 import { createFastifyAdapter } from './common/http/fastify-adapter';
 import { registerJsonBodyParser } from './common/http/json-body';
 import { corsOptions, registerResponseHeaders } from './common/http/response-headers';
+import { QuietStartupLogger } from './common/logging/quiet-startup-logger';
 import { registerRequestLogging } from './common/logging/request-logging';
 import { setUpDocs } from './common/openapi/docs';
 import { registerPagination } from './common/pagination/paginated';
@@ -18,7 +19,7 @@ import { buildAppConfig } from './config/app.config';
 export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
   const { http } = buildAppConfig(options.env);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), createFastifyAdapter(http), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietStartupLogger(app.get(Logger)));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -28,6 +29,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   registerPagination(fastify, http.appUrl);
   app.enableCors(corsOptions(http));
   app.useGlobalPipes(validationPipe);
-  setUpDocs(app);
+  // Off in production unless API_DOCS_ENABLED=true: the routes are then not registered at all (404).
+  if (http.apiDocsEnabled) setUpDocs(app);
   return app;
 }

@@ -55,8 +55,8 @@ async function main(): Promise<void> {
       const applied = await runMigrations(database.url);
       console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'No pending migrations.');
     } else if (command === 'revert') {
-      await revertLastMigration(database.url);
-      console.log('Reverted the last migration.');
+      const reverted = await revertLastMigration(database.url);
+      console.log(reverted ? `Reverted ${reverted}.` : 'Nothing to revert: no migration is applied.');
     } else if (command === 'seed' || command === 'create-admin') {
       await runMigrations(database.url);
       const app = await NestFactory.createApplicationContext(CliModule.forRoot(env, database.url), { logger: ['error', 'warn'] });

@@ -7,22 +7,31 @@ import { runMigrations } from './database/migrate';
 import { SAMPLE_ACCOUNTS } from './database/seeds/sample-accounts';
 import { SeedService } from './database/seeds/seed.service';
 
+/** Where the data lives, without the credentials of the URL. */
+function describeDatabase(url: string, embedded: boolean, dataDir: string): string {
+  const { hostname, port, pathname } = new URL(url);
+  return `${embedded ? `embedded PostgreSQL (data in ${dataDir}) on` : 'PostgreSQL at'} ${hostname}:${port || 5432}${pathname}`;
+}
+
 async function bootstrap(): Promise<void> {
   loadDotEnv();
   const env = parseEnvironment();
-  const logger = new Logger('Bootstrap');
   const database = await resolveDatabase(env);
-  if (database.embedded) logger.log(`Embedded PostgreSQL serving ${env.EMBEDDED_POSTGRES_DIR} on port ${env.EMBEDDED_POSTGRES_PORT}`);
   const applied = await runMigrations(database.url);
-  if (applied.length) logger.log(`Applied migrations: ${applied.join(', ')}`);
 
+  // Logged once the app (and its logger, in LOG_FORMAT) exists: a few lines, not one per module and route.
   const app = await createApp({ env, databaseUrl: database.url });
   app.enableShutdownHooks();
+  const logger = new Logger('Bootstrap');
+  logger.log(`Database: ${describeDatabase(database.url, database.embedded, env.EMBEDDED_POSTGRES_DIR)}`);
+  logger.log(applied.length ? `Migrations: applied ${applied.length}, up to ${applied.at(-1)}` : 'Migrations: up to date');
+  // Never in production: parseEnvironment turns SEED_SAMPLE_DATA off there and refuses it on.
   if (env.SEED_SAMPLE_DATA && (await app.get(SeedService).seedIfEmpty())) {
     logger.log(`Sample logins:\n${SAMPLE_ACCOUNTS.map((a) => `  ${a.role.padEnd(8)} ${a.email} / ${a.password}`).join('\n')}`);
   }
   await app.listen({ port: env.PORT, host: '0.0.0.0' });
-  logger.log(`API on http://localhost:${env.PORT} (docs: /docs, /redoc, /docs-json)`);
+  const docs = env.API_DOCS_ENABLED ? `docs: /docs, /redoc, /docs-json` : 'API docs off (API_DOCS_ENABLED=true serves them)';
+  logger.log(`API on http://localhost:${env.PORT} (${docs})`);
 
   const stop = async () => {
     await app.close();

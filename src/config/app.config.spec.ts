@@ -1,4 +1,4 @@
-import { buildAppConfig, parseRateLimit } from './app.config';
+import { buildAppConfig, parseRateLimit, resolveLogFormat } from './app.config';
 import { parseEnvironment } from './environment';
 
 describe('parseRateLimit', () => {
@@ -44,5 +44,26 @@ describe('buildAppConfig', () => {
   ])('TRUST_PROXY=%p', (value, expected) => {
     const config = buildAppConfig(parseEnvironment({ TRUST_PROXY: value, JWT_SECRET_KEY: 'dev', SECRET_KEY: 'dev' }, () => undefined));
     expect(config.http.trustProxy).toEqual(expected);
+  });
+});
+
+describe('resolveLogFormat', () => {
+  const quiet = () => undefined;
+  const strong = 'a-production-secret-of-at-least-32-characters';
+
+  it.each([
+    ['development', true, 'pretty'],
+    ['development', false, 'json'],
+    ['test', true, 'json'],
+    ['production', true, 'json'],
+  ] as const)('unset, with NODE_ENV=%s and a terminal: %p -> %s', (nodeEnv, tty, expected) => {
+    const env = parseEnvironment({ NODE_ENV: nodeEnv, JWT_SECRET_KEY: strong, SECRET_KEY: strong }, quiet);
+    expect(resolveLogFormat(env, tty)).toBe(expected);
+  });
+
+  it.each(['json', 'pretty'] as const)('LOG_FORMAT=%s wins', (format) => {
+    const env = parseEnvironment({ NODE_ENV: 'production', LOG_FORMAT: format, JWT_SECRET_KEY: strong, SECRET_KEY: strong }, quiet);
+    expect(resolveLogFormat(env, true)).toBe(format);
+    expect(resolveLogFormat(env, false)).toBe(format);
   });
 });

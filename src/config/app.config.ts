@@ -34,6 +34,14 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return value.split(',').map((item) => item.trim());
 }
 
+/**
+ * LOG_FORMAT, or when it is unset: readable lines when a person runs the service in a terminal (development
+ * on a TTY), one JSON object per line everywhere else (production, tests, a pipe to a log collector).
+ */
+export function resolveLogFormat(env: EnvironmentVariables, stdoutIsTty = Boolean(process.stdout.isTTY)): 'json' | 'pretty' {
+  return env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && stdoutIsTty ? 'pretty' : 'json');
+}
+
 /** The typed configuration, one namespace per concern. Read it through `ConfigService<AppConfig, true>`. */
 export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseUrl?: string } = {}) {
   return {
@@ -44,6 +52,8 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       corsOrigins: env.CORS_ORIGINS,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       bodyLimitBytes: 1024 * 1024,
+      /** /docs, /redoc and /docs-json (parseEnvironment settles the default: off in production). */
+      apiDocsEnabled: env.API_DOCS_ENABLED ?? env.NODE_ENV !== 'production',
     },
     database: {
       url: overrides.databaseUrl ?? env.DATABASE_URL ?? '',
@@ -90,7 +100,7 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
     },
     log: {
       level: env.LOG_LEVEL,
-      format: env.LOG_FORMAT,
+      format: resolveLogFormat(env),
     },
   };
 }

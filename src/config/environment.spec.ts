@@ -35,6 +35,8 @@ describe('parseEnvironment', () => {
       ['LOG_LEVEL', 'verbose'],
       ['RATE_LIMIT_ENABLED', 'maybe'],
       ['SEED_SAMPLE_DATA', 'sometimes'],
+      ['API_DOCS_ENABLED', 'perhaps'],
+      ['LOG_FORMAT', 'text'],
     ])('%s=%s', (name, value) => {
       const problems = problemsOf({ [name]: value });
       expect(problems.length).toBeGreaterThan(0);
@@ -81,9 +83,12 @@ describe('parseEnvironment', () => {
       BROWSE_RATE_LIMIT: '100/hour',
       PASSWORD_RESET_RATE_LIMIT: '3/hour',
       LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
       CORS_ORIGINS: [],
+      SEED_SAMPLE_DATA: true,
+      API_DOCS_ENABLED: true,
     });
+    // Unset: the format is settled by whether a person is reading (resolveLogFormat in app.config.ts).
+    expect(env.LOG_FORMAT).toBeUndefined();
     expect(env.REDIS_URL).toBeUndefined();
     expect(env.SMTP_URL).toBeUndefined();
     expect(env.DATABASE_URL).toBeUndefined();
@@ -159,6 +164,38 @@ describe('parseEnvironment', () => {
       const env = parseEnvironment({ NODE_ENV: 'production', JWT_SECRET_KEY: secret, SECRET_KEY: STRONG_SECRET }, quiet);
       expect(env.JWT_SECRET_KEY).toBe(secret);
       expect(env.NODE_ENV).toBe('production');
+    });
+  });
+
+  describe('production defaults', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET_KEY: STRONG_SECRET, SECRET_KEY: STRONG_SECRET };
+
+    it('seeds no sample data and serves no API docs unless asked', () => {
+      const env = parseEnvironment(production, quiet);
+      expect(env.SEED_SAMPLE_DATA).toBe(false);
+      expect(env.API_DOCS_ENABLED).toBe(false);
+    });
+
+    it('serves the API docs with API_DOCS_ENABLED=true', () => {
+      expect(parseEnvironment({ ...production, API_DOCS_ENABLED: 'true' }, quiet).API_DOCS_ENABLED).toBe(true);
+    });
+
+    it.each(['true', '1', 'yes'])('refuses SEED_SAMPLE_DATA=%s, naming the variable', (value) => {
+      expect(problemsOf({ ...production, SEED_SAMPLE_DATA: value })).toEqual([
+        expect.stringMatching(/^SEED_SAMPLE_DATA=true is refused when NODE_ENV=production/),
+      ]);
+    });
+
+    it('accepts SEED_SAMPLE_DATA=false', () => {
+      expect(parseEnvironment({ ...production, SEED_SAMPLE_DATA: 'false' }, quiet).SEED_SAMPLE_DATA).toBe(false);
+    });
+
+    it.each(['development', 'test'])('with NODE_ENV=%s, both stay on unless turned off', (nodeEnv) => {
+      expect(parseEnvironment({ NODE_ENV: nodeEnv }, quiet)).toMatchObject({ SEED_SAMPLE_DATA: true, API_DOCS_ENABLED: true });
+      expect(parseEnvironment({ NODE_ENV: nodeEnv, SEED_SAMPLE_DATA: 'off', API_DOCS_ENABLED: 'off' }, quiet)).toMatchObject({
+        SEED_SAMPLE_DATA: false,
+        API_DOCS_ENABLED: false,
+      });
     });
   });
 });

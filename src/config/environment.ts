@@ -116,8 +116,9 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @IsIn(['json', 'pretty'])
-  LOG_FORMAT: 'json' | 'pretty' = 'json';
+  /** Unset: `pretty` when the output is a terminal outside production, else `json` (resolveLogFormat in app.config.ts). */
+  @IsOptional() @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
 
   @IsString() @MinLength(1)
   EMAIL_OUTPUT_DIR = './email_notifications';
@@ -147,9 +148,16 @@ export class EnvironmentVariables {
   @IsOptional() @IsString()
   TRUST_PROXY?: string;
 
-  /** Seed sample accounts (and catalog) into an empty database at start. */
-  @Transform(toBoolean) @IsBoolean()
-  SEED_SAMPLE_DATA = true;
+  /**
+   * Seed sample accounts (and catalog) into an empty database at start. Unset: on, except with
+   * NODE_ENV=production, where it is off and `true` is refused (the sample passwords are published).
+   */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  SEED_SAMPLE_DATA?: boolean;
+
+  /** Serve the API docs (/docs, /redoc, /docs-json). Unset: on, except with NODE_ENV=production. */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  API_DOCS_ENABLED?: boolean;
 
   @IsString()
   EMBEDDED_POSTGRES_DIR = './.data/postgres';
@@ -196,7 +204,7 @@ export function loadDotEnv(path = '.env'): void {
 export function parseEnvironment(raw: NodeJS.ProcessEnv = process.env, warn: Warn = console.warn): EnvironmentVariables {
   const known = new EnvironmentVariables();
   const input: Record<string, unknown> = {};
-  for (const key of Object.keys(known).concat(['DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET_KEY', 'SECRET_KEY', 'SMTP_URL', 'TRUST_PROXY'])) {
+  for (const key of Object.keys(known).concat(['DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET_KEY', 'SECRET_KEY', 'SMTP_URL', 'TRUST_PROXY', 'LOG_FORMAT', 'SEED_SAMPLE_DATA', 'API_DOCS_ENABLED'])) {
     const value = raw[key];
     if (value === undefined || value === '') continue;
     input[key] = NUMERIC_KEYS.has(key) && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
@@ -206,6 +214,16 @@ export function parseEnvironment(raw: NodeJS.ProcessEnv = process.env, warn: War
     Object.values(error.constraints ?? {}).map((message) => (message.startsWith(error.property) ? message : `${error.property}: ${message}`)),
   );
   if (problems.length) throw new ConfigurationError(problems);
+
+  const production = env.NODE_ENV === 'production';
+  if (production && env.SEED_SAMPLE_DATA) {
+    throw new ConfigurationError([
+      'SEED_SAMPLE_DATA=true is refused when NODE_ENV=production: the sample accounts have published passwords. ' +
+        'Unset it, and create the first admin with `npm run create-admin -- --email E --password P`',
+    ]);
+  }
+  env.SEED_SAMPLE_DATA ??= !production;
+  env.API_DOCS_ENABLED ??= !production;
 
   for (const key of ['JWT_SECRET_KEY', 'SECRET_KEY'] as const) {
     const secret = env[key];

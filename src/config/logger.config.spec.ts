@@ -1,9 +1,12 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, IncomingMessage, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Options } from 'pino-http';
 import pinoHttp from 'pino-http';
+import { prettyFactory } from 'pino-pretty';
 import { buildLoggerParams, redactUrl } from './logger.config';
 
 const ACCESS_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.secret-query-token.sig';
@@ -62,6 +65,48 @@ describe('buildLoggerParams', () => {
     expect(output).not.toContain(ACCESS_TOKEN);
     expect(output).not.toContain(BEARER);
     expect(output).not.toContain('secret-');
+  });
+
+  it('says what the request was in its message, and keeps only the headers worth reading', async () => {
+    const output = await logOneRequest('/services?page=2', {
+      'x-request-id': REQUEST_ID,
+      'user-agent': 'logger-spec',
+      'accept-language': 'en-GB,en;q=0.9',
+      'sec-fetch-mode': 'cors',
+    });
+    const entry = JSON.parse(output.trim()) as { msg: string; req: { headers: Record<string, string> } };
+    expect(entry.msg).toMatch(/^GET \/services\?page=2 200 \d+ms$/);
+    expect(entry.req.headers).toEqual({ host: expect.any(String), 'user-agent': 'logger-spec' });
+  });
+
+  it('with LOG_FORMAT=pretty, writes a request as one short readable line', () => {
+    const { transport } = buildLoggerParams({ level: 'info', format: 'pretty' }).pinoHttp as Options & { transport: { target: string; options: object } };
+    expect(transport.target).toBe('pino-pretty');
+    const line = prettyFactory({ ...transport.options, colorize: false })({
+      level: 30,
+      time: Date.now(),
+      pid: 1,
+      hostname: 'h',
+      requestId: REQUEST_ID,
+      req: { id: REQUEST_ID, method: 'GET', url: '/services', headers: { host: 'localhost' } },
+      res: { statusCode: 200 },
+      responseTime: 4,
+      msg: 'GET /services 200 4ms',
+    });
+    expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: GET \/services 200 4ms\n$/);
+    const context = prettyFactory({ ...transport.options, colorize: false })({
+      level: 30,
+      time: Date.now(),
+      context: 'Bootstrap',
+      msg: 'Migrations: up to date',
+    });
+    expect(context).toContain('INFO: [Bootstrap] Migrations: up to date');
+  });
+
+  it('LOG_FORMAT=pretty works on a production install: pino-pretty is a dependency, not a dev dependency', () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    expect(manifest.dependencies?.['pino-pretty']).toBeDefined();
+    expect(manifest.devDependencies?.['pino-pretty']).toBeUndefined();
   });
 
   it('does not log liveness probes', async () => {

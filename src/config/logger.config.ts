@@ -9,7 +9,36 @@ export function redactUrl(url: string | undefined): string | undefined {
   return url?.replace(SECRET_QUERY, '$1[REDACTED]');
 }
 
-/** JSON lines (pretty with LOG_FORMAT=pretty); credentials are redacted wherever they may appear. */
+/**
+ * The request headers a request line keeps: enough to tell who called and how, not every header a browser
+ * or proxy sends. Authorization stays (redacted) so a line shows whether the call was authenticated.
+ */
+const LOGGED_HEADERS = ['host', 'user-agent', 'content-type', 'content-length', 'origin', 'referer', 'x-forwarded-for', 'authorization'];
+
+type LoggedRequest = IncomingMessage & { originalUrl?: string };
+
+/** `GET /services?page=2 200 12ms`: what a person reading the log wants of a request. */
+function requestSummary(req: LoggedRequest, statusCode: number, responseTime?: number): string {
+  const time = responseTime === undefined ? '' : ` ${Math.round(responseTime)}ms`;
+  return `${req.method} ${redactUrl(req.originalUrl ?? req.url)} ${statusCode}${time}`;
+}
+
+/**
+ * pino-pretty, one line per event: the time, the level, the component and the message (a request line
+ * is its summary; the request and response objects stay in the JSON format). A dependency, not a dev
+ * dependency: it is the default on a terminal, and LOG_FORMAT=pretty must work on a production install.
+ */
+const PRETTY_TRANSPORT = {
+  target: 'pino-pretty',
+  options: {
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context,req,res,reqId,requestId,responseTime',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+  },
+};
+
+/** JSON lines (readable lines with LOG_FORMAT=pretty); credentials are redacted wherever they may appear. */
 export function buildLoggerParams(log: AppConfig['log']): Params {
   return {
     // No Nest middleware: requests are logged from a Fastify hook (common/logging/request-logging.ts), with
@@ -17,7 +46,7 @@ export function buildLoggerParams(log: AppConfig['log']): Params {
     forRoutes: [],
     pinoHttp: {
       level: log.level,
-      transport: log.format === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+      transport: log.format === 'pretty' ? PRETTY_TRANSPORT : undefined,
       redact: {
         paths: [
           'req.headers.authorization',
@@ -38,13 +67,15 @@ export function buildLoggerParams(log: AppConfig['log']): Params {
           method: req.method,
           url: redactUrl(req.url),
           remoteAddress: req.remoteAddress,
-          headers: req.headers,
+          headers: Object.fromEntries(LOGGED_HEADERS.filter((name) => req.headers[name] !== undefined).map((name) => [name, req.headers[name]])),
         }),
       },
+      customSuccessMessage: (req: LoggedRequest, res, responseTime) => requestSummary(req, res.statusCode, responseTime),
+      customErrorMessage: (req: LoggedRequest, res) => requestSummary(req, res.statusCode),
       customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),
       quietReqLogger: true,
       // Middie strips the matched route from `req.url` before pino-http sees it; `originalUrl` keeps the path.
-      autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => (req.originalUrl ?? req.url) === '/health' },
+      autoLogging: { ignore: (req: LoggedRequest) => (req.originalUrl ?? req.url) === '/health' },
     },
   };
 }

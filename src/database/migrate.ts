@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { buildDataSourceOptions } from './data-source.options';
 
 /** Any fixed number: every instance of the app takes this lock to migrate, so only one does at a time. */
@@ -24,6 +24,14 @@ export function runMigrations(url: string): Promise<string[]> {
   return withMigrationLock(url, async (dataSource) => (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name));
 }
 
-export function revertLastMigration(url: string): Promise<void> {
-  return withMigrationLock(url, (dataSource) => dataSource.undoLastMigration({ transaction: 'each' }));
+/** Reverts the last migration applied; returns its name, or null when none is applied (nothing to revert). */
+export function revertLastMigration(url: string): Promise<string | null> {
+  return withMigrationLock(url, async (dataSource) => {
+    const executed = await new MigrationExecutor(dataSource).getExecutedMigrations();
+    if (!executed.length) return null;
+    // The one TypeORM reverts: the latest by timestamp.
+    const last = executed.reduce((latest, migration) => (migration.timestamp > latest.timestamp ? migration : latest));
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    return last.name;
+  });
 }

@@ -47,6 +47,21 @@ export class ServiceEntity {
   @Column({ type: 'varchar', length: 16 })
   status: ServiceStatus;
 
+  /**
+   * Full-text search vector, computed by PostgreSQL (weights: title A, description B). Declared so the
+   * schema diff (`npm run migration:generate`) knows it; never selected, inserted or updated by TypeORM.
+   */
+  @Column({
+    type: 'tsvector',
+    nullable: true,
+    generatedType: 'STORED',
+    asExpression: `setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', description), 'B')`,
+    select: false,
+    insert: false,
+    update: false,
+  })
+  search?: unknown;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

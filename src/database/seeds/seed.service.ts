@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { DataSource } from 'typeorm';
 import { Role } from '../../common/auth/role.enum';
+import { AppConfig } from '../../config/app.config';
 import { ServiceEntity, ServiceStatus } from '../../services/service.entity';
 import { PasswordHasher } from '../../users/password-hasher.service';
 import { UserEntity } from '../../users/user.entity';
@@ -17,10 +19,17 @@ export class SeedService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
+    private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
-  /** Returns true when it seeded, false when the database already had accounts. */
+  /**
+   * Returns true when it seeded, false when the database already had accounts. Refuses in production, by
+   * whatever way it is called (start-up, `npm run seed`): the sample accounts' passwords are published.
+   */
   async seedIfEmpty(): Promise<boolean> {
+    if (this.config.get('http', { infer: true }).nodeEnv === 'production') {
+      throw new Error('Sample data is never seeded with NODE_ENV=production (its passwords are published); create an admin with `npm run create-admin`');
+    }
     const hasAccounts = (manager = this.dataSource.manager) => manager.getRepository(UserEntity).exists({ withDeleted: true });
     if (await hasAccounts()) return false;
     return this.dataSource.transaction(async (manager) => {

@@ -193,6 +193,18 @@ describe('built app: npm run build, then node dist/src/main.js on the embedded P
       expect(await portOpen(pgPort)).toBe(true);
       expect(first.stdout()).toContain('Sample logins');
       for (const account of SAMPLE_ACCOUNTS) expect(first.stdout()).toContain(`${account.email} / ${account.password}`);
+      // A start-up a person can read: database, migrations, seed, logins, URL; not a line per module and route.
+      const startup = first
+        .stdout()
+        .split('\n')
+        .filter((line) => line && !line.includes('"req":'));
+      expect(startup.map((line) => (JSON.parse(line) as { msg: string }).msg.split(':')[0])).toEqual([
+        'Database',
+        'Migrations',
+        'Seeded 6 sample accounts and 10 services',
+        'Sample logins',
+        'API on http',
+      ]);
     },
     BOOT_TIMEOUT_MS + 10_000,
   );
@@ -262,6 +274,7 @@ describe('built app: npm run build, then node dist/src/main.js on the embedded P
       expect(second.stdout()).not.toContain('Sample logins');
       expect(second.stdout()).not.toContain('Seeded');
       expect(second.stdout()).not.toContain('Applied migrations');
+      expect(second.stdout()).toContain('Migrations: up to date');
 
       second.process.kill('SIGTERM');
       expect(await waitForExit(second)).toEqual({ code: 0, signal: null });
@@ -302,6 +315,91 @@ describe('built app: npm run build, then node dist/src/main.js on the embedded P
       expect(output).toMatch(/Invalid configuration/);
       expect(output).toMatch(/\bPORT\b/);
       expect(output).not.toMatch(/API on http/);
+    },
+    EXIT_TIMEOUT_MS + 10_000,
+  );
+});
+
+describe('built app in production (NODE_ENV=production) on an empty embedded PostgreSQL', () => {
+  const secrets = { JWT_SECRET_KEY: 'a-production-jwt-secret-of-at-least-32-characters', SECRET_KEY: 'a-production-secret-of-at-least-32-characters' };
+  const passwords = [...new Set(SAMPLE_ACCOUNTS.map((account) => account.password))];
+  let work: string;
+  let pgDir: string;
+  let env: NodeJS.ProcessEnv;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    work = tempDir('marketplace-prod-');
+    pgDir = tempDir('marketplace-prod-pg-');
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    env = childEnv({ NODE_ENV: 'production', ...secrets, EMBEDDED_POSTGRES_DIR: pgDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), PORT: String(port) });
+  });
+
+  afterAll(async () => {
+    killLeftovers([pgDir]);
+    await Promise.all(children.map((child) => Promise.race([child.exited, new Promise((done) => setTimeout(done, 10_000).unref())])));
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  const status = async (path: string) => (await fetch(`${baseUrl}${path}`)).status;
+
+  it(
+    'seeds nothing, prints no password and serves no API docs',
+    async () => {
+      const app = startBuiltApp(env, work);
+      await waitForReady(app, baseUrl);
+      expect(await status('/health')).toBe(200);
+      expect(await login(baseUrl, SAMPLE_ACCOUNTS[0].email, SAMPLE_ACCOUNTS[0].password)).toEqual({ status: 401, token: undefined });
+      expect(await status('/docs')).toBe(404);
+      expect(await status('/docs/')).toBe(404);
+      expect(await status('/redoc')).toBe(404);
+      expect(await status('/docs-json')).toBe(404);
+      expect(await status('/docs-yaml')).toBe(404);
+
+      app.process.kill('SIGTERM');
+      expect(await waitForExit(app)).toEqual({ code: 0, signal: null });
+      const output = app.stdout() + app.stderr();
+      expect(output).toContain('Migrations: applied');
+      expect(output).not.toContain('Sample logins');
+      expect(output).not.toContain('Seeded');
+      for (const password of passwords) expect(output).not.toContain(password);
+      expect(output).toContain('API docs off');
+    },
+    BOOT_TIMEOUT_MS + EXIT_TIMEOUT_MS,
+  );
+
+  it(
+    'serves the API docs with API_DOCS_ENABLED=true, and writes readable lines with LOG_FORMAT=pretty',
+    async () => {
+      const app = startBuiltApp({ ...env, API_DOCS_ENABLED: 'true', LOG_FORMAT: 'pretty' }, work);
+      await waitForReady(app, baseUrl);
+      expect(await status('/docs')).toBe(200);
+      expect(await status('/redoc')).toBe(200);
+      const document = await fetch(`${baseUrl}/docs-json`);
+      expect(document.status).toBe(200);
+      expect(((await document.json()) as { openapi: string }).openapi).toMatch(/^3\./);
+      // Still nothing seeded on this restart.
+      expect((await login(baseUrl, SAMPLE_ACCOUNTS[0].email, SAMPLE_ACCOUNTS[0].password)).status).toBe(401);
+
+      app.process.kill('SIGTERM');
+      expect(await waitForExit(app)).toEqual({ code: 0, signal: null });
+      // pino-pretty lines (`[12:00:00.000] INFO: ...`), not JSON, and no crash on the way.
+      expect(app.stdout()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[Bootstrap\] Database: embedded PostgreSQL/m);
+      expect(app.stdout()).toMatch(/INFO: GET \/docs-json 200 \d+ms/);
+      expect(app.stdout()).not.toMatch(/^\{/m);
+    },
+    BOOT_TIMEOUT_MS + EXIT_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses SEED_SAMPLE_DATA=true, naming the variable',
+    async () => {
+      const { code, output } = await runUntilRefused({ NODE_ENV: 'production', ...secrets, SEED_SAMPLE_DATA: 'true' });
+      expect(code).not.toBe(0);
+      expect(output).toMatch(/SEED_SAMPLE_DATA=true is refused when NODE_ENV=production/);
+      expect(output).not.toMatch(/API on http/);
+      for (const password of passwords) expect(output).not.toContain(password);
     },
     EXIT_TIMEOUT_MS + 10_000,
   );
