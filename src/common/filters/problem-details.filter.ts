@@ -3,6 +3,8 @@ import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { DomainError } from '../errors/domain.error';
+import { loggableError } from '../errors/loggable-error';
+import { isOutage, OUTAGE_RETRY_AFTER_SECONDS } from '../errors/outage';
 import { buildProblem, Problem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
 
 /** PostgreSQL SQLSTATEs that mean "the client's data is wrong", never a server fault. */
@@ -55,7 +57,13 @@ export function toProblem(exception: unknown, requestId: string): Problem {
     // Fastify's own errors (body too large, malformed JSON, wrong media type) carry their status.
     return buildProblem({ status, detail: (exception as Error).message, requestId });
   }
-  logger.error({ err: exception, requestId }, 'Unhandled error');
+  if (isOutage(exception)) {
+    // PostgreSQL (or Redis, where nothing falls back) is down or restarting: the client should retry.
+    logger.warn({ err: loggableError(exception), requestId }, 'Dependency unavailable');
+    return buildProblem({ status: 503, detail: 'The service is temporarily unavailable: try again after the time in Retry-After.', requestId });
+  }
+  // Never the error as it is: a database error carries the statement's parameters and the failing row.
+  logger.error({ err: loggableError(exception), requestId }, 'Unhandled error');
   return buildProblem({ status: 500, detail: 'An unexpected error occurred.', requestId });
 }
 
@@ -71,9 +79,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const problem = toProblem(exception, String(request.id));
-    // A rate limit that rejects says when to come back.
+    // A rate limit that rejects, and an outage, say when to come back.
     const retryAfterSeconds = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
     if (typeof retryAfterSeconds === 'number') void reply.header('retry-after', String(retryAfterSeconds));
+    else if (problem.status === 503) void reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
     sendProblem(reply, problem);
   }
 }
