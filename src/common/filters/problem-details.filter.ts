@@ -59,11 +59,11 @@ export function toProblem(exception: unknown, requestId: string): Problem {
   }
   if (isOutage(exception)) {
     // PostgreSQL (or Redis, where nothing falls back) is down or restarting: the client should retry.
-    logger.warn({ err: loggableError(exception), requestId }, 'Dependency unavailable');
+    logger.warn({ error: loggableError(exception), requestId }, 'Dependency unavailable');
     return buildProblem({ status: 503, detail: 'The service is temporarily unavailable: try again after the time in Retry-After.', requestId });
   }
   // Never the error as it is: a database error carries the statement's parameters and the failing row.
-  logger.error({ err: loggableError(exception), requestId }, 'Unhandled error');
+  logger.error({ error: loggableError(exception), requestId }, 'Unhandled error');
   return buildProblem({ status: 500, detail: 'An unexpected error occurred.', requestId });
 }
 
