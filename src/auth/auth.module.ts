@@ -9,7 +9,9 @@ import { AccessTokenService } from './access-token.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
+import { LoginLimits } from './login-limits.service';
 import { RevokedTokenEntity } from './revoked-token.entity';
+import { SignInLinks } from './sign-in-link.service';
 import { TokenDenyList } from './token-deny-list';
 
 @Module({
@@ -30,7 +32,7 @@ import { TokenDenyList } from './token-deny-list';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, AccessTokenService, JwtStrategy, TokenDenyList],
+  providers: [AuthService, AccessTokenService, JwtStrategy, TokenDenyList, LoginLimits, SignInLinks],
   // JwtStrategy: for the global JwtAuthGuard, which authenticates with this app's instance.
   exports: [AccessTokenService, JwtStrategy],
 })

@@ -38,6 +38,12 @@ export class TokenDenyList {
     await this.cache(jti, REVOKED, expiresAt.getTime() - Date.now());
   }
 
+  /** Revokes `jti` unless it already was: true for the one caller that revoked it (a single-use token spent). */
+  async revokeOnce(jti: string, expiresAt: Date): Promise<boolean> {
+    const result = await this.revoked.createQueryBuilder().insert().values({ jti, expiresAt }).orIgnore().returning('jti').execute();
+    return (result.raw as unknown[]).length === 1;
+  }
+
   async isRevoked(jti: string): Promise<boolean> {
     const cached = await this.cached(jti);
     if (cached !== null) return cached === REVOKED;

@@ -6,6 +6,8 @@ import { DomainError } from '../errors/domain.error';
 import { loggableError } from '../errors/loggable-error';
 import { isOutage, OUTAGE_RETRY_AFTER_SECONDS } from '../errors/outage';
 import { buildProblem, Problem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
+import { rateLimitHeaders } from '../rate-limit/rate-limit.policies';
+import type { RateLimitOutcome } from '../rate-limit/rate-limiter.service';
 
 /** PostgreSQL SQLSTATEs that mean "the client's data is wrong", never a server fault. */
 const PG_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
@@ -83,6 +85,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const retryAfterSeconds = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
     if (typeof retryAfterSeconds === 'number') void reply.header('retry-after', String(retryAfterSeconds));
     else if (problem.status === 503) void reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+    // Limits counted by the service rather than the guard (failed logins) name themselves on its answers.
+    const rateLimits = (exception as { rateLimits?: unknown } | null)?.rateLimits;
+    if (Array.isArray(rateLimits) && rateLimits.length) void reply.headers(rateLimitHeaders(rateLimits as RateLimitOutcome[]));
     sendProblem(reply, problem);
   }
 }
