@@ -2,17 +2,17 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app.config';
-import { REDIS, RedisClient } from '../redis/redis.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenService } from './access-token.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
+import { LoginLimits } from './login-limits.service';
 import { RevokedTokenEntity } from './revoked-token.entity';
-import { PostgresTokenDenyList, RedisTokenDenyList, TokenDenyList } from './token-deny-list';
+import { SignInLinks } from './sign-in-link.service';
+import { TokenDenyList } from './token-deny-list';
 
 @Module({
   imports: [
@@ -32,17 +32,7 @@ import { PostgresTokenDenyList, RedisTokenDenyList, TokenDenyList } from './toke
     }),
   ],
   controllers: [AuthController],
-  providers: [
-    AuthService,
-    AccessTokenService,
-    JwtStrategy,
-    {
-      provide: TokenDenyList,
-      inject: [REDIS, getRepositoryToken(RevokedTokenEntity)],
-      useFactory: (redis: RedisClient, revoked: Repository<RevokedTokenEntity>): TokenDenyList =>
-        redis ? new RedisTokenDenyList(redis) : new PostgresTokenDenyList(revoked),
-    },
-  ],
+  providers: [AuthService, AccessTokenService, JwtStrategy, TokenDenyList, LoginLimits, SignInLinks],
   // JwtStrategy: for the global JwtAuthGuard, which authenticates with this app's instance.
   exports: [AccessTokenService, JwtStrategy],
 })

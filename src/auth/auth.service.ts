@@ -1,14 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { UnauthorizedError, ValidationFailedError } from '../common/errors/domain.error';
-import { RateLimitExceededError } from '../common/rate-limit/rate-limit.guard';
-import { RateLimiter } from '../common/rate-limit/rate-limiter.service';
+import { RateLimitOutcome } from '../common/rate-limit/rate-limiter.service';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { UsersRepository } from '../users/users.repository';
 import { AccessTokenService } from './access-token.service';
 import { LoginDto } from './dto/login.dto';
 import { TokenResponse } from './dto/token.response';
+import { AccountUnderAttackError, LoginClient, LoginLimits } from './login-limits.service';
+import { SignInLinks } from './sign-in-link.service';
 import { TokenDenyList } from './token-deny-list';
+
+/** A 401 for a failed login, carrying the limits' state so its answer names them. */
+export class LoginFailedError extends UnauthorizedError {
+  constructor(readonly rateLimits: RateLimitOutcome[]) {
+    super('Incorrect e-mail or password.', 'INVALID_CREDENTIALS');
+  }
+}
+
+export interface LoginResult {
+  token: TokenResponse;
+  /** The limits that counted this client, for the `RateLimit` headers. */
+  rateLimits: RateLimitOutcome[];
+}
 
 @Injectable()
 export class AuthService {
@@ -17,31 +31,43 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: AccessTokenService,
     private readonly denyList: TokenDenyList,
-    private readonly limiter: RateLimiter,
+    private readonly limits: LoginLimits,
+    private readonly signInLinks: SignInLinks,
   ) {}
 
   /**
-   * Wrong e-mail and wrong password take the same time and give the same 401. Failed attempts on one
-   * e-mail, from any address, are limited (LOGIN_ACCOUNT_RATE_LIMIT) until their window ends; the account
-   * itself is never locked.
+   * Wrong e-mail and wrong password take the same time and give the same 401. Failed attempts are limited
+   * (see LoginLimits) until their window ends; the account itself is never locked, and a client that
+   * signed in before is not refused for strangers' guesses. When new clients are refused because the
+   * account is under attack, its owner is e-mailed a one-time sign-in link.
    */
-  async login(dto: LoginDto): Promise<TokenResponse> {
+  async login(dto: LoginDto, client: LoginClient): Promise<LoginResult> {
     const email = dto.email ?? dto.username;
     if (!email) throw new ValidationFailedError([{ field: 'username', message: 'username or email is required' }]);
-    if (this.limiter.enabled) {
-      const failures = await this.limiter.failures('loginAccount', email);
-      if (!failures.allowed) throw new RateLimitExceededError(Math.max(1, Math.ceil(failures.resetSeconds)));
-    }
     const user = await this.users.findActiveByEmail(email);
+    const standing = await this.limits.admit(client, email, user?.id ?? null).catch(async (error: unknown) => {
+      if (error instanceof AccountUnderAttackError && user && (await this.limits.shouldWarnOwner(email))) this.signInLinks.offer(user);
+      throw error;
+    });
     const valid = user ? await this.hasher.verify(dto.password, user.passwordHash) : await this.hasher.verifyAgainstNothing(dto.password);
-    if (!user || !valid) {
-      if (this.limiter.enabled) await this.limiter.recordFailure('loginAccount', email);
-      throw new UnauthorizedError('Incorrect e-mail or password.', 'INVALID_CREDENTIALS');
-    }
-    return this.tokens.issue(user);
+    if (!user || !valid) throw new LoginFailedError(await this.limits.failed(client, email, standing));
+    return { token: await this.issue(user, client), rateLimits: standing.rateLimits };
+  }
+
+  /** Signs in with a one-time link from the e-mail sent while the account was under attack. */
+  async signInWithLink(token: string, client: LoginClient): Promise<TokenResponse> {
+    const accountId = await this.signInLinks.consume(token);
+    const user = await this.users.findActiveById(accountId);
+    if (!user) throw new ValidationFailedError([{ field: 'token', message: 'token is invalid, expired or already used' }]);
+    return this.issue(user, client);
   }
 
   async logout(user: AuthUser): Promise<void> {
     await this.denyList.revoke(user.jti, new Date(user.exp * 1000));
+  }
+
+  private async issue(user: Parameters<AccessTokenService['issue']>[0], client: LoginClient): Promise<TokenResponse> {
+    const [token, deviceToken] = await Promise.all([this.tokens.issue(user), this.limits.succeeded(client, user.id)]);
+    return deviceToken ? { ...token, device_token: deviceToken } : token;
   }
 }

@@ -5,6 +5,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator';
 import { UnauthorizedError } from '../common/errors/domain.error';
 import { JwtStrategy } from './jwt.strategy';
+import { isOutage } from '../common/errors/outage';
 
 /**
  * Global: every route needs a valid bearer token unless marked `@Public()`. On a public route a token is
@@ -37,7 +38,12 @@ export class JwtAuthGuard implements CanActivate {
       // A fresh object per request, as passport does for named strategies, so concurrent requests never share callbacks.
       const strategy = Object.create(this.strategy) as JwtStrategy;
       const middleware = passport.authenticate(strategy, { session: false }, (error: unknown, user: AuthUser | false) =>
-        error || !user ? reject(new UnauthorizedError('A valid bearer token is required.')) : resolve(user),
+        // A dependency that cannot answer is not a bad token: the filter answers 503, and clients keep their users signed in.
+        error instanceof Error && isOutage(error)
+          ? reject(error)
+          : error || !user
+            ? reject(new UnauthorizedError('A valid bearer token is required.'))
+            : resolve(user),
       ) as (request: object, response: unknown, next: (error: unknown) => void) => void;
       middleware(request, response, reject);
     });

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** The PostgreSQL deny-list of logged-out access tokens, used when Redis is not configured. */
+/** Logged-out access tokens until they would have expired: the record of revocations (Redis only caches it). */
 @Entity({ name: 'revoked_tokens' })
 export class RevokedTokenEntity {
   @PrimaryColumn({ type: 'uuid' })

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import { loggableError } from '../common/errors/loggable-error';
 import { AppConfig } from './app.config';
 
 /** Query parameters that carry credentials (EventSource cannot send headers, so tokens may come this way). */
@@ -62,6 +63,8 @@ export function buildLoggerParams(log: AppConfig['log']): Params {
         censor: '[REDACTED]',
       },
       serializers: {
+        // Every logged error, not only the problem filter's: a database error carries its statement's parameters and row.
+        err: loggableError,
         req: (req: { id: unknown; method: string; url: string; remoteAddress?: string; headers: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,

@@ -22,7 +22,9 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database (and Redis, when configured) answer' })
+  @ApiOperation({
+    summary: 'Readiness: the database answers (503 when it does not); a configured Redis that does not answer makes the status `degraded`, still 200',
+  })
   ready(): Promise<HealthCheckResult> {
     const database = () => this.database.pingCheck('database').withTimeout(1500);
     return this.health.check(this.redis.configured ? [database, () => this.redis.ping('redis')] : [database]);

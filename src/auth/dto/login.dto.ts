@@ -23,4 +23,7 @@ export class LoginDto {
   @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) scope?: string;
   @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) client_id?: string;
   @ApiPropertyOptional({ format: 'password', maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) client_secret?: string;
+  @ApiPropertyOptional({ description: 'The `device_token` of an earlier successful login (or the `X-Device-Token` header)', maxLength: 200 })
+  @IsOptional() @IsString() @MaxLength(200)
+  device_token?: string;
 }

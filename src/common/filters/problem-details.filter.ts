@@ -4,7 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { SqlState } from '../database/sqlstate';
 import { DomainError } from '../errors/domain.error';
+import { loggableError } from '../errors/loggable-error';
+import { isOutage, OUTAGE_RETRY_AFTER_SECONDS } from '../errors/outage';
 import { buildProblem, Problem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
+import { rateLimitHeaders } from '../rate-limit/rate-limit.policies';
+import type { RateLimitOutcome } from '../rate-limit/rate-limiter.service';
 
 /** PostgreSQL SQLSTATEs that mean "the client's data is wrong", never a server fault. */
 const PG_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
@@ -56,7 +60,13 @@ export function toProblem(exception: unknown, requestId: string): Problem {
     // Fastify's own errors (body too large, malformed JSON, wrong media type) carry their status.
     return buildProblem({ status, detail: (exception as Error).message, requestId });
   }
-  logger.error({ err: exception, requestId }, 'Unhandled error');
+  if (isOutage(exception)) {
+    // PostgreSQL (or Redis, where nothing falls back) is down or restarting: the client should retry.
+    logger.warn({ error: loggableError(exception), requestId }, 'Dependency unavailable');
+    return buildProblem({ status: 503, detail: 'The service is temporarily unavailable: try again after the time in Retry-After.', requestId });
+  }
+  // Never the error as it is: a database error carries the statement's parameters and the failing row.
+  logger.error({ error: loggableError(exception), requestId }, 'Unhandled error');
   return buildProblem({ status: 500, detail: 'An unexpected error occurred.', requestId });
 }
 
@@ -72,9 +82,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const problem = toProblem(exception, String(request.id));
-    // A rate limit that rejects says when to come back.
+    // A rate limit that rejects, and an outage, say when to come back.
     const retryAfterSeconds = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
     if (typeof retryAfterSeconds === 'number') void reply.header('retry-after', String(retryAfterSeconds));
+    else if (problem.status === 503) void reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+    // Limits counted by the service rather than the guard (failed logins) name themselves on its answers.
+    const rateLimits = (exception as { rateLimits?: unknown } | null)?.rateLimits;
+    if (Array.isArray(rateLimits) && rateLimits.length) void reply.headers(rateLimitHeaders(rateLimits as RateLimitOutcome[]));
     sendProblem(reply, problem);
   }
 }

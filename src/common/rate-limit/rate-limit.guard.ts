@@ -9,9 +9,15 @@ import { RateLimiter, RateLimitOutcome } from './rate-limiter.service';
 
 export type RateLimitedRequest = FastifyRequest & { user?: AuthUser; rateLimited?: boolean };
 
-/** 429 with `Retry-After`; the filter renders it as problem+json. */
+/**
+ * 429 with `Retry-After`; the filter renders it as problem+json, with the `RateLimit` headers of
+ * `rateLimits` (the policies that refused) when given.
+ */
 export class RateLimitExceededError extends ThrottlerException {
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly rateLimits: RateLimitOutcome[] = [],
+  ) {
     super('Too many requests: try again after the time in Retry-After.');
   }
 }

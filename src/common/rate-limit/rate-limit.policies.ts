@@ -1,7 +1,12 @@
 import { AppConfig, RateLimit } from '../../config/app.config';
 
 /** The named limits of `RATE_LIMIT_*`, each counted per one key. */
-export type RateLimitPolicyName = 'login' | 'loginAccount' | 'booking' | 'browse' | 'passwordReset';
+/**
+ * `login`: failed logins per client address; `loginDevice`: failed logins per device token (the same
+ * quota, for a client the account knows); `loginAccount`: failed logins on one account from clients it does
+ * not know.
+ */
+export type RateLimitPolicyName = 'login' | 'loginDevice' | 'loginAccount' | 'booking' | 'browse' | 'passwordReset';
 
 /** How a request is keyed: its client address, its signed-in user, or the e-mail in its body. */
 export type RateLimitKey = 'ip' | 'user' | 'email';
@@ -13,6 +18,7 @@ export interface RateLimitPolicy extends RateLimit {
 export function policiesFrom(config: AppConfig['rateLimit']): Record<RateLimitPolicyName, RateLimitPolicy> {
   return {
     login: { name: 'login', ...config.login },
+    loginDevice: { name: 'loginDevice', ...config.login },
     loginAccount: { name: 'loginAccount', ...config.loginAccount },
     booking: { name: 'booking', ...config.booking },
     browse: { name: 'browse', ...config.browse },
@@ -28,4 +34,12 @@ export function policyHeader(policy: RateLimitPolicy): string {
 /** IETF `RateLimit`: remaining quota and seconds until the window resets, `"login";r=4;t=3599`. */
 export function stateHeader(policy: RateLimitPolicy, remaining: number, resetSeconds: number): string {
   return `"${policy.name}";r=${Math.max(0, remaining)};t=${Math.max(0, Math.ceil(resetSeconds))}`;
+}
+
+/** The `RateLimit-Policy` and `RateLimit` header values for the limits that counted a request. */
+export function rateLimitHeaders(outcomes: Array<{ policy: RateLimitPolicy; remaining: number; resetSeconds: number }>): Record<string, string> {
+  return {
+    'ratelimit-policy': outcomes.map(({ policy }) => policyHeader(policy)).join(', '),
+    ratelimit: outcomes.map(({ policy, remaining, resetSeconds }) => stateHeader(policy, remaining, resetSeconds)).join(', '),
+  };
 }

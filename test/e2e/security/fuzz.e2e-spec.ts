@@ -3,6 +3,7 @@ import { Agent, IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JwtService } from '@nestjs/jwt';
 import fc from 'fast-check';
+import { SignInLinks } from '../../../src/auth/sign-in-link.service';
 import type { BookingResponse } from '../../../src/bookings/dto/booking.response';
 import { Role } from '../../../src/common/auth/role.enum';
 import type { ServiceResponse } from '../../../src/services/dto/service.response';
@@ -262,6 +263,12 @@ const GOOD_REQUESTS: Record<string, (world: World, examples: GoodRequest[]) => P
     await t.http.post('/password-reset/request').send({ email: customer.email }).expect(202);
     const [mail] = await waitForMail(t.mailDir, 'password_reset', customer.email);
     return [{ ...example, body: { ...(example.body as object), token: resetTokenOf(mail.body) } }];
+  },
+  // A sign-in link is e-mailed only to the owner of an account under attack: this one is sent as that e-mail would be.
+  'POST /auth/sign-in-link': async ({ users: { customer } }) => {
+    t.app.get(SignInLinks).offer({ id: customer.id, email: customer.email, firstName: 'Fuzz' });
+    const [mail] = await waitForMail(t.mailDir, 'sign_in_link', customer.email);
+    return [{ actor: 'anonymous', body: { token: /\/sign-in\?token=([A-Za-z0-9_.-]+)/.exec(mail.body)?.[1] } }];
   },
   // The catalog is shared with every other suite (thousands of services): the examples' filters, narrowed to this world's provider.
   'GET /services': (world, examples) => examples.map((example) => ({ ...example, query: { ...example.query, providerId: world.users.provider.id } })),
