@@ -12,6 +12,7 @@ import { JwtStrategy } from './jwt.strategy';
 import { LoginLimits } from './login-limits.service';
 import { RevokedTokenEntity } from './revoked-token.entity';
 import { SignInLinks } from './sign-in-link.service';
+import { RevokedTokensRepository } from './revoked-tokens.repository';
 import { TokenDenyList } from './token-deny-list';
 
 @Module({
@@ -32,7 +33,7 @@ import { TokenDenyList } from './token-deny-list';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, AccessTokenService, JwtStrategy, TokenDenyList, LoginLimits, SignInLinks],
+  providers: [AuthService, AccessTokenService, JwtStrategy, TokenDenyList, RevokedTokensRepository, LoginLimits, SignInLinks],
   // JwtStrategy: for the global JwtAuthGuard, which authenticates with this app's instance.
   exports: [AccessTokenService, JwtStrategy],
 })

@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, MoreThan, Repository } from 'typeorm';
 import { REDIS, RedisClient } from '../redis/redis.module';
-import { RevokedTokenEntity } from './revoked-token.entity';
+import { RevokedTokensRepository } from './revoked-tokens.repository';
 
 const REVOKED = '1';
 const NOT_REVOKED = '0';
@@ -26,31 +24,30 @@ export class TokenDenyList {
   private readonly logger = new Logger(TokenDenyList.name);
 
   constructor(
-    @InjectRepository(RevokedTokenEntity) private readonly revoked: Repository<RevokedTokenEntity>,
+    private readonly revoked: RevokedTokensRepository,
     @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   async revoke(jti: string, expiresAt: Date): Promise<void> {
-    await this.revoked.upsert({ jti, expiresAt }, ['jti']);
+    await this.revoked.record(jti, expiresAt);
     // Expired entries can never match a valid token again: prune them as we go.
-    await this.revoked.delete({ expiresAt: LessThan(new Date()) });
+    await this.revoked.pruneExpired();
     // Overwrites a cached "not revoked", so other instances see the logout now rather than when it expires.
     await this.cache(jti, REVOKED, expiresAt.getTime() - Date.now());
   }
 
   /** Revokes `jti` unless it already was: true for the one caller that revoked it (a single-use token spent). */
   async revokeOnce(jti: string, expiresAt: Date): Promise<boolean> {
-    const result = await this.revoked.createQueryBuilder().insert().values({ jti, expiresAt }).orIgnore().returning('jti').execute();
-    return (result.raw as unknown[]).length === 1;
+    return this.revoked.recordOnce(jti, expiresAt);
   }
 
   async isRevoked(jti: string): Promise<boolean> {
     const cached = await this.cached(jti);
     if (cached !== null) return cached === REVOKED;
-    const row = await this.revoked.findOne({ select: { expiresAt: true }, where: { jti, expiresAt: MoreThan(new Date()) } });
-    if (row) await this.cache(jti, REVOKED, row.expiresAt.getTime() - Date.now());
+    const expiresAt = await this.revoked.findActiveExpiry(jti);
+    if (expiresAt) await this.cache(jti, REVOKED, expiresAt.getTime() - Date.now());
     else await this.cache(jti, NOT_REVOKED, NOT_REVOKED_CACHE_MS);
-    return row !== null;
+    return expiresAt !== null;
   }
 
   /** The cached answer, or null when there is none or Redis cannot be reached (PostgreSQL then answers). */
