@@ -1,23 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { EventEmitterModule } from '@nestjs/event-emitter';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { BookingsModule } from './bookings/bookings.module';
-import { SqlModule } from './common/database/sql.module';
-import { UnitOfWorkModule } from './common/database/unit-of-work.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
 import { RolesGuard } from './common/guards/roles.guard';
-import { AppConfig, buildAppConfig } from './config/app.config';
+import { AppConfig } from './config/app.config';
 import { EnvironmentVariables } from './config/environment';
 import { buildLoggerParams } from './config/logger.config';
-import { buildDataSourceOptions } from './database/data-source.options';
+import { foundationModules } from './database/foundation.modules';
 import { SeedModule } from './database/seeds/seed.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
@@ -40,18 +36,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => buildAppConfig(options.env, { databaseUrl: options.databaseUrl })] }),
+        ...foundationModules(options.env, options.databaseUrl),
         LoggerModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService<AppConfig, true>) => buildLoggerParams(config.get('log', { infer: true })),
         }),
-        TypeOrmModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<AppConfig, true>) => buildDataSourceOptions(config.get('database', { infer: true }).url),
-        }),
-        EventEmitterModule.forRoot(),
-        SqlModule,
-        UnitOfWorkModule,
         IdempotencyModule,
         RedisModule,
         RateLimitModule,

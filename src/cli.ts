@@ -1,16 +1,10 @@
 import 'reflect-metadata';
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { EventEmitterModule } from '@nestjs/event-emitter';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { parseArgs } from 'node:util';
-import { SqlModule } from './common/database/sql.module';
-import { UnitOfWorkModule } from './common/database/unit-of-work.module';
-import { AppConfig, buildAppConfig } from './config/app.config';
 import { EnvironmentVariables, loadDotEnv, parseEnvironment } from './config/environment';
-import { buildDataSourceOptions } from './database/data-source.options';
 import { resolveDatabase } from './database/database-url';
+import { foundationModules } from './database/foundation.modules';
 import { revertLastMigration, runMigrations } from './database/migrate';
 import { SAMPLE_ACCOUNTS } from './database/seeds/sample-accounts';
 import { SeedModule } from './database/seeds/seed.module';
@@ -26,14 +20,7 @@ class CliModule {
     return {
       module: CliModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => buildAppConfig(env, { databaseUrl })] }),
-        TypeOrmModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<AppConfig, true>) => buildDataSourceOptions(config.get('database', { infer: true }).url),
-        }),
-        EventEmitterModule.forRoot(),
-        SqlModule,
-        UnitOfWorkModule,
+        ...foundationModules(env, databaseUrl),
         UsersModule,
         SeedModule,
       ],
