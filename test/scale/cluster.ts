@@ -1,10 +1,10 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { AddressInfo, createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { freePort, portOpen } from '../helpers/ports';
 
 /**
  * The scale set-up on loopback: `size` instances of the built app (`node dist/src/main.js`, each its own
@@ -41,25 +41,6 @@ export interface Cluster {
   accessLog(): Array<{ requestId: string; upstreams: string[]; status: number }>;
   nginxErrors(): string;
   stop(): Promise<void>;
-}
-
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, host, done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
 }
 
 export function findNginx(): string {
@@ -208,3 +189,5 @@ export async function startCluster(options: { size: number; env: Record<string, 
     throw error;
   }
 }
+
+export { freePort };

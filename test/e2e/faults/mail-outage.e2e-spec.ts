@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { Role } from '../../../src/common/auth/role.enum';
@@ -9,17 +8,9 @@ import { bookingCreated, recordEvents } from '../../factories/notification.facto
 import { createUser, TestUser } from '../../factories/user.factory';
 import { startSmtpServer, TestSmtpServer } from '../../helpers/smtp';
 import { createTestApp, TestApp } from '../../helpers/test-app';
+import { freePort } from '../../helpers/ports';
 
 const BOOKINGS = 200;
-
-/** A port nothing listens on (until the test starts the SMTP server there). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function onServer(serverUrl: string, sql: string): Promise<void> {
   const client = new Client({ connectionString: serverUrl });
