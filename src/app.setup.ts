@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { ValidationError } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,7 +11,7 @@ import { FieldError, ValidationFailedError } from './common/errors/domain.error'
 import { QueryCachingValidationPipe } from './common/validation/query-caching-validation.pipe';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './common/errors/problem';
 import { sendProblem } from './common/filters/problem-details.filter';
-import { createOpenApiDocument } from './common/openapi/openapi-document';
+import { setUpDocs } from './common/openapi/docs';
 import { registerRequestLogging } from './common/logging/request-logging';
 import { registerPagination } from './common/pagination/paginated';
 import { securityHeaders } from './common/http/security-headers';
@@ -59,30 +58,6 @@ export const validationPipe = new QueryCachingValidationPipe({
   validationError: { target: false, value: false },
   exceptionFactory: (errors) => new ValidationFailedError(flattenValidationErrors(errors)),
 });
-
-function setUpDocs(app: NestFastifyApplication): void {
-  const document = createOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'docs-json',
-    yamlDocumentUrl: 'docs-yaml',
-    swaggerOptions: { persistAuthorization: true },
-  });
-  const redoc = `<!DOCTYPE html><html><head><title>Service Marketplace API - ReDoc</title><meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><redoc spec-url="/docs-json"></redoc><script src="https://cdn.redoc.ly/redoc/v2.5.0/bundles/redoc.standalone.js"></script></body></html>`;
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .get('/redoc', (_request: FastifyRequest, reply: FastifyReply) => {
-      void reply
-        .header('content-type', 'text/html; charset=utf-8')
-        .header(
-          'content-security-policy',
-          "default-src 'self'; script-src 'self' https://cdn.redoc.ly; style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; worker-src 'self' blob:",
-        )
-        .send(redoc);
-    });
-}
 
 /**
  * What Node's HTTP parser refuses before Fastify sees a request (headers over 16 KB, a malformed request

@@ -10,6 +10,7 @@ import { book, nextLocal } from './factories/booking.factory';
 import { notify } from './factories/notification.factory';
 import { createService } from './factories/service.factory';
 import { createUser, TestUser, uniqueEmail } from './factories/user.factory';
+import { answerLog } from './helpers/answers';
 import { resetTokenOf, waitForMail } from './helpers/mail';
 import { AppRoute, appRoutes, OpenApiDocument, operationsOf, ParameterObject, resolveSchema, SchemaObject } from './helpers/openapi';
 import { createTestApp, TEST_JWT_SECRET, TestApp } from './helpers/test-app';
@@ -76,7 +77,14 @@ const worldCustomers: string[] = [];
 
 const countOf = (key: string) => counts.get(key) ?? counts.set(key, { good: 0, fuzz: 0, fuzz2xx: 0, ms: 0 }).get(key)!;
 
-function send(request: RawRequest): Promise<RawResponse> {
+/** Sends the request; every answer also goes to the answer log, held against the document after the run. */
+async function send(request: RawRequest): Promise<RawResponse> {
+  const response = await exchange(request);
+  answerLog.record({ method: request.method, url: request.url, status: response.status, contentType: response.headers['content-type'], text: response.body });
+  return response;
+}
+
+function exchange(request: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
