@@ -10,6 +10,8 @@ import {
   ResponseObject,
   SwaggerModule,
 } from '@nestjs/swagger';
+import { ALL_ROLES } from '../auth/role.enum';
+import { ROLES_EXTENSION } from '../decorators/roles.decorator';
 import { NotFoundError, ValidationFailedError } from '../errors/domain.error';
 import { documentedProblems, FieldErrorResponse, platformProblem, problemExample, problemResponse, ProblemResponse, ProblemSource } from './problem.response';
 
@@ -68,6 +70,9 @@ function boundFormattedStrings(node: unknown): void {
   Object.values(node).forEach(boundFormattedStrings);
 }
 
+/** Answers given before a rate limit is counted: they carry no RateLimit headers. */
+const NOT_COUNTED = new Set(['401', '403', '413', '414', '415', '431']);
+
 /** `/bookings/{id}/...` -> `Booking`: what a route's id names. */
 const resourceOf = (path: string) => {
   const segment = path.split('/')[1] ?? '';
@@ -83,22 +88,41 @@ function firstField(document: OpenAPIObject, operation: OperationObject, paramet
   return parameters.find((parameter) => parameter.in === 'query')?.name ?? 'body';
 }
 
+/** Methods whose body the app parses, whether or not the operation takes one (a defect in it is still refused). */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
 /**
  * The problems the platform answers on any operation of a kind, whatever its handler does: invalid input
  * where there is input (a body, a query, an id that is not a UUID), a malformed URL, an id that names
- * nothing (or something not yours), an unexpected error.
+ * nothing (or something not yours) or that is longer than the router takes, a body too large or of a type
+ * not taken, headers over 16 KB, an unexpected error.
  */
-function platformProblems(document: OpenAPIObject, path: string, operation: OperationObject): ProblemSource[] {
+function platformProblems(document: OpenAPIObject, path: string, method: string, operation: OperationObject): ProblemSource[] {
   const parameters = (operation.parameters ?? []).filter((parameter): parameter is ParameterObject => !isReference(parameter));
-  const takesFields = Boolean(operation.requestBody) || parameters.some((parameter) => parameter.in === 'query');
+  const takesBody = BODY_METHODS.has(method);
+  const takesFields = takesBody || parameters.some((parameter) => parameter.in === 'query');
   const takesId = parameters.some((parameter) => parameter.in === 'path');
   const field = takesFields ? firstField(document, operation, parameters) : '';
   return [
-    ...(takesFields ? [new ValidationFailedError([{ field, message: `${field} should not be empty` }])] : []),
+    ...(takesFields ? [new ValidationFailedError([{ field, message: operation.requestBody || field !== 'body' ? `${field} should not be empty` : 'this route takes no body' }])] : []),
     platformProblem(400, 'BAD_REQUEST', takesId ? 'Validation failed (uuid is expected)' : 'The URL is malformed.'),
-    ...(takesId ? [new NotFoundError(resourceOf(path))] : []),
+    ...(takesId ? [new NotFoundError(resourceOf(path)), platformProblem(414, 'URI_TOO_LONG', 'A path segment is too long.')] : []),
+    ...(takesBody
+      ? [platformProblem(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'), platformProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: text/plain')]
+      : []),
+    platformProblem(431, 'HEADERS_TOO_LARGE', 'The request headers are too large.'),
     platformProblem(500, 'INTERNAL_ERROR', 'An unexpected error occurred.'),
   ];
+}
+
+const SIGN_IN = 'a bearer token from `POST /auth/login`';
+
+/** Who may call an operation, from the roles `@Roles(...)` names (`x-roles`) or its being public. */
+function whoMayCall(operation: OperationObject & { [ROLES_EXTENSION]?: string[] }): string {
+  const roles = operation[ROLES_EXTENSION];
+  if (!roles) return operation.security?.length ? `Public: no token needed; ${SIGN_IN}, when sent, says who is asking.` : 'Public: no token needed.';
+  if (ALL_ROLES.every((role) => roles.includes(role))) return `For any signed-in caller (${SIGN_IN}).`;
+  return `For signed-in callers with the role ${roles.join(' or ')} (${SIGN_IN}).`;
 }
 
 /** Adds `sources` to the operation's problem responses (after the ones its decorators declared). */
@@ -120,15 +144,18 @@ function addProblems(responses: Record<string, ResponseObject | ReferenceObject>
 export function documentSharedResponses(document: OpenAPIObject): OpenAPIObject {
   document.components = { ...document.components, headers: { ...document.components?.headers, ...HEADERS } };
   for (const [path, item] of Object.entries(document.paths)) {
-    for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
       if (!operation) continue;
       const responses = operation.responses as Record<string, ResponseObject | ReferenceObject>;
-      addProblems(responses, platformProblems(document, path, operation));
+      addProblems(responses, platformProblems(document, path, method, operation));
+      operation.description = [operation.description, whoMayCall(operation)].filter(Boolean).join('\n\n');
       const rateLimited = Boolean(responses['429']);
       for (const [status, response] of Object.entries(responses)) {
         if (isReference(response)) continue;
-        // The rate limit is counted after authentication and roles: a 401 or 403 never got that far.
-        const counted = rateLimited && /^(2|4)/.test(status) && status !== '401' && status !== '403';
+        // The rate limit is counted after authentication and roles, and after Node and Fastify took the request
+        // (headers, URL, body size and type): a 401, 403, 413, 414, 415 or 431 never got that far.
+        const counted = rateLimited && /^(2|4)/.test(status) && !NOT_COUNTED.has(status);
         response.headers = {
           'X-Request-Id': ref('X-Request-Id'),
           'Access-Control-Allow-Origin': ref('Access-Control-Allow-Origin'),

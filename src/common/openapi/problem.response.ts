@@ -57,7 +57,13 @@ export function problemResponse(problems: Problem[]): ResponseObject {
         schema: {
           allOf: [
             { $ref: getSchemaPath(ProblemResponse) },
-            { type: 'object', properties: { status: { type: 'integer', format: 'int32', enum: [status] }, code: { type: 'string', enum: codes } } },
+            {
+              type: 'object',
+              properties: {
+                status: { type: 'integer', format: 'int32', minimum: status, maximum: status, enum: [status] },
+                code: { type: 'string', maxLength: 64, enum: codes },
+              },
+            },
           ],
         },
         examples,
@@ -78,22 +84,22 @@ const PROBLEMS_KEY = 'openapi:problems';
 /**
  * Documents the errors an operation answers, from the errors themselves: `@ApiProblems(new SlotTakenError(),
  * new NotFoundError('Service'))`. Each status gets one response listing its codes as an enum, with an
- * example per code, as the problem filter would answer it. Applied more than once, the problems add up.
- * On a method only.
+ * example per code, as the problem filter would answer it. Applied more than once, the problems add up
+ * (on a class: for its operations that do not document that status themselves).
  */
-export const ApiProblems = (...sources: ProblemSource[]): MethodDecorator =>
-  ((target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
-    const handler = descriptor.value as object;
-    const all: Problem[] = [...((Reflect.getMetadata(PROBLEMS_KEY, handler) as Problem[] | undefined) ?? []), ...sources.map(problemExample)];
-    Reflect.defineMetadata(PROBLEMS_KEY, all, handler);
+export const ApiProblems = (...sources: ProblemSource[]) =>
+  ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    const holder = (descriptor ? descriptor.value : target) as object;
+    const all: Problem[] = [...((Reflect.getMetadata(PROBLEMS_KEY, holder) as Problem[] | undefined) ?? []), ...sources.map(problemExample)];
+    Reflect.defineMetadata(PROBLEMS_KEY, all, holder);
     const statuses = [...new Set(sources.map((source) => source.status))];
     // ApiResponse would append to the description of a status documented already: start those afresh.
-    const responses = { ...((Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as Record<string, unknown> | undefined) ?? {}) };
+    const responses = { ...((Reflect.getMetadata(DECORATORS.API_RESPONSE, holder) as Record<string, unknown> | undefined) ?? {}) };
     for (const status of statuses) delete responses[status];
-    Reflect.defineMetadata(DECORATORS.API_RESPONSE, responses, handler);
+    Reflect.defineMetadata(DECORATORS.API_RESPONSE, responses, holder);
     const decorators = statuses.map((status) => {
       const { description, content } = problemResponse(all.filter((problem) => problem.status === status));
       return ApiResponse({ status, description, content });
     });
-    applyDecorators(ApiExtraModels(ProblemResponse), ...decorators)(target, key, descriptor);
-  }) as MethodDecorator;
+    applyDecorators(ApiExtraModels(ProblemResponse), ...decorators)(target, key as string | symbol, descriptor as PropertyDescriptor);
+  }) as ClassDecorator & MethodDecorator;
