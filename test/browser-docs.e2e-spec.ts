@@ -142,7 +142,8 @@ describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 passwor
     // Offline, or behind strict egress: only this loopback server answers.
     await redoc.route('**/*', (route) => {
       const { hostname } = new URL(route.request().url());
-      if (['127.0.0.1', 'localhost'].includes(hostname) || route.request().url().startsWith('blob:') || route.request().url().startsWith('data:')) return route.continue();
+      if (['127.0.0.1', 'localhost'].includes(hostname) || route.request().url().startsWith('blob:') || route.request().url().startsWith('data:'))
+        return route.continue();
       blocked.push(route.request().url());
       return route.abort('blockedbyclient');
     });

@@ -278,6 +278,12 @@ const GOOD_REQUESTS: Record<string, (world: World, examples: GoodRequest[]) => P
     { actor: 'customer', body: { notes: 'Gate code 1234' } },
     { actor: 'admin', body: { notes: 'Moved by support' } },
   ],
+  // The examples book a seeded sample service (so that "Try it out" works on a seeded database): here, this world's, at its price.
+  'POST /bookings': (world, examples) =>
+    examples.map((example) => {
+      const body = example.body as { payment: object };
+      return { ...example, body: { ...body, serviceId: world.service.id, payment: { ...body.payment, amount: world.service.price } } };
+    }),
   // Refunds are for the booking's provider and admins (the route admits customers to tell them so: 403).
   'POST /payments/{id}/refund': (_world, examples) => examples.filter((example) => example.actor !== 'customer'),
 };

@@ -24,7 +24,9 @@ import { UpdateBookingDto } from './dto/update-booking.dto';
 const SCHEDULE_PROBLEMS = [
   new UnprocessableError('INVALID_TIME', 'scheduledAt is not a valid instant.', [{ field: 'scheduledAt', message: 'scheduledAt is not a valid instant' }]),
   new UnprocessableError('BOOKING_IN_PAST', 'scheduledAt must be in the future.', [{ field: 'scheduledAt', message: 'scheduledAt must be in the future' }]),
-  new UnprocessableError('BOOKING_NOTICE_TOO_SHORT', 'Bookings must start at or after 2030-01-07T14:00:00.000Z.', [{ field: 'scheduledAt', message: 'scheduledAt is too soon' }]),
+  new UnprocessableError('BOOKING_NOTICE_TOO_SHORT', 'Bookings must start at or after 2030-01-07T14:00:00.000Z.', [
+    { field: 'scheduledAt', message: 'scheduledAt is too soon' },
+  ]),
   new UnprocessableError('OUTSIDE_AVAILABILITY', "The booking must lie inside one of the service's availability windows (America/New_York).", [
     { field: 'scheduledAt', message: 'scheduledAt is outside the availability windows' },
   ]),
@@ -49,7 +51,9 @@ export class BookingsController {
     new PaymentDeclinedError('Card declined by issuer'),
     new SlotTakenError(),
     new NotFoundError('Service'),
-    new UnprocessableError('AMOUNT_MISMATCH', 'payment.amount must equal the service price (75.5).', [{ field: 'payment.amount', message: 'must equal the service price 75.5' }]),
+    new UnprocessableError('AMOUNT_MISMATCH', 'payment.amount must equal the service price (75.5).', [
+      { field: 'payment.amount', message: 'must equal the service price 75.5' },
+    ]),
     new UnprocessableError('CURRENCY_MISMATCH', 'payment.currency must be USD.', [{ field: 'payment.currency', message: 'must be USD' }]),
     ...SCHEDULE_PROBLEMS,
     new PaymentUnconfirmedError(),

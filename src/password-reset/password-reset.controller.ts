@@ -28,7 +28,12 @@ export class PasswordResetController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'confirmPasswordReset', summary: 'Set a new password with a reset token' })
   @ApiOkResponse({ type: PasswordResetAcceptedResponse })
-  @ApiProblems(new ValidationFailedError([{ field: 'token', message: 'token is invalid, expired or already used' }], 'The reset token is invalid, expired or already used.'))
+  @ApiProblems(
+    new ValidationFailedError(
+      [{ field: 'token', message: 'token is invalid, expired or already used' }],
+      'The reset token is invalid, expired or already used.',
+    ),
+  )
   confirm(@Body() dto: ConfirmPasswordResetDto): Promise<PasswordResetAcceptedResponse> {
     return this.resets.confirm(dto.token, dto.newPassword);
   }

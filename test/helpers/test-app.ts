@@ -54,7 +54,13 @@ function scanned(agent: TestAgent): TestAgent {
           headers: response.headers,
           text: response.text ?? '',
         });
-        answerLog.record({ method: sent.method, url: sent.url, status: response.status, contentType: response.headers['content-type'], text: response.text ?? '' });
+        answerLog.record({
+          method: sent.method,
+          url: sent.url,
+          status: response.status,
+          contentType: response.headers['content-type'],
+          text: response.text ?? '',
+        });
       });
       return test;
     };

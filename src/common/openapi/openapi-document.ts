@@ -104,11 +104,20 @@ function platformProblems(document: OpenAPIObject, path: string, method: string,
   const takesId = parameters.some((parameter) => parameter.in === 'path');
   const field = takesFields ? firstField(document, operation, parameters) : '';
   return [
-    ...(takesFields ? [new ValidationFailedError([{ field, message: operation.requestBody || field !== 'body' ? `${field} should not be empty` : 'this route takes no body' }])] : []),
+    ...(takesFields
+      ? [
+          new ValidationFailedError([
+            { field, message: operation.requestBody || field !== 'body' ? `${field} should not be empty` : 'this route takes no body' },
+          ]),
+        ]
+      : []),
     platformProblem(400, 'BAD_REQUEST', takesId ? 'Validation failed (uuid is expected)' : 'The URL is malformed.'),
     ...(takesId ? [new NotFoundError(resourceOf(path)), platformProblem(414, 'URI_TOO_LONG', 'A path segment is too long.')] : []),
     ...(takesBody
-      ? [platformProblem(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'), platformProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: text/plain')]
+      ? [
+          platformProblem(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'),
+          platformProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: text/plain'),
+        ]
       : []),
     platformProblem(431, 'HEADERS_TOO_LARGE', 'The request headers are too large.'),
     platformProblem(500, 'INTERNAL_ERROR', 'An unexpected error occurred.'),

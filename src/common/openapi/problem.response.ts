@@ -2,7 +2,15 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, DECORATORS, ExampleObject, getSchemaPath, ResponseObject } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 import { DomainError } from '../errors/domain.error';
-import { buildProblem, MAX_DETAIL_LENGTH, MAX_FIELD_ERRORS, MAX_FIELD_LENGTH, MAX_FIELD_MESSAGE_LENGTH, Problem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
+import {
+  buildProblem,
+  MAX_DETAIL_LENGTH,
+  MAX_FIELD_ERRORS,
+  MAX_FIELD_LENGTH,
+  MAX_FIELD_MESSAGE_LENGTH,
+  Problem,
+  PROBLEM_CONTENT_TYPE,
+} from '../errors/problem';
 
 export class FieldErrorResponse {
   @ApiProperty({ example: 'payment.amount', maxLength: MAX_FIELD_LENGTH, description: 'Dotted path of the field (long names are cut)' }) field: string;
@@ -37,7 +45,12 @@ export const problemExample = (source: ProblemSource): Problem =>
   buildProblem({ status: source.status, code: source.code, detail: source.message, errors: source.errors, requestId: EXAMPLE_REQUEST_ID });
 
 /** A problem the platform answers (no domain error class throws it): `platformProblem(429, 'RATE_LIMITED', '...')`. */
-export const platformProblem = (status: number, code: string, message: string, errors?: ProblemSource['errors']): ProblemSource => ({ status, code, message, errors });
+export const platformProblem = (status: number, code: string, message: string, errors?: ProblemSource['errors']): ProblemSource => ({
+  status,
+  code,
+  message,
+  errors,
+});
 
 /**
  * The response of one error status: problem documents whose `code` is one of `problems`' codes (an enum a
@@ -49,7 +62,8 @@ export function problemResponse(problems: Problem[]): ResponseObject {
   const codes = [...byCode.keys()];
   const status = problems[0].status;
   const examples: Record<string, ExampleObject> = {};
-  for (const [code, problem] of byCode) examples[code] = { summary: problem.detail.length > 80 ? `${code}: ${problem.detail.slice(0, 77)}...` : `${code}: ${problem.detail}`, value: problem };
+  for (const [code, problem] of byCode)
+    examples[code] = { summary: problem.detail.length > 80 ? `${code}: ${problem.detail.slice(0, 77)}...` : `${code}: ${problem.detail}`, value: problem };
   return {
     description: `${STATUS_CODES[status] ?? 'Error'}: ${codes.map((code) => `\`${code}\``).join(', ')}`,
     content: {
