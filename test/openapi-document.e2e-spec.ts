@@ -209,6 +209,13 @@ describe('the OpenAPI document', () => {
       expect(codesOf('post', '/bookings', '403')).toEqual(['FORBIDDEN']);
     });
 
+    it('a rate limit that only flags (password reset requests) documents its headers, but no 429: it never answers one', () => {
+      const operation = document.paths['/password-reset/request'].post;
+      expect(operation.responses['429']).toBeUndefined();
+      expect(Object.keys(operation.responses['202'].headers ?? {})).toEqual(expect.arrayContaining(['RateLimit', 'RateLimit-Policy']));
+      expect(codesOf('post', '/auth/login', '429')).toEqual(['RATE_LIMITED']);
+    });
+
     it('the answer check flags a status or a code an operation does not document, and passes documented ones', () => {
       const id = '5eed0000-0000-4000-8000-000000000002';
       expect(

@@ -13,6 +13,7 @@ import {
 import { ALL_ROLES } from '../auth/role.enum';
 import { ROLES_EXTENSION } from '../decorators/roles.decorator';
 import { NotFoundError, ValidationFailedError } from '../errors/domain.error';
+import { RATE_LIMIT_EXTENSION } from '../rate-limit/rate-limit.decorator';
 import { documentedProblems, FieldErrorResponse, platformProblem, problemExample, problemResponse, ProblemResponse, ProblemSource } from './problem.response';
 
 const TAGS: Record<string, string> = {
@@ -159,7 +160,8 @@ export function documentSharedResponses(document: OpenAPIObject): OpenAPIObject 
       const responses = operation.responses as Record<string, ResponseObject | ReferenceObject>;
       addProblems(responses, platformProblems(document, path, method, operation));
       operation.description = [operation.description, whoMayCall(operation)].filter(Boolean).join('\n\n');
-      const rateLimited = Boolean(responses['429']);
+      // A `flag` rate limit answers no 429, but its answers carry the RateLimit headers all the same.
+      const rateLimited = Boolean(responses['429'] || (operation as { [RATE_LIMIT_EXTENSION]?: string[] })[RATE_LIMIT_EXTENSION]);
       for (const [status, response] of Object.entries(responses)) {
         if (isReference(response)) continue;
         // The rate limit is counted after authentication and roles, and after Node and Fastify took the request
