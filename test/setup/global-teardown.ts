@@ -20,6 +20,7 @@ async function checkAnswersAreDocumented(): Promise<void> {
       document = (await t.http.get('/docs-json').expect(200)).body as OpenApiDocument;
     } finally {
       await t.close();
+      rmSync(t.mailDir, { recursive: true, force: true });
     }
     const undocumented = undocumentedAnswers(document, answers);
     if (undocumented.length) {
