@@ -22,7 +22,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/setup/secret-scan.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/secret-scan.ts', '<rootDir>/test/setup/answers.ts'],
     },
   ],
 };

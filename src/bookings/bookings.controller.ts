@@ -1,20 +1,36 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { ForbiddenError, NotFoundError, UnprocessableError, ValidationFailedError } from '../common/errors/domain.error';
 import { AnyRole, Roles } from '../common/decorators/roles.decorator';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { Page } from '../common/pagination/pagination';
 import { Paginated } from '../common/pagination/paginated';
+import { ApiProblems } from '../common/openapi/problem.response';
+import { BookingStatus } from './booking.entity';
 import { BookingCancellationService } from './booking-cancellation.service';
-import { BookingCheckoutService } from './booking-checkout.service';
+import { BookingCheckoutService, PaymentDeclinedError, PaymentUnconfirmedError, SlotTakenError } from './booking-checkout.service';
+import { InvalidTransitionError } from './booking-state-machine';
 import { BookingsService } from './bookings.service';
 import { BookingResponse, CancellationQuoteResponse } from './dto/booking.response';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { ListBookingsQuery } from './dto/list-bookings.query';
 import { UpdateBookingDto } from './dto/update-booking.dto';
+
+/** What a start time can fail on, for a new booking and a reschedule alike (see assertBookableTime). */
+const SCHEDULE_PROBLEMS = [
+  new UnprocessableError('INVALID_TIME', 'scheduledAt is not a valid instant.', [{ field: 'scheduledAt', message: 'scheduledAt is not a valid instant' }]),
+  new UnprocessableError('BOOKING_IN_PAST', 'scheduledAt must be in the future.', [{ field: 'scheduledAt', message: 'scheduledAt must be in the future' }]),
+  new UnprocessableError('BOOKING_NOTICE_TOO_SHORT', 'Bookings must start at or after 2030-01-07T14:00:00.000Z.', [
+    { field: 'scheduledAt', message: 'scheduledAt is too soon' },
+  ]),
+  new UnprocessableError('OUTSIDE_AVAILABILITY', "The booking must lie inside one of the service's availability windows (America/New_York).", [
+    { field: 'scheduledAt', message: 'scheduledAt is outside the availability windows' },
+  ]),
+];
 
 @ApiTags('bookings')
 @Controller('bookings')
@@ -29,17 +45,26 @@ export class BookingsController {
   @RateLimit({ policy: 'booking', by: 'user' })
   @Post()
   @Idempotent()
-  @ApiOperation({ summary: 'Book a service and pay for it (customers)' })
+  @ApiOperation({ operationId: 'createBooking', summary: 'Book a service and pay for it (customers)' })
   @ApiCreatedResponse({ type: BookingResponse })
-  @ApiResponse({ status: 402, description: 'Payment declined (PAYMENT_DECLINED): no booking was made' })
-  @ApiResponse({ status: 409, description: 'The provider is already booked then (SLOT_TAKEN)' })
+  @ApiProblems(
+    new PaymentDeclinedError('Card declined by issuer'),
+    new SlotTakenError(),
+    new NotFoundError('Service'),
+    new UnprocessableError('AMOUNT_MISMATCH', 'payment.amount must equal the service price (75.5).', [
+      { field: 'payment.amount', message: 'must equal the service price 75.5' },
+    ]),
+    new UnprocessableError('CURRENCY_MISMATCH', 'payment.currency must be USD.', [{ field: 'payment.currency', message: 'must be USD' }]),
+    ...SCHEDULE_PROBLEMS,
+    new PaymentUnconfirmedError(),
+  )
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateBookingDto): Promise<BookingResponse> {
     return this.checkout.book(user, dto);
   }
 
   @AnyRole()
   @Get()
-  @ApiOperation({ summary: 'Bookings: a customer’s own, a provider’s for their services, all for admins' })
+  @ApiOperation({ operationId: 'listBookings', summary: 'Bookings: a customer’s own, a provider’s for their services, all for admins' })
   @Paginated(BookingResponse)
   list(@CurrentUser() user: AuthUser, @Query() query: ListBookingsQuery): Promise<Page<BookingResponse>> {
     return this.bookings.list(user, query);
@@ -47,7 +72,7 @@ export class BookingsController {
 
   @AnyRole()
   @Get(':id')
-  @ApiOperation({ summary: 'One booking, with what the caller may do with it' })
+  @ApiOperation({ operationId: 'getBooking', summary: 'One booking, with what the caller may do with it' })
   @ApiOkResponse({ type: BookingResponse })
   @ApiParam({ name: 'id', format: 'uuid' })
   findOne(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<BookingResponse> {
@@ -56,7 +81,7 @@ export class BookingsController {
 
   @AnyRole()
   @Get(':id/cancellation-quote')
-  @ApiOperation({ summary: 'What cancelling now would refund to the caller' })
+  @ApiOperation({ operationId: 'getCancellationQuote', summary: 'What cancelling now would refund to the caller' })
   @ApiOkResponse({ type: CancellationQuoteResponse })
   @ApiParam({ name: 'id', format: 'uuid' })
   quote(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<CancellationQuoteResponse> {
@@ -65,8 +90,16 @@ export class BookingsController {
 
   @AnyRole()
   @Put(':id')
-  @ApiOperation({ summary: 'Complete (provider), reschedule or edit notes (customer)' })
+  @ApiOperation({ operationId: 'updateBooking', summary: 'Complete (provider), reschedule or edit notes (customer)' })
   @ApiOkResponse({ type: BookingResponse })
+  @ApiProblems(
+    new ValidationFailedError([{ field: 'body', message: 'send exactly one of status, scheduledAt or notes' }]),
+    new ForbiddenError('Only the provider or an admin can mark a booking completed.'),
+    new ForbiddenError('This service has been removed: the booking cannot be moved.', 'SERVICE_REMOVED'),
+    new InvalidTransitionError(BookingStatus.CANCELLED, BookingStatus.COMPLETED),
+    new SlotTakenError(),
+    ...SCHEDULE_PROBLEMS,
+  )
   @ApiParam({ name: 'id', format: 'uuid' })
   update(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateBookingDto): Promise<BookingResponse> {
     return this.bookings.update(user, id, dto);
@@ -74,8 +107,9 @@ export class BookingsController {
 
   @AnyRole()
   @Delete(':id')
-  @ApiOperation({ summary: 'Cancel: frees the slot and refunds by the policy' })
+  @ApiOperation({ operationId: 'cancelBooking', summary: 'Cancel: frees the slot and refunds by the policy' })
   @ApiOkResponse({ type: BookingResponse })
+  @ApiProblems(new InvalidTransitionError(BookingStatus.CANCELLED, BookingStatus.CANCELLED))
   @ApiParam({ name: 'id', format: 'uuid' })
   cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<BookingResponse> {
     return this.cancellation.cancel(user, id);

@@ -4,6 +4,8 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Roles } from '../common/decorators/roles.decorator';
+import { ConflictError, ForbiddenError, UnprocessableError } from '../common/errors/domain.error';
+import { ApiProblems } from '../common/openapi/problem.response';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor';
 import { PaymentResponse } from '../payments/dto/payment.response';
 import { RefundDto } from '../payments/dto/refund.dto';
@@ -22,9 +24,13 @@ export class PaymentRefundsController {
   @Post(':id/refund')
   @HttpCode(200)
   @Idempotent()
-  // The operationId it had when PaymentsController served it, so clients generated from the document keep their method name.
-  @ApiOperation({ operationId: 'PaymentsController_refund', summary: 'Refund in full (default) or in part (the booking’s provider or an admin)' })
+  @ApiOperation({ operationId: 'refundPayment', summary: 'Refund in full (default) or in part (the booking’s provider or an admin)' })
   @ApiOkResponse({ type: PaymentResponse })
+  @ApiProblems(
+    new ForbiddenError('Only the provider or an admin can refund a payment.'),
+    new ConflictError('NOTHING_TO_REFUND', 'This payment has been refunded in full already.'),
+    new UnprocessableError('REFUND_EXCEEDS_PAYMENT', 'At most 20 USD can still be refunded.', [{ field: 'amount', message: 'amount must not exceed 20' }]),
+  )
   @ApiParam({ name: 'id', format: 'uuid' })
   refund(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RefundDto): Promise<PaymentResponse> {
     return this.refunds.refund(user, id, dto);

@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator';
+import { ApiProblems, platformProblem } from '../common/openapi/problem.response';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('health')
@@ -15,14 +16,17 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({ operationId: 'checkLiveness', summary: 'Liveness: the process answers' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
+  // Above @HealthCheck(), whose own 503 it replaces: the filter answers a failed check as a problem document.
+  @ApiProblems(platformProblem(503, 'SERVICE_UNAVAILABLE', 'Not ready: redis unavailable.'))
   @HealthCheck()
   @ApiOperation({
+    operationId: 'checkReadiness',
     summary: 'Readiness: the database answers (503 when it does not); a configured Redis that does not answer makes the status `degraded`, still 200',
   })
   ready(): Promise<HealthCheckResult> {

@@ -3,6 +3,8 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { ValidationFailedError } from '../common/errors/domain.error';
+import { ApiProblems } from '../common/openapi/problem.response';
 import { NoBody } from '../common/decorators/no-body.decorator';
 import { AnyRole } from '../common/decorators/roles.decorator';
 import { Page } from '../common/pagination/pagination';
@@ -11,6 +13,9 @@ import { ListNotificationsQuery } from './dto/list-notifications.query';
 import { NotificationResponse, ReadAllResponse, UnreadCountResponse } from './dto/notification.response';
 import { NotificationStreamsService } from './live/notification-streams.service';
 import { NotificationsService } from './notifications.service';
+
+/** As @NoBody() answers a body on a route that takes none. */
+const NO_BODY = new ValidationFailedError([{ field: 'body', message: 'this route takes no body' }]);
 
 @ApiTags('notifications')
 @Controller('notifications')
@@ -22,7 +27,7 @@ export class NotificationsController {
 
   @AnyRole()
   @Get()
-  @ApiOperation({ summary: 'Your notifications, newest first (unread=true for unread only)' })
+  @ApiOperation({ operationId: 'listNotifications', summary: 'Your notifications, newest first (unread=true for unread only)' })
   @Paginated(NotificationResponse)
   list(@CurrentUser() user: AuthUser, @Query() query: ListNotificationsQuery): Promise<Page<NotificationResponse>> {
     return this.notifications.list(user, query);
@@ -30,7 +35,7 @@ export class NotificationsController {
 
   @AnyRole()
   @Get('unread/count')
-  @ApiOperation({ summary: 'How many of your notifications are unread' })
+  @ApiOperation({ operationId: 'countUnreadNotifications', summary: 'How many of your notifications are unread' })
   @ApiOkResponse({ type: UnreadCountResponse })
   unreadCount(@CurrentUser() user: AuthUser): Promise<UnreadCountResponse> {
     return this.notifications.unreadCount(user);
@@ -38,16 +43,18 @@ export class NotificationsController {
 
   @AnyRole()
   @Put('read-all')
-  @ApiOperation({ summary: 'Mark all your notifications read' })
+  @ApiOperation({ operationId: 'markAllNotificationsRead', summary: 'Mark all your notifications read' })
   @ApiOkResponse({ type: ReadAllResponse })
+  @ApiProblems(NO_BODY)
   markAllRead(@CurrentUser() user: AuthUser, @NoBody() _body: undefined): Promise<ReadAllResponse> {
     return this.notifications.markAllRead(user);
   }
 
   @AnyRole()
   @Put(':id/read')
-  @ApiOperation({ summary: 'Mark one of your notifications read (again: no change)' })
+  @ApiOperation({ operationId: 'markNotificationRead', summary: 'Mark one of your notifications read (again: no change)' })
   @ApiOkResponse({ type: NotificationResponse })
+  @ApiProblems(NO_BODY)
   @ApiParam({ name: 'id', format: 'uuid' })
   markRead(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @NoBody() _body: undefined): Promise<NotificationResponse> {
     return this.notifications.markRead(user, id);
@@ -56,6 +63,7 @@ export class NotificationsController {
   @AnyRole()
   @Get('stream')
   @ApiOperation({
+    operationId: 'streamNotifications',
     summary: 'Your notifications as they happen (server-sent events)',
     description:
       'Each event has `id:` (its position in your stream), `event:` (the type) and `data:` (the notification JSON); ' +

@@ -9,7 +9,6 @@ import { ListPaymentsQuery } from './dto/list-payments.query';
 import { PaymentResponse } from './dto/payment.response';
 import { PaymentsService } from './payments.service';
 
-/** Reading payments. Refunding one (POST /payments/{id}/refund) may cancel its booking, so that route lives in the bookings module (PaymentRefundsController). */
 @ApiTags('payments')
 @Controller('payments')
 export class PaymentsController {
@@ -17,7 +16,7 @@ export class PaymentsController {
 
   @AnyRole()
   @Get()
-  @ApiOperation({ summary: 'Payments: a customer’s own, a provider’s for their bookings, all for admins' })
+  @ApiOperation({ operationId: 'listPayments', summary: 'Payments: a customer’s own, a provider’s for their bookings, all for admins' })
   @Paginated(PaymentResponse)
   list(@CurrentUser() user: AuthUser, @Query() query: ListPaymentsQuery): Promise<Page<PaymentResponse>> {
     return this.payments.list(user, query);
@@ -25,7 +24,7 @@ export class PaymentsController {
 
   @AnyRole()
   @Get(':id')
-  @ApiOperation({ summary: 'One payment (its customer, provider or an admin)' })
+  @ApiOperation({ operationId: 'getPayment', summary: 'One payment (its customer, provider or an admin)' })
   @ApiOkResponse({ type: PaymentResponse })
   @ApiParam({ name: 'id', format: 'uuid' })
   findOne(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<PaymentResponse> {

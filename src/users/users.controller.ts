@@ -2,12 +2,17 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Pu
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { ConflictError, ForbiddenError, ValidationFailedError } from '../common/errors/domain.error';
+import { ApiProblems } from '../common/openapi/problem.response';
 import { Public } from '../common/decorators/public.decorator';
 import { AnyRole } from '../common/decorators/roles.decorator';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserResponse } from './dto/user.response';
 import { UsersService } from './users.service';
+
+const EMAIL_TAKEN = new ConflictError('EMAIL_TAKEN', 'An account with this e-mail already exists.');
+const NOT_YOURS = new ForbiddenError('You can only access your own account.');
 
 @ApiTags('users')
 @Controller('users')
@@ -16,15 +21,16 @@ export class UsersController {
 
   @Public()
   @Post()
-  @ApiOperation({ summary: 'Register a customer or provider account' })
+  @ApiOperation({ operationId: 'registerUser', summary: 'Register a customer or provider account' })
   @ApiCreatedResponse({ type: UserResponse })
+  @ApiProblems(EMAIL_TAKEN)
   register(@Body() dto: CreateUserDto): Promise<UserResponse> {
     return this.users.register(dto);
   }
 
   @AnyRole()
   @Get('me')
-  @ApiOperation({ summary: 'The signed-in account' })
+  @ApiOperation({ operationId: 'getCurrentUser', summary: 'The signed-in account' })
   @ApiOkResponse({ type: UserResponse })
   me(@CurrentUser() user: AuthUser): Promise<UserResponse> {
     return this.users.getMe(user);
@@ -32,8 +38,9 @@ export class UsersController {
 
   @AnyRole()
   @Get(':id')
-  @ApiOperation({ summary: 'An account (yourself, or anyone for an admin)' })
+  @ApiOperation({ operationId: 'getUser', summary: 'An account (yourself, or anyone for an admin)' })
   @ApiOkResponse({ type: UserResponse })
+  @ApiProblems(NOT_YOURS)
   @ApiParam({ name: 'id', format: 'uuid' })
   findOne(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<UserResponse> {
     return this.users.getById(user, id);
@@ -41,8 +48,14 @@ export class UsersController {
 
   @AnyRole()
   @Put(':id')
-  @ApiOperation({ summary: 'Update profile, e-mail, password (with the current one) or, for admins, role' })
+  @ApiOperation({ operationId: 'updateUser', summary: 'Update profile, e-mail, password (with the current one) or, for admins, role' })
   @ApiOkResponse({ type: UserResponse })
+  @ApiProblems(
+    NOT_YOURS,
+    new ForbiddenError('Only an admin can change a role.', 'ROLE_CHANGE_FORBIDDEN'),
+    EMAIL_TAKEN,
+    new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is incorrect' }]),
+  )
   @ApiParam({ name: 'id', format: 'uuid' })
   update(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserResponse> {
     return this.users.update(user, id, dto);
@@ -51,8 +64,9 @@ export class UsersController {
   @AnyRole()
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete an account (soft): it can no longer sign in and its tokens stop working' })
+  @ApiOperation({ operationId: 'deleteUser', summary: 'Delete an account (soft): it can no longer sign in and its tokens stop working' })
   @ApiNoContentResponse()
+  @ApiProblems(NOT_YOURS)
   @ApiParam({ name: 'id', format: 'uuid' })
   remove(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.users.remove(user, id);

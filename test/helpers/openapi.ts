@@ -40,6 +40,7 @@ export interface ParameterObject {
 
 export interface MediaTypeObject {
   schema?: SchemaObject;
+  examples?: Record<string, { summary?: string; value?: unknown }>;
 }
 
 export interface ResponseObject {

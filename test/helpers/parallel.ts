@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { answerLog } from './answers';
 import { secretScan } from './secret-scan';
 import { TestApp } from './test-app';
 
@@ -35,6 +36,7 @@ export async function send(url: string, init: { method: string; headers?: Record
     headers: Object.fromEntries(response.headers),
     text,
   });
+  answerLog.record({ method: init.method, url, status: response.status, contentType: response.headers.get('content-type'), text });
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;

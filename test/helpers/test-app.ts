@@ -7,6 +7,7 @@ import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup';
 import { parseEnvironment } from '../../src/config/environment';
+import { answerLog } from './answers';
 import { secretScan } from './secret-scan';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -51,6 +52,13 @@ function scanned(agent: TestAgent): TestAgent {
           requestBody: sent._data,
           status: response.status,
           headers: response.headers,
+          text: response.text ?? '',
+        });
+        answerLog.record({
+          method: sent.method,
+          url: sent.url,
+          status: response.status,
+          contentType: response.headers['content-type'],
           text: response.text ?? '',
         });
       });

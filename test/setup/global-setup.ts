@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { parseEnvironment } from '../../src/config/environment';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
+import { ANSWERS_DIR_VARIABLE } from '../helpers/answers';
 
 const TEST_DATABASE = 'marketplace_test';
 
@@ -42,6 +43,8 @@ export default async function globalSetup(): Promise<void> {
   }
   await runMigrations(url);
   process.env.E2E_DATABASE_URL = url;
+  // The answers every suite receives, checked against the OpenAPI document by the global teardown.
+  process.env[ANSWERS_DIR_VARIABLE] = mkdtempSync(join(tmpdir(), 'marketplace-answers-'));
 
   const redisUrl = process.env.TEST_REDIS_URL ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (await redisReachable(redisUrl)) {

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsISO4217CurrencyCode, IsISO8601, IsNumber, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { MaxDecimalPlaces } from '../../common/validation/decimal-places';
+import { EXAMPLE_BOOKING_START, EXAMPLE_SERVICE } from '../../database/seeds/sample-services';
 import { Trim } from '../../common/validation/transforms';
 
 const upperCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
@@ -25,13 +26,13 @@ export class PaymentMethodDto {
 }
 
 export class BookingPaymentDto {
-  @ApiProperty({ example: 89.5, description: 'Must equal the service price', minimum: 0.01, maximum: 999_999.99 })
+  @ApiProperty({ example: EXAMPLE_SERVICE.price, description: 'Must equal the service price', minimum: 0.01, maximum: 999_999.99 })
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'payment.amount must be a number with at most 2 decimals' })
   @MaxDecimalPlaces(2, { message: 'payment.amount must be a number with at most 2 decimals' })
   @Min(0.01) @Max(999_999.99)
   amount: number;
 
-  @ApiProperty({ example: 'USD', description: 'Must equal the service currency', pattern: '^[A-Za-z]{3}$', maxLength: 3 })
+  @ApiProperty({ example: EXAMPLE_SERVICE.currency, description: 'Must equal the service currency', pattern: '^[A-Za-z]{3}$', maxLength: 3 })
   @Transform(upperCase) @IsString() @IsISO4217CurrencyCode({ message: 'payment.currency must be an ISO 4217 code' })
   currency: string;
 
@@ -41,16 +42,17 @@ export class BookingPaymentDto {
 }
 
 export class CreateBookingDto {
-  @ApiProperty({ format: 'uuid' })
+  // The examples book a seeded sample service, so that "Try it out" succeeds on a database with the samples.
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_SERVICE.id })
   @IsUUID('all', { message: 'serviceId must be a UUID' })
   serviceId: string;
 
-  @ApiProperty({ example: '2030-01-07T09:00:00Z', format: 'date-time', description: 'ISO 8601 with a zone offset or Z' })
+  @ApiProperty({ example: EXAMPLE_BOOKING_START, format: 'date-time', description: 'ISO 8601 with a zone offset or Z' })
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'scheduledAt must be an ISO 8601 date-time' })
   @Matches(/T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/, { message: 'scheduledAt must include a time and a zone offset (or Z)' })
   scheduledAt: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
+  @ApiPropertyOptional({ example: 'Ring the bell twice, please.', maxLength: 2000 })
   @IsOptional() @Trim() @IsString() @MaxLength(2000)
   notes?: string;
 

@@ -9,6 +9,7 @@ import { AuthUser } from '../auth/auth-user';
 import { ConflictError, UnprocessableError, ValidationFailedError } from '../errors/domain.error';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem';
 import { toProblem } from '../filters/problem-details.filter';
+import { ApiProblems } from '../openapi/problem.response';
 import { IdempotencyRepository } from './idempotency.repository';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -17,6 +18,24 @@ const TTL_MS = 24 * 3_600_000;
 /** A request still "in progress" after this long died with its process; its key may be reused. */
 const STALE_AFTER_MS = 5 * 60_000;
 /** Outcomes worth replaying: the endpoint ran. Validation failures and server errors are not stored. */
+export class InvalidIdempotencyKeyError extends ValidationFailedError {
+  constructor() {
+    super([{ field: 'Idempotency-Key', message: `must be 1 to ${MAX_KEY_LENGTH} visible ASCII characters` }]);
+  }
+}
+
+export class IdempotencyKeyReusedError extends UnprocessableError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request.');
+  }
+}
+
+export class IdempotencyKeyInUseError extends ConflictError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed.');
+  }
+}
+
 const REPLAYABLE_ERRORS = new Set<number>([HttpStatus.PAYMENT_REQUIRED, HttpStatus.CONFLICT]);
 
 function canonical(value: unknown): string {
@@ -49,7 +68,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (header === undefined || !request.user) return next.handle();
     const key = Array.isArray(header) ? header[0] : header;
     if (!key || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
-      return throwError(() => new ValidationFailedError([{ field: 'Idempotency-Key', message: `must be 1 to ${MAX_KEY_LENGTH} visible ASCII characters` }]));
+      return throwError(() => new InvalidIdempotencyKeyError());
     }
     const userId = request.user.id;
     const fingerprint = createHash('sha256').update(`${request.method} ${request.url.split('?')[0]}\n${canonical(request.body ?? null)}`).digest('hex');
@@ -58,9 +77,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       mergeMap((reservation) => {
         switch (reservation.outcome) {
           case 'mismatch':
-            return throwError(() => new UnprocessableError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request.'));
+            return throwError(() => new IdempotencyKeyReusedError());
           case 'in-progress':
-            return throwError(() => new ConflictError('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed.'));
+            return throwError(() => new IdempotencyKeyInUseError());
           case 'completed': {
             // A web Response is sent as it is, status included (the route's @HttpCode would not fit a replayed 402).
             const { response } = reservation;
@@ -109,5 +128,6 @@ export function Idempotent() {
       description: 'Up to 255 characters; a repeat replays the first response for 24 h',
       schema: { type: 'string', pattern: '^[\\x21-\\x7e]+$', minLength: 1, maxLength: MAX_KEY_LENGTH },
     }),
+    ApiProblems(new InvalidIdempotencyKeyError(), new IdempotencyKeyReusedError(), new IdempotencyKeyInUseError()),
   );
 }

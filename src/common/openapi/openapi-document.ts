@@ -1,6 +1,20 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, HeaderObject, OpenAPIObject, ReferenceObject, ResponseObject, SwaggerModule } from '@nestjs/swagger';
-import { FieldErrorResponse, problemContent, ProblemResponse } from './problem.response';
+import {
+  DocumentBuilder,
+  HeaderObject,
+  OpenAPIObject,
+  OperationObject,
+  ParameterObject,
+  ReferenceObject,
+  RequestBodyObject,
+  ResponseObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
+import { ALL_ROLES } from '../auth/role.enum';
+import { ROLES_EXTENSION } from '../decorators/roles.decorator';
+import { NotFoundError, ValidationFailedError } from '../errors/domain.error';
+import { RATE_LIMIT_EXTENSION } from '../rate-limit/rate-limit.decorator';
+import { documentedProblems, FieldErrorResponse, platformProblem, problemExample, problemResponse, ProblemResponse, ProblemSource } from './problem.response';
 
 const TAGS: Record<string, string> = {
   auth: 'Sign in and out (OAuth2 password flow or JSON)',
@@ -57,25 +71,102 @@ function boundFormattedStrings(node: unknown): void {
   Object.values(node).forEach(boundFormattedStrings);
 }
 
+/** Answers given before a rate limit is counted: they carry no RateLimit headers. */
+const NOT_COUNTED = new Set(['401', '403', '413', '414', '415', '431']);
+
+/** `/bookings/{id}/...` -> `Booking`: what a route's id names. */
+const resourceOf = (path: string) => {
+  const segment = path.split('/')[1] ?? '';
+  return `${segment.charAt(0).toUpperCase()}${segment.slice(1).replace(/s$/, '')}`;
+};
+
+/** The first field of a request (a required body property first, else a query parameter): what a validation example names. */
+function firstField(document: OpenAPIObject, operation: OperationObject, parameters: ParameterObject[]): string {
+  const body = Object.values((operation.requestBody as RequestBodyObject | undefined)?.content ?? {})[0]?.schema;
+  const name = body && isReference(body) ? body.$ref.split('/').pop() : undefined;
+  const schema = name ? document.components?.schemas?.[name] : undefined;
+  if (schema && !isReference(schema)) return schema.required?.[0] ?? Object.keys(schema.properties ?? {})[0] ?? 'body';
+  return parameters.find((parameter) => parameter.in === 'query')?.name ?? 'body';
+}
+
+/** Methods whose body the app parses, whether or not the operation takes one (a defect in it is still refused). */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+/**
+ * The problems the platform answers on any operation of a kind, whatever its handler does: invalid input
+ * where there is input (a body, a query, an id that is not a UUID), a malformed URL, an id that names
+ * nothing (or something not yours) or that is longer than the router takes, a body too large or of a type
+ * not taken, headers over 16 KB, an unexpected error.
+ */
+function platformProblems(document: OpenAPIObject, path: string, method: string, operation: OperationObject): ProblemSource[] {
+  const parameters = (operation.parameters ?? []).filter((parameter): parameter is ParameterObject => !isReference(parameter));
+  const takesBody = BODY_METHODS.has(method);
+  const takesFields = takesBody || parameters.some((parameter) => parameter.in === 'query');
+  const takesId = parameters.some((parameter) => parameter.in === 'path');
+  const field = takesFields ? firstField(document, operation, parameters) : '';
+  return [
+    ...(takesFields
+      ? [
+          new ValidationFailedError([
+            { field, message: operation.requestBody || field !== 'body' ? `${field} should not be empty` : 'this route takes no body' },
+          ]),
+        ]
+      : []),
+    platformProblem(400, 'BAD_REQUEST', takesId ? 'Validation failed (uuid is expected)' : 'The URL is malformed.'),
+    ...(takesId ? [new NotFoundError(resourceOf(path)), platformProblem(414, 'URI_TOO_LONG', 'A path segment is too long.')] : []),
+    ...(takesBody
+      ? [
+          platformProblem(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'),
+          platformProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: text/plain'),
+        ]
+      : []),
+    platformProblem(431, 'HEADERS_TOO_LARGE', 'The request headers are too large.'),
+    platformProblem(500, 'INTERNAL_ERROR', 'An unexpected error occurred.'),
+  ];
+}
+
+const SIGN_IN = 'a bearer token from `POST /auth/login`';
+
+/** Who may call an operation, from the roles `@Roles(...)` names (`x-roles`) or its being public. */
+function whoMayCall(operation: OperationObject & { [ROLES_EXTENSION]?: string[] }): string {
+  const roles = operation[ROLES_EXTENSION];
+  if (!roles) return operation.security?.length ? `Public: no token needed; ${SIGN_IN}, when sent, says who is asking.` : 'Public: no token needed.';
+  if (ALL_ROLES.every((role) => roles.includes(role))) return `For any signed-in caller (${SIGN_IN}).`;
+  return `For signed-in callers with the role ${roles.join(' or ')} (${SIGN_IN}).`;
+}
+
+/** Adds `sources` to the operation's problem responses (after the ones its decorators declared). */
+function addProblems(responses: Record<string, ResponseObject | ReferenceObject>, sources: ProblemSource[]): void {
+  for (const status of new Set(sources.map((source) => String(source.status)))) {
+    const existing = responses[status];
+    if (existing && isReference(existing)) continue;
+    const added = sources.filter((source) => String(source.status) === status).map(problemExample);
+    responses[status] = { ...existing, ...problemResponse([...documentedProblems(existing), ...added]) };
+  }
+}
+
 /**
  * What decorators cannot say once without repeating it on every route and property: the headers every
- * response carries (and, on rate-limited routes, the RateLimit ones), problem documents as the body of
- * every error response, the 404 of every route that takes an id (a foreign object answers 404 too), and
- * the length of UUIDs and dates.
+ * response carries (and, on rate-limited routes, the RateLimit ones), the problems every operation of a kind
+ * answers (a malformed URL, invalid input, the 404 of every route that takes an id: a foreign object answers
+ * 404 too), and the length of UUIDs and dates.
  */
 export function documentSharedResponses(document: OpenAPIObject): OpenAPIObject {
   document.components = { ...document.components, headers: { ...document.components?.headers, ...HEADERS } };
-  for (const item of Object.values(document.paths)) {
-    for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
       if (!operation) continue;
       const responses = operation.responses as Record<string, ResponseObject | ReferenceObject>;
-      const takesId = (operation.parameters ?? []).some((parameter) => !isReference(parameter) && parameter.in === 'path');
-      if (takesId && !responses['404']) responses['404'] = { description: 'Not found, or not yours', content: problemContent() };
-      const rateLimited = Boolean(responses['429']);
+      addProblems(responses, platformProblems(document, path, method, operation));
+      operation.description = [operation.description, whoMayCall(operation)].filter(Boolean).join('\n\n');
+      // A `flag` rate limit answers no 429, but its answers carry the RateLimit headers all the same.
+      const rateLimited = Boolean(responses['429'] || (operation as { [RATE_LIMIT_EXTENSION]?: string[] })[RATE_LIMIT_EXTENSION]);
       for (const [status, response] of Object.entries(responses)) {
         if (isReference(response)) continue;
-        // The rate limit is counted after authentication and roles: a 401 or 403 never got that far.
-        const counted = rateLimited && /^(2|4)/.test(status) && status !== '401' && status !== '403';
+        // The rate limit is counted after authentication and roles, and after Node and Fastify took the request
+        // (headers, URL, body size and type): a 401, 403, 413, 414, 415 or 431 never got that far.
+        const counted = rateLimited && /^(2|4)/.test(status) && !NOT_COUNTED.has(status);
         response.headers = {
           'X-Request-Id': ref('X-Request-Id'),
           'Access-Control-Allow-Origin': ref('Access-Control-Allow-Origin'),
@@ -83,7 +174,6 @@ export function documentSharedResponses(document: OpenAPIObject): OpenAPIObject 
           ...(status === '429' ? { 'Retry-After': ref('Retry-After') } : {}),
           ...response.headers,
         };
-        if (Number(status) >= 400 && !response.content) response.content = problemContent();
       }
     }
   }
@@ -101,11 +191,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     // Relative: the document describes the instance that serves it, whichever environment that is.
     .addServer('/', 'This instance (local, staging or production: wherever this document is served from)', undefined, { 'x-internal': false })
     .addOAuth2({ type: 'oauth2', description: JWT_DESCRIPTION, flows: { password: { tokenUrl: '/auth/login', scopes: {} } } }, 'oauth2')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: JWT_DESCRIPTION }, 'bearer')
-    .addGlobalResponse(
-      { status: 400, description: 'Malformed request, or invalid fields (listed in `errors`)', content: problemContent() },
-      { status: 500, description: 'Unexpected error (logged with the request id; no details are disclosed)', content: problemContent() },
-    );
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: JWT_DESCRIPTION }, 'bearer');
   for (const [name, description] of Object.entries(TAGS)) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), { extraModels: [ProblemResponse, FieldErrorResponse] });
   return documentSharedResponses(document);

@@ -1,8 +1,11 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiProblemResponse } from '../openapi/problem.response';
+import { ApiExtension } from '@nestjs/swagger';
+import { ApiProblems, platformProblem } from '../openapi/problem.response';
 import { RateLimitKey, RateLimitPolicyName } from './rate-limit.policies';
 
 export const RATE_LIMIT_KEY = 'rateLimit';
+/** The OpenAPI extension naming an operation's rate limit policies: its answers carry the RateLimit headers. */
+export const RATE_LIMIT_EXTENSION = 'x-rate-limits';
 
 export interface RateLimitRule {
   policy: RateLimitPolicyName;
@@ -21,5 +24,12 @@ export const RateLimit = (...rules: Array<Pick<RateLimitRule, 'policy' | 'by'> &
       RATE_LIMIT_KEY,
       rules.map((rule): RateLimitRule => ({ mode: 'reject', ...rule })),
     ),
-    ApiProblemResponse(429, 'Too many requests: see Retry-After and the RateLimit headers'),
+    ApiExtension(
+      RATE_LIMIT_EXTENSION,
+      rules.map((rule) => rule.policy),
+    ),
+    // A `flag` rule lets the request through: only a `reject` rule answers 429.
+    ...(rules.some((rule) => (rule.mode ?? 'reject') === 'reject')
+      ? [ApiProblems(platformProblem(429, 'RATE_LIMITED', 'Too many requests: try again after the time in Retry-After.'))]
+      : []),
   );

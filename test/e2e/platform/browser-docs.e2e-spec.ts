@@ -135,4 +135,37 @@ describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 passwor
       await other.close();
     }
   }, 60_000);
+  it('renders /redoc, operations included, with every request to another host refused', async () => {
+    const redoc = await context.newPage();
+    const blocked: string[] = [];
+    const problems: string[] = [];
+    // Offline, or behind strict egress: only this loopback server answers.
+    await redoc.route('**/*', (route) => {
+      const { hostname } = new URL(route.request().url());
+      if (['127.0.0.1', 'localhost'].includes(hostname) || route.request().url().startsWith('blob:') || route.request().url().startsWith('data:'))
+        return route.continue();
+      blocked.push(route.request().url());
+      return route.abort('blockedbyclient');
+    });
+    redoc.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    try {
+      const document = (await t.http.get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, { summary: string }>> };
+      const operations = Object.values(document.paths).flatMap((item) => Object.values(item));
+      await redoc.goto(`${baseUrl}/redoc`);
+      // The side menu lists every operation with its method; the body renders them under their summaries.
+      const menuOperations = redoc.locator('.menu-content li [class*="operation-type"]');
+      await menuOperations.first().waitFor({ state: 'attached' });
+      await expect(menuOperations.count()).resolves.toBe(operations.length);
+      await redoc.locator('h2', { hasText: 'Book a service and pay for it (customers)' }).first().waitFor();
+      await expect(redoc.locator('h1').first().textContent()).resolves.toContain('Service Marketplace API');
+      expect(blocked).toEqual([]);
+      expect(problems).toEqual([]);
+    } catch (error) {
+      const shot = join(tmpdir(), `browser-docs-redoc-failure-${Date.now()}.png`);
+      await redoc.screenshot({ path: shot, fullPage: false }).catch(() => undefined);
+      throw new Error(`${(error as Error).message}\nscreenshot: ${shot}\nblocked:\n${blocked.join('\n')}\nproblems:\n${problems.join('\n')}`, { cause: error });
+    } finally {
+      await redoc.close();
+    }
+  }, 60_000);
 });

@@ -49,6 +49,7 @@ const EXPECTED: Record<string, Expected> = {
   'GET /docs-json': everyone(200),
   'GET /docs-yaml': everyone(200),
   'GET /redoc': everyone(200),
+  'GET /redoc/redoc.standalone.js': everyone(200),
   'GET /health': everyone(200),
   'GET /health/ready': everyone(200),
   // The CORS preflight handler: with no CORS_ORIGINS there is nothing to grant, to anyone.

@@ -11,6 +11,7 @@ import { book, nextLocal } from '../../factories/booking.factory';
 import { notify } from '../../factories/notification.factory';
 import { createService } from '../../factories/service.factory';
 import { createUser, TestUser, uniqueEmail } from '../../factories/user.factory';
+import { answerLog } from '../../helpers/answers';
 import { resetTokenOf, waitForMail } from '../../helpers/mail';
 import { AppRoute, appRoutes, OpenApiDocument, operationsOf, ParameterObject, resolveSchema, SchemaObject } from '../../helpers/openapi';
 import { createTestApp, TEST_JWT_SECRET, TestApp } from '../../helpers/test-app';
@@ -77,7 +78,14 @@ const worldCustomers: string[] = [];
 
 const countOf = (key: string) => counts.get(key) ?? counts.set(key, { good: 0, fuzz: 0, fuzz2xx: 0, ms: 0 }).get(key)!;
 
-function send(request: RawRequest): Promise<RawResponse> {
+/** Sends the request; every answer also goes to the answer log, held against the document after the run. */
+async function send(request: RawRequest): Promise<RawResponse> {
+  const response = await exchange(request);
+  answerLog.record({ method: request.method, url: request.url, status: response.status, contentType: response.headers['content-type'], text: response.body });
+  return response;
+}
+
+function exchange(request: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
@@ -277,6 +285,12 @@ const GOOD_REQUESTS: Record<string, (world: World, examples: GoodRequest[]) => P
     { actor: 'customer', body: { notes: 'Gate code 1234' } },
     { actor: 'admin', body: { notes: 'Moved by support' } },
   ],
+  // The examples book a seeded sample service (so that "Try it out" works on a seeded database): here, this world's, at its price.
+  'POST /bookings': (world, examples) =>
+    examples.map((example) => {
+      const body = example.body as { payment: object };
+      return { ...example, body: { ...body, serviceId: world.service.id, payment: { ...body.payment, amount: world.service.price } } };
+    }),
   // Refunds are for the booking's provider and admins (the route admits customers to tell them so: 403).
   'POST /payments/{id}/refund': (_world, examples) => examples.filter((example) => example.actor !== 'customer'),
 };
