@@ -31,6 +31,35 @@ async function register(role) {
   return { id: user.id, email, password, token: await login(email, password) };
 }
 
+/** GET /notifications/stream, read as it arrives; waitFor(test) resolves once the text so far passes test. */
+async function openStream(token) {
+  const controller = new AbortController();
+  const response = await fetch(new URL('/notifications/stream', baseUrl), {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
+  if (response.status !== 200) throw new Error(`GET /notifications/stream: ${response.status} ${await response.text()}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  return {
+    async waitFor(test, what) {
+      const deadline = setTimeout(() => controller.abort(), 40_000);
+      try {
+        while (!test(text)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error('the stream ended');
+          text += value;
+        }
+      } catch (error) {
+        throw new Error(`the stream did not carry ${what} within 40 s (${error.message}); it carried: ${JSON.stringify(text.slice(0, 500))}`);
+      } finally {
+        clearTimeout(deadline);
+        controller.abort();
+      }
+    },
+  };
+}
+
 function check(condition, message) {
   if (!condition) throw new Error(message);
 }
@@ -53,6 +82,9 @@ async function book() {
     },
     expect: 201,
   });
+  // Through a proxy (SCENARIO_STREAM=1): the customer's live stream is open before the booking, on whichever
+  // instance the proxy picks, and must carry the booking's notification and a heartbeat as they are written.
+  const stream = process.env.SCENARIO_STREAM === '1' ? await openStream(customer.token) : undefined;
   const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
   const slots = await call('GET', `/services/${service.id}/slots?from=${day(2)}&to=${day(8)}`, { expect: 200 });
   check(Array.isArray(slots) && slots.length > 0, `no free slot in a week: ${JSON.stringify(slots)}`);
@@ -69,6 +101,10 @@ async function book() {
   check(booking.status === 'CONFIRMED', `booking is ${booking.status}, not CONFIRMED`);
   const seen = await call('GET', `/bookings/${booking.id}`, { token: customer.token, expect: 200 });
   check(seen.status === 'CONFIRMED' && seen.serviceId === service.id, `GET /bookings/${booking.id}: ${JSON.stringify(seen)}`);
+  if (stream) {
+    await stream.waitFor((text) => text.includes(booking.id) && (text.match(/^:/gm) ?? []).length >= 2, 'the booking event and a heartbeat');
+    console.log(`the stream through the proxy carried booking ${booking.id}'s notification and a heartbeat`);
+  }
   // A logged-out token must stay refused across restarts (revocations live in Redis and PostgreSQL).
   const revoked = await login(customer.email, customer.password);
   await call('POST', '/auth/logout', { token: revoked, expect: 204 });
