@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/.work/', '*.js', '*.mjs', 'docker/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/.work/', '*.js', '*.mjs', 'docker/', 'test/docker/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
