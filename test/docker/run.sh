@@ -5,7 +5,8 @@
 #   2. the images: docker/build-images.sh (base images from Debian packages when missing, then the API,
 #      PostgreSQL, Redis and nginx images with BuildKit, npm's CA bundle a build secret, never in a layer);
 #   3. the compose stack up, every healthcheck waited for;
-#   4. the booking scenario (test/docker/booking-scenario.mjs): accounts, a service, a paid booking, seen;
+#   4. the README's create-admin in the API container, and the booking scenario
+#      (test/docker/booking-scenario.mjs): accounts, a service, a paid booking, seen;
 #   5. the API container restarted, then Redis and PostgreSQL too: the booking, the accounts and a
 #      logged-out token's revocation are all still there;
 #   6. docker/docker-compose.scale.yml: three instances behind nginx, every healthcheck waited for, the booking
@@ -98,7 +99,9 @@ wait_healthy() {
 }
 wait_healthy
 
-# 4. Booking.
+# 4. The README's first admin, then booking.
+log "create-admin in the API container"
+"${compose[@]}" "${stack[@]}" exec -T api node dist/src/database/cli.js create-admin --email "admin-$$@example.com" --password "Adm1n-$$-Docker!"
 node test/docker/booking-scenario.mjs book "$APP_URL" "$work/state.json"
 
 # 5. Restarts.
