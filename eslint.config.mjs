@@ -29,7 +29,7 @@ const RAW_SQL = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/.work/', '*.js', '*.mjs', 'docker/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/.work/', '*.js', '*.mjs', 'docker/', 'test/docker/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

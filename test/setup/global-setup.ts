@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -28,6 +28,15 @@ async function redisReachable(url: string): Promise<boolean> {
  * results from E2E_DATABASE_URL and E2E_REDIS_URL.
  */
 export default async function globalSetup(): Promise<void> {
+  // Everything a run writes to the temporary folder (the embedded PostgreSQL's data, mail directories,
+  // browser profiles, built apps) goes into one directory that global teardown removes: os.tmpdir() reads
+  // TMPDIR, which the workers and the processes they start inherit.
+  const runDir = mkdtempSync(join(tmpdir(), 'marketplace-test-run-'));
+  // Open like /tmp itself: as root, the embedded PostgreSQL runs as a `postgres` user that must read its files here.
+  chmodSync(runDir, 0o1777);
+  (globalThis as { __TEST_RUN_DIR__?: { dir: string; previous?: string } }).__TEST_RUN_DIR__ = { dir: runDir, previous: process.env.TMPDIR };
+  process.env.TMPDIR = runDir;
+
   const env = parseEnvironment(process.env, () => undefined);
   let url = env.TEST_DATABASE_URL ?? env.DATABASE_URL;
   if (url) {
@@ -36,7 +45,7 @@ export default async function globalSetup(): Promise<void> {
     server.pathname = '/postgres';
     await ensureDatabase(server.toString(), database);
   } else {
-    const dataDir = mkdtempSync(join(tmpdir(), 'marketplace-test-pg-'));
+    const dataDir = mkdtempSync(join(runDir, 'pg-'));
     const embedded = await startEmbeddedPostgres({ dataDir, port: 54330 + (process.pid % 500), database: TEST_DATABASE });
     url = embedded.url;
     (globalThis as { __EMBEDDED_PG__?: { stop(): Promise<void> } }).__EMBEDDED_PG__ = embedded;
