@@ -9,6 +9,7 @@ import { PaymentFailedEvent, paymentFactsOf, PaymentSucceededEvent } from '../pa
 import { ChargeResult, PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentEntity, PaymentStatus } from '../payments/payment.entity';
 import { PaymentsRepository } from '../payments/payments.repository';
+import { RefundsService } from '../payments/refunds.service';
 import { BookableTime } from '../services/availability/bookable-time';
 import { ServicesService } from '../services/services.service';
 import { BookingEntity, BookingStatus } from './booking.entity';
@@ -36,6 +37,8 @@ export class PaymentUnconfirmedError extends DomainError {
   }
 }
 
+const ABANDONED_REASON = 'The booking attempt was abandoned before the payment completed; the charge was voided';
+
 /** Thrown inside a settlement transaction to roll it back when another path got there first. */
 class SettlementRace extends Error {}
 
@@ -59,6 +62,7 @@ export class BookingCheckoutService {
     private readonly bookings: BookingsRepository,
     private readonly payments: PaymentsRepository,
     private readonly gateway: PaymentGateway,
+    private readonly refunds: RefundsService,
     private readonly services: ServicesService,
     private readonly bookableTime: BookableTime,
   ) {}
@@ -127,8 +131,9 @@ export class BookingCheckoutService {
 
   /**
    * Applies the gateway's answer to a PENDING payment and its booking. Used right after the charge and by
-   * the reconciler; whichever comes second finds nothing PENDING and changes nothing (if the charge was
-   * approved after the attempt was abandoned, it is refunded).
+   * the reconciler; whichever comes second finds nothing PENDING and changes nothing, except that a charge
+   * approved for an attempt already failed (by either) is voided: no approved charge stands without a
+   * CONFIRMED booking.
    */
   async settle(
     payment: PaymentEntity,
@@ -153,25 +158,31 @@ export class BookingCheckoutService {
         });
       if (booking) return { approved: true, booking };
     }
-    const reason = result.approved ? 'The booking attempt was abandoned before the payment completed; the charge was voided' : result.reason;
-    const failedHere = await this.unitOfWork.run(async (manager, record) => {
-      if (!(await this.payments.markFailed(manager, payment.id, reason, result.transactionId || null))) return false;
+    const reason = result.approved ? ABANDONED_REASON : result.reason;
+    await this.unitOfWork.run(async (manager, record) => {
+      if (!(await this.payments.markFailed(manager, payment.id, reason, result.transactionId || null))) return;
       if (bookingId) await this.bookings.deletePending(manager, bookingId);
       const facts = paymentFactsOf({ ...payment, bookingId: null }, await this.payments.findServiceTitle(manager, payment.serviceId));
       record(new PaymentFailedEvent(facts, reason));
-      return true;
     });
-    if (failedHere) {
-      if (result.approved) await this.voidLateCharge(payment, result.transactionId);
-      return { approved: false, reason };
-    }
-    // Someone else settled it first (the reconciler, for a very slow request): report what they decided.
+    // Someone else may have settled it first (the reconciler, for a very slow request): a confirmation stands.
     const current = await this.payments.findById(payment.id);
-    const booking = current?.status === PaymentStatus.SUCCESS && bookingId ? await this.bookings.findById(bookingId) : null;
-    return booking ? { approved: true, booking } : { approved: false, reason: current?.failureReason ?? reason };
+    if (current && current.status !== PaymentStatus.FAILED && current.status !== PaymentStatus.PENDING && bookingId) {
+      const booking = await this.bookings.findById(bookingId);
+      if (booking) return { approved: true, booking };
+    }
+    // An approval whose booking was not confirmed must not stand, whoever failed the attempt (this call, or
+    // the reconciler while this request was paused): void it.
+    if (result.approved) {
+      await this.voidCharge(current ?? payment, result.transactionId);
+      return { approved: false, reason: ABANDONED_REASON };
+    }
+    return { approved: false, reason: current?.failureReason ?? reason };
   }
 
-  private async voidLateCharge(payment: PaymentEntity, transactionId: string): Promise<void> {
-    await this.gateway.refund({ idempotencyKey: `void-${payment.id}`, chargeTransactionId: transactionId, amountMinor: toMinor(payment.amount), currency: payment.currency });
+  /** Recorded as a refund of the whole amount, so that the reconciler retries it until the gateway confirms. */
+  private async voidCharge(payment: PaymentEntity, transactionId: string): Promise<void> {
+    const refund = await this.unitOfWork.run((manager) => this.refunds.reserveVoid(manager, payment, transactionId));
+    if (refund) await this.refunds.execute(refund);
   }
 }

@@ -92,6 +92,19 @@ export class PaymentsRepository {
     return result.affected === 1;
   }
 
+  /**
+   * Records on a FAILED payment the charge the gateway approved for it all the same, as refunded in full
+   * (the void is its refund row). Only once: true when this call recorded it.
+   */
+  async markChargeVoided(manager: EntityManager, id: string, transactionId: string): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE payments SET transaction_id = $2, refunded_amount = amount, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $3 AND refunded_amount = 0`,
+      [id, transactionId, PaymentStatus.FAILED],
+      manager,
+    );
+    return rowCount === 1;
+  }
+
   findById(id: string, manager?: EntityManager): Promise<PaymentEntity | null> {
     return (manager ?? this.payments.manager).getRepository(PaymentEntity).findOne({ where: { id } });
   }

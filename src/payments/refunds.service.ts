@@ -10,6 +10,7 @@ import { PaymentEntity, PaymentStatus } from './payment.entity';
 import { PaymentsRepository } from './payments.repository';
 import { RefundEntity } from './refund.entity';
 
+export const VOID_REASON = 'Void: the charge was approved after its booking attempt had been abandoned';
 const REFUNDABLE = [PaymentStatus.SUCCESS, PaymentStatus.PARTIALLY_REFUNDED];
 
 /**
@@ -50,6 +51,16 @@ export class RefundsService {
     const facts = paymentFactsOf(updated, await this.payments.findServiceTitle(manager, payment.serviceId));
     record(new PaymentRefundedEvent(facts, refund.id, amount, updated.refundedAmount, request.reason));
     return refund;
+  }
+
+  /**
+   * Reserves the void of a charge the gateway approved for an attempt that had already failed (its booking
+   * released): the whole amount goes back. Null when the void is already recorded. Like any refund it is
+   * paid out by `execute`, and retried by the reconciler until the gateway confirms it.
+   */
+  async reserveVoid(manager: EntityManager, payment: PaymentEntity, transactionId: string): Promise<RefundEntity | null> {
+    if (!(await this.payments.markChargeVoided(manager, payment.id, transactionId))) return null;
+    return this.payments.insertPendingRefund(manager, { paymentId: payment.id, amount: payment.amount, reason: VOID_REASON, requestedBy: null });
   }
 
   /** Asks the gateway to pay out a reserved refund; failures stay PENDING for the reconciler. */
