@@ -1,9 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import { ConflictError, DomainError, NotFoundError, UnprocessableError } from '../common/errors/domain.error';
+import { IdempotencyClaim, IdempotencyRepository } from '../common/idempotency/idempotency.repository';
+import { IdempotencyKeyInUseError, IdempotentOutcomes, SettledOutcome } from '../common/idempotency/idempotent-outcomes';
 import { toMinor } from '../common/money';
+import { AppConfig } from '../config/app.config';
 import { SqlState } from '../common/database/sqlstate';
 import { PaymentFailedEvent, paymentFactsOf, PaymentSucceededEvent } from '../payments/events/payment.events';
 import { ChargeResult, PaymentGateway } from '../payments/gateway/payment-gateway';
@@ -53,8 +57,9 @@ export function isExclusionViolation(error: unknown): boolean {
  * the steps leaves PENDING rows that the reconciler settles by asking the gateway what happened.
  */
 @Injectable()
-export class BookingCheckoutService {
+export class BookingCheckoutService implements IdempotentOutcomes {
   private readonly logger = new Logger(BookingCheckoutService.name);
+  private readonly reconcileAfterMs: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -65,9 +70,17 @@ export class BookingCheckoutService {
     private readonly refunds: RefundsService,
     private readonly services: ServicesService,
     private readonly bookableTime: BookableTime,
-  ) {}
+    private readonly idempotencyKeys: IdempotencyRepository,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.reconcileAfterMs = config.get('payments', { infer: true }).reconcileAfterMs;
+  }
 
-  async book(customer: AuthUser, dto: CreateBookingDto): Promise<BookingResponse> {
+  /**
+   * `idempotency`: the request's hold on its Idempotency-Key, linked to the payment in the transaction that
+   * creates it, so that the key is answered from this attempt's outcome and never books a second time.
+   */
+  async book(customer: AuthUser, dto: CreateBookingDto, idempotency: IdempotencyClaim | null = null): Promise<BookingResponse> {
     const service = await this.services.findBookable(dto.serviceId);
     if (!service) throw new NotFoundError('Service');
     const start = new Date(dto.scheduledAt);
@@ -107,6 +120,10 @@ export class BookingCheckoutService {
           currency: service.currency,
           paymentMethod: { type, brand, last4 },
         });
+        if (idempotency && !(await this.idempotencyKeys.linkResource(manager, idempotency, payment.id))) {
+          // Another request took the key over (this one was presumed dead): it answers for the key, not this one.
+          throw new IdempotencyKeyInUseError(1);
+        }
         return payment;
       })
       .catch((error: unknown) => {
@@ -127,6 +144,23 @@ export class BookingCheckoutService {
     const settled = await this.settle(payment, result);
     if (!settled.approved) throw new PaymentDeclinedError(settled.reason);
     return toBookingResponse(settled.booking);
+  }
+
+  /**
+   * The answer a checkout would have given, from its payment's state (for a retried Idempotency-Key whose
+   * request died): the booking once confirmed, the decline once failed; while PENDING, not settled, to be
+   * asked again when the reconciler will have settled it at the latest.
+   */
+  async settledOutcome(paymentId: string): Promise<SettledOutcome> {
+    const payment = await this.payments.findById(paymentId);
+    if (!payment || payment.status === PaymentStatus.PENDING) {
+      const settledBy = (payment?.createdAt.getTime() ?? Date.now()) + this.reconcileAfterMs;
+      return { settled: false, retryAfterSeconds: Math.max(1, Math.ceil((settledBy - Date.now()) / 1000)) };
+    }
+    if (payment.status === PaymentStatus.FAILED) return { settled: true, error: new PaymentDeclinedError(payment.failureReason ?? 'Declined') };
+    const booking = payment.bookingId ? await this.bookings.findById(payment.bookingId) : null;
+    if (!booking) return { settled: true, error: new NotFoundError('Booking') };
+    return { settled: true, value: toBookingResponse(booking) };
   }
 
   /**

@@ -4,7 +4,8 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { AnyRole, Roles } from '../common/decorators/roles.decorator';
-import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+import { IdempotencyKeyClaim, Idempotent } from '../common/idempotency/idempotency.interceptor';
+import type { IdempotencyClaim } from '../common/idempotency/idempotency.repository';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { Page } from '../common/pagination/pagination';
 import { Paginated } from '../common/pagination/paginated';
@@ -28,13 +29,13 @@ export class BookingsController {
   @Roles(Role.CUSTOMER)
   @RateLimit({ policy: 'booking', by: 'user' })
   @Post()
-  @Idempotent()
+  @Idempotent({ outcomes: BookingCheckoutService })
   @ApiOperation({ summary: 'Book a service and pay for it (customers)' })
   @ApiCreatedResponse({ type: BookingResponse })
   @ApiResponse({ status: 402, description: 'Payment declined (PAYMENT_DECLINED): no booking was made' })
   @ApiResponse({ status: 409, description: 'The provider is already booked then (SLOT_TAKEN)' })
-  create(@CurrentUser() user: AuthUser, @Body() dto: CreateBookingDto): Promise<BookingResponse> {
-    return this.checkout.book(user, dto);
+  create(@CurrentUser() user: AuthUser, @Body() dto: CreateBookingDto, @IdempotencyKeyClaim() idempotency: IdempotencyClaim | null): Promise<BookingResponse> {
+    return this.checkout.book(user, dto, idempotency);
   }
 
   @AnyRole()
