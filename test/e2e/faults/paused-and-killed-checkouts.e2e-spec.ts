@@ -214,6 +214,16 @@ describe('checkouts whose process is paused or killed (two built instances)', ()
     await t.dataSource.query(`UPDATE idempotency_keys SET locked_at = now() - interval '6 minutes' WHERE user_id = ANY($1::uuid[])`, [[...late]]);
 
     const retries = await Promise.all(requests.map((request) => post(b.baseUrl, request)));
+    // Count what was lost or done twice: payments (so charge attempts) per key, and charges without a booking.
+    const [tally] = await t.dataSource.query<Array<{ keys: number; payments: number; reexecuted: number; confirmed: number }>>(
+      `SELECT (SELECT count(*) FROM idempotency_keys WHERE user_id = ANY($1::uuid[]) AND resource_id IS NOT NULL)::int AS keys,
+              (SELECT count(*) FROM payments WHERE customer_id = ANY($1::uuid[]))::int AS payments,
+              (SELECT count(*) FROM (SELECT customer_id FROM payments WHERE customer_id = ANY($1::uuid[]) GROUP BY customer_id HAVING count(*) > 1) x)::int AS reexecuted,
+              (SELECT count(*) FROM bookings WHERE customer_id = ANY($1::uuid[]) AND status = 'CONFIRMED')::int AS confirmed`,
+      [customerIds],
+    );
+    expect(tally).toEqual({ keys: count, payments: count, reexecuted: 0, confirmed: charged.size });
+    expect(await approvedChargesWithoutBooking(customerIds)).toBe(0);
     const outcomes = retries.map((response, i) => ({
       charged: charged.has(requests[i].customer.id),
       status: response?.status,
@@ -231,16 +241,6 @@ describe('checkouts whose process is paused or killed (two built instances)', ()
     const again = await Promise.all(requests.map((request) => post(b.baseUrl, request)));
     expect(again.map((response) => response?.text)).toEqual(retries.map((response) => response?.text));
 
-    // Count what was lost or done twice: payments (so charge attempts) per key, and charges without a booking.
-    const [tally] = await t.dataSource.query<Array<{ keys: number; payments: number; reexecuted: number; confirmed: number }>>(
-      `SELECT (SELECT count(*) FROM idempotency_keys WHERE user_id = ANY($1::uuid[]) AND resource_id IS NOT NULL)::int AS keys,
-              (SELECT count(*) FROM payments WHERE customer_id = ANY($1::uuid[]))::int AS payments,
-              (SELECT count(*) FROM (SELECT customer_id FROM payments WHERE customer_id = ANY($1::uuid[]) GROUP BY customer_id HAVING count(*) > 1) x)::int AS reexecuted,
-              (SELECT count(*) FROM bookings WHERE customer_id = ANY($1::uuid[]) AND status = 'CONFIRMED')::int AS confirmed`,
-      [customerIds],
-    );
-    expect(tally).toEqual({ keys: count, payments: count, reexecuted: 0, confirmed: charged.size });
-    expect(await approvedChargesWithoutBooking(customerIds)).toBe(0);
     // Each replayed booking is the one the payment confirmed.
     for (const [i, response] of retries.entries()) {
       if (!charged.has(requests[i].customer.id)) continue;
