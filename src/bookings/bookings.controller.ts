@@ -33,7 +33,10 @@ export class BookingsController {
   @ApiOperation({ summary: 'Book a service and pay for it (customers)' })
   @ApiCreatedResponse({ type: BookingResponse })
   @ApiResponse({ status: 402, description: 'Payment declined (PAYMENT_DECLINED): no booking was made' })
-  @ApiResponse({ status: 409, description: 'The provider is already booked then (SLOT_TAKEN)' })
+  @ApiResponse({
+    status: 409,
+    description: 'The provider is already booked then (SLOT_TAKEN), or this Idempotency-Key’s first request has not settled yet (IDEMPOTENCY_KEY_IN_USE, with Retry-After)',
+  })
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateBookingDto, @IdempotencyKeyClaim() idempotency: IdempotencyClaim | null): Promise<BookingResponse> {
     return this.checkout.book(user, dto, idempotency);
   }

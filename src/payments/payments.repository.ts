@@ -5,7 +5,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { Sql } from '../common/database/sql';
 import { PaymentEntity, PaymentStatus, StoredPaymentMethod } from './payment.entity';
-import { RefundEntity, RefundStatus } from './refund.entity';
+import { RefundEntity, RefundKind, RefundStatus } from './refund.entity';
 
 export interface NewPendingPayment {
   bookingId: string;
@@ -125,9 +125,12 @@ export class PaymentsRepository {
     return Object.assign(payment, { refundedAmount, status });
   }
 
-  insertPendingRefund(manager: EntityManager, refund: { paymentId: string; amount: number; reason: string; requestedBy: string | null }): Promise<RefundEntity> {
+  insertPendingRefund(
+    manager: EntityManager,
+    refund: { paymentId: string; amount: number; reason: string; requestedBy: string | null; kind?: RefundKind },
+  ): Promise<RefundEntity> {
     const repo = manager.getRepository(RefundEntity);
-    return repo.save(repo.create({ ...refund, status: RefundStatus.PENDING, transactionId: null }));
+    return repo.save(repo.create({ kind: RefundKind.REFUND, ...refund, status: RefundStatus.PENDING, transactionId: null }));
   }
 
   async markRefundSucceeded(id: string, transactionId: string): Promise<void> {

@@ -8,7 +8,7 @@ import { paymentFactsOf, PaymentRefundedEvent } from './events/payment.events';
 import { PaymentGateway } from './gateway/payment-gateway';
 import { PaymentEntity, PaymentStatus } from './payment.entity';
 import { PaymentsRepository } from './payments.repository';
-import { RefundEntity } from './refund.entity';
+import { RefundEntity, RefundKind } from './refund.entity';
 
 export const VOID_REASON = 'Void: the charge was approved after its booking attempt had been abandoned';
 const REFUNDABLE = [PaymentStatus.SUCCESS, PaymentStatus.PARTIALLY_REFUNDED];
@@ -60,7 +60,7 @@ export class RefundsService {
    */
   async reserveVoid(manager: EntityManager, payment: PaymentEntity, transactionId: string): Promise<RefundEntity | null> {
     if (!(await this.payments.markChargeVoided(manager, payment.id, transactionId))) return null;
-    return this.payments.insertPendingRefund(manager, { paymentId: payment.id, amount: payment.amount, reason: VOID_REASON, requestedBy: null });
+    return this.payments.insertPendingRefund(manager, { paymentId: payment.id, amount: payment.amount, reason: VOID_REASON, requestedBy: null, kind: RefundKind.VOID });
   }
 
   /** Asks the gateway to pay out a reserved refund; failures stay PENDING for the reconciler. */
@@ -69,7 +69,8 @@ export class RefundsService {
       const payment = await this.payments.findById(refund.paymentId);
       if (!payment?.transactionId) throw new Error(`payment ${refund.paymentId} has no charge to refund`);
       const { transactionId } = await this.gateway.refund({
-        idempotencyKey: refund.id,
+        // One void per payment at the gateway, whichever of its refund rows asks.
+        idempotencyKey: refund.kind === RefundKind.VOID ? `void-${refund.paymentId}` : refund.id,
         chargeTransactionId: payment.transactionId,
         amountMinor: toMinor(refund.amount),
         currency: payment.currency,

@@ -39,7 +39,7 @@ describe('checkout settlement', () => {
   async function refundsOf(paymentId: string) {
     return t.dataSource.query<Array<{ id: string; amount: string; status: string; gateway_minor: string | null }>>(
       `SELECT r.id, r.amount, r.status, g.amount_minor AS gateway_minor
-         FROM refunds r LEFT JOIN simulated_gateway_operations g ON g.idempotency_key = 'refund:' || r.id AND g.kind = 'refund'
+         FROM refunds r LEFT JOIN simulated_gateway_operations g ON g.idempotency_key = 'refund:void-' || r.payment_id AND g.kind = 'refund'
         WHERE r.payment_id = $1`,
       [paymentId],
     );
@@ -67,7 +67,12 @@ describe('checkout settlement', () => {
       expect(await paymentRow(crashed.paymentId)).toMatchObject({ status: 'FAILED', booking_id: null, refunded_amount: '0.00' });
 
       // The request that was paused resumes and charges: the processor refuses the cancelled key.
-      const late = await gateway.charge({ idempotencyKey: crashed.paymentId, amountMinor: service.price * 100, currency: service.currency, paymentMethod: { type: 'card', brand: 'visa', last4: '4242' } });
+      const late = await gateway.charge({
+        idempotencyKey: crashed.paymentId,
+        amountMinor: service.price * 100,
+        currency: service.currency,
+        paymentMethod: { type: 'card', brand: 'visa', last4: '4242' },
+      });
       expect(late).toMatchObject({ approved: false });
       const settled = await t.app.get(BookingCheckoutService).settle(await paymentOf(crashed.paymentId), late);
       expect(settled).toMatchObject({ approved: false });
@@ -78,13 +83,20 @@ describe('checkout settlement', () => {
       const { customer, service } = await createMarketplace(t);
       const { paymentId } = await failedWhileChargeInFlight(customer, service);
 
-      const late = await gateway.charge({ idempotencyKey: paymentId, amountMinor: service.price * 100, currency: service.currency, paymentMethod: { type: 'card', brand: 'visa', last4: '4242' } });
+      const late = await gateway.charge({
+        idempotencyKey: paymentId,
+        amountMinor: service.price * 100,
+        currency: service.currency,
+        paymentMethod: { type: 'card', brand: 'visa', last4: '4242' },
+      });
       expect(late).toMatchObject({ approved: true });
       const settled = await t.app.get(BookingCheckoutService).settle(await paymentOf(paymentId), late);
 
       expect(settled).toMatchObject({ approved: false, reason: expect.stringMatching(/voided/) });
       expect(await paymentRow(paymentId)).toMatchObject({ status: 'FAILED', transaction_id: late.transactionId, refunded_amount: service.price.toFixed(2) });
-      expect(await refundsOf(paymentId)).toEqual([{ id: expect.any(String), amount: service.price.toFixed(2), status: 'SUCCEEDED', gateway_minor: String(service.price * 100) }]);
+      expect(await refundsOf(paymentId)).toEqual([
+        { id: expect.any(String), amount: service.price.toFixed(2), status: 'SUCCEEDED', gateway_minor: String(service.price * 100) },
+      ]);
       // Met again (the reconciler, another retry): voided once only.
       await t.app.get(BookingCheckoutService).settle(await paymentOf(paymentId), late);
       expect(await refundsOf(paymentId)).toHaveLength(1);
@@ -93,7 +105,12 @@ describe('checkout settlement', () => {
     it('is voided by the reconciler later when the gateway refused the void at first', async () => {
       const { customer, service } = await createMarketplace(t);
       const { paymentId } = await failedWhileChargeInFlight(customer, service);
-      const late = await gateway.charge({ idempotencyKey: paymentId, amountMinor: service.price * 100, currency: service.currency, paymentMethod: { type: 'card', brand: 'visa', last4: '4242' } });
+      const late = await gateway.charge({
+        idempotencyKey: paymentId,
+        amountMinor: service.price * 100,
+        currency: service.currency,
+        paymentMethod: { type: 'card', brand: 'visa', last4: '4242' },
+      });
 
       const refund = jest.spyOn(gateway, 'refund').mockRejectedValueOnce(new Error('connect ECONNREFUSED'));
       try {
@@ -127,17 +144,19 @@ describe('checkout settlement', () => {
     }
 
     async function keyRow(userId: string, key: string) {
-      const [row] = await t.dataSource.query<Array<{ state: string; resource_id: string | null }>>('SELECT state, resource_id FROM idempotency_keys WHERE user_id = $1 AND key = $2', [
-        userId,
-        key,
-      ]);
+      const [row] = await t.dataSource.query<Array<{ state: string; resource_id: string | null }>>(
+        'SELECT state, resource_id FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+        [userId, key],
+      );
       return row;
     }
 
     /** What a dead request leaves, made old: the payment past the reconciler's cut-off, the key past the 5 minutes after which an unlinked key is taken over. */
     async function age(userId: string, key: string, paymentId: string): Promise<void> {
       await t.dataSource.query(`UPDATE payments SET created_at = now() - interval '10 minutes' WHERE id = $1`, [paymentId]);
-      await t.dataSource.query(`UPDATE bookings SET created_at = now() - interval '10 minutes' WHERE id = (SELECT booking_id FROM payments WHERE id = $1)`, [paymentId]);
+      await t.dataSource.query(`UPDATE bookings SET created_at = now() - interval '10 minutes' WHERE id = (SELECT booking_id FROM payments WHERE id = $1)`, [
+        paymentId,
+      ]);
       await t.dataSource.query(`UPDATE idempotency_keys SET locked_at = now() - interval '10 minutes' WHERE user_id = $1 AND key = $2`, [userId, key]);
     }
 

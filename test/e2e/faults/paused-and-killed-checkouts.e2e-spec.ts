@@ -104,7 +104,10 @@ describe('checkouts whose process is paused or killed (two built instances)', ()
     if (!existsSync(MAIN)) throw new Error(`no build at ${MAIN}`);
     // In-process, for the factories and the database checks; its own reconciler stays out of the way.
     t = await createTestApp({ PAYMENT_RECONCILE_AFTER_SECONDS: '86400' });
-    [a, b] = await Promise.all([startInstance('a', { PAYMENT_GATEWAY_LATENCY_MS: String(SLOW_GATEWAY_MS) }), startInstance('b', { PAYMENT_GATEWAY_LATENCY_MS: '0' })]);
+    [a, b] = await Promise.all([
+      startInstance('a', { PAYMENT_GATEWAY_LATENCY_MS: String(SLOW_GATEWAY_MS) }),
+      startInstance('b', { PAYMENT_GATEWAY_LATENCY_MS: '0' }),
+    ]);
   }, 240_000);
 
   afterAll(async () => {
@@ -140,7 +143,7 @@ describe('checkouts whose process is paused or killed (two built instances)', ()
          LEFT JOIN bookings b ON b.id = p.booking_id AND b.status = 'CONFIRMED'
         WHERE p.customer_id = ANY($1::uuid[]) AND b.id IS NULL
           AND g.amount_minor > (SELECT coalesce(sum(r.amount_minor), 0) FROM refunds f
-                                  JOIN simulated_gateway_operations r ON r.idempotency_key = 'refund:' || f.id AND r.kind = 'refund'
+                                  JOIN simulated_gateway_operations r ON r.idempotency_key = CASE f.kind WHEN 'void' THEN 'refund:void-' || f.payment_id ELSE 'refund:' || f.id END AND r.kind = 'refund'
                                  WHERE f.payment_id = p.id)`,
       [customerIds],
     );
@@ -167,7 +170,9 @@ describe('checkouts whose process is paused or killed (two built instances)', ()
     expect(responses.map((r) => [r.status, r.body?.code])).toEqual(Array.from({ length: 3 }, () => [402, 'PAYMENT_DECLINED']));
     expect(await approvedChargesWithoutBooking(customerIds)).toBe(0);
     expect(await paymentStatuses(customerIds)).toEqual({ FAILED: 3, all: 3 });
-    const [slots] = await t.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM bookings WHERE customer_id = ANY($1::uuid[])`, [customerIds]);
+    const [slots] = await t.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM bookings WHERE customer_id = ANY($1::uuid[])`, [
+      customerIds,
+    ]);
     expect(slots.n).toBe(0);
   }, 120_000);
 
@@ -244,7 +249,9 @@ describe('checkouts whose process is paused or killed (two built instances)', ()
     // Each replayed booking is the one the payment confirmed.
     for (const [i, response] of retries.entries()) {
       if (!charged.has(requests[i].customer.id)) continue;
-      const [row] = await t.dataSource.query<Array<{ booking_id: string }>>(`SELECT booking_id FROM payments WHERE customer_id = $1`, [requests[i].customer.id]);
+      const [row] = await t.dataSource.query<Array<{ booking_id: string }>>(`SELECT booking_id FROM payments WHERE customer_id = $1`, [
+        requests[i].customer.id,
+      ]);
       expect(response?.body?.id).toBe(row.booking_id);
     }
   }, 180_000);
