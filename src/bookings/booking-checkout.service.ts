@@ -41,6 +41,8 @@ export class PaymentUnconfirmedError extends DomainError {
   }
 }
 
+/** The longest `Retry-After` told to a retry of a checkout still running. */
+const MAX_RETRY_AFTER_SECONDS = 5;
 const ABANDONED_REASON = 'The booking attempt was abandoned before the payment completed; the charge was voided';
 
 /** Thrown inside a settlement transaction to roll it back when another path got there first. */
@@ -148,14 +150,15 @@ export class BookingCheckoutService implements IdempotentOutcomes {
 
   /**
    * The answer a checkout would have given, from its payment's state (for a retried Idempotency-Key whose
-   * request died): the booking once confirmed, the decline once failed; while PENDING, not settled, to be
-   * asked again when the reconciler will have settled it at the latest.
+   * request died): the booking once confirmed, the decline once failed; while PENDING, not settled (its
+   * request still runs, or the reconciler settles it once past the cut-off): to be asked again shortly.
    */
   async settledOutcome(paymentId: string): Promise<SettledOutcome> {
     const payment = await this.payments.findById(paymentId);
     if (!payment || payment.status === PaymentStatus.PENDING) {
+      // A live request settles within seconds; a dead one's is settled by the reconciler after the cut-off.
       const settledBy = (payment?.createdAt.getTime() ?? Date.now()) + this.reconcileAfterMs;
-      return { settled: false, retryAfterSeconds: Math.max(1, Math.ceil((settledBy - Date.now()) / 1000)) };
+      return { settled: false, retryAfterSeconds: Math.max(1, Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil((settledBy - Date.now()) / 1000))) };
     }
     if (payment.status === PaymentStatus.FAILED) return { settled: true, error: new PaymentDeclinedError(payment.failureReason ?? 'Declined') };
     const booking = payment.bookingId ? await this.bookings.findById(payment.bookingId) : null;
