@@ -4,6 +4,7 @@ import { Bookings1764200000000 } from './1764200000000-bookings';
 import { Payments1764300000000 } from './1764300000000-payments';
 import { Notifications1764400000000 } from './1764400000000-notifications';
 import { GeneratedColumnMetadata1764500000000 } from './1764500000000-generated-column-metadata';
+import { SettledAttempts1764510000000 } from './1764510000000-settled-attempts';
 
 /** Every migration, in order. A new migration file is added here too, so app, CLI and tests agree. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Payments1764300000000,
   Notifications1764400000000,
   GeneratedColumnMetadata1764500000000,
+  SettledAttempts1764510000000,
 ];

@@ -1,14 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import { ConflictError, DomainError, NotFoundError, UnprocessableError } from '../common/errors/domain.error';
+import { IdempotencyClaim, IdempotencyRepository } from '../common/idempotency/idempotency.repository';
+import { IdempotencyKeyInUseError, IdempotentOutcomes, SettledOutcome } from '../common/idempotency/idempotent-outcomes';
 import { toMinor } from '../common/money';
+import { AppConfig } from '../config/app.config';
 import { SqlState } from '../common/database/sqlstate';
 import { PaymentFailedEvent, paymentFactsOf, PaymentSucceededEvent } from '../payments/events/payment.events';
 import { ChargeResult, PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentEntity, PaymentStatus } from '../payments/payment.entity';
 import { PaymentsRepository } from '../payments/payments.repository';
+import { RefundsService } from '../payments/refunds.service';
 import { BookableTime } from '../services/availability/bookable-time';
 import { ServicesService } from '../services/services.service';
 import { BookingEntity, BookingStatus } from './booking.entity';
@@ -36,6 +41,10 @@ export class PaymentUnconfirmedError extends DomainError {
   }
 }
 
+/** The longest `Retry-After` told to a retry of a checkout still running. */
+const MAX_RETRY_AFTER_SECONDS = 5;
+const ABANDONED_REASON = 'The booking attempt was abandoned before the payment completed; the charge was voided';
+
 /** Thrown inside a settlement transaction to roll it back when another path got there first. */
 class SettlementRace extends Error {}
 
@@ -50,8 +59,9 @@ export function isExclusionViolation(error: unknown): boolean {
  * the steps leaves PENDING rows that the reconciler settles by asking the gateway what happened.
  */
 @Injectable()
-export class BookingCheckoutService {
+export class BookingCheckoutService implements IdempotentOutcomes {
   private readonly logger = new Logger(BookingCheckoutService.name);
+  private readonly reconcileAfterMs: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -59,11 +69,20 @@ export class BookingCheckoutService {
     private readonly bookings: BookingsRepository,
     private readonly payments: PaymentsRepository,
     private readonly gateway: PaymentGateway,
+    private readonly refunds: RefundsService,
     private readonly services: ServicesService,
     private readonly bookableTime: BookableTime,
-  ) {}
+    private readonly idempotencyKeys: IdempotencyRepository,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.reconcileAfterMs = config.get('payments', { infer: true }).reconcileAfterMs;
+  }
 
-  async book(customer: AuthUser, dto: CreateBookingDto): Promise<BookingResponse> {
+  /**
+   * `idempotency`: the request's hold on its Idempotency-Key, linked to the payment in the transaction that
+   * creates it, so that the key is answered from this attempt's outcome and never books a second time.
+   */
+  async book(customer: AuthUser, dto: CreateBookingDto, idempotency: IdempotencyClaim | null = null): Promise<BookingResponse> {
     const service = await this.services.findBookable(dto.serviceId);
     if (!service) throw new NotFoundError('Service');
     const start = new Date(dto.scheduledAt);
@@ -103,6 +122,10 @@ export class BookingCheckoutService {
           currency: service.currency,
           paymentMethod: { type, brand, last4 },
         });
+        if (idempotency && !(await this.idempotencyKeys.linkResource(manager, idempotency, payment.id))) {
+          // Another request took the key over (this one was presumed dead): it answers for the key, not this one.
+          throw new IdempotencyKeyInUseError(1);
+        }
         return payment;
       })
       .catch((error: unknown) => {
@@ -126,9 +149,28 @@ export class BookingCheckoutService {
   }
 
   /**
+   * The answer a checkout would have given, from its payment's state (for a retried Idempotency-Key whose
+   * request died): the booking once confirmed, the decline once failed; while PENDING, not settled (its
+   * request still runs, or the reconciler settles it once past the cut-off): to be asked again shortly.
+   */
+  async settledOutcome(paymentId: string): Promise<SettledOutcome> {
+    const payment = await this.payments.findById(paymentId);
+    if (!payment || payment.status === PaymentStatus.PENDING) {
+      // A live request settles within seconds; a dead one's is settled by the reconciler after the cut-off.
+      const settledBy = (payment?.createdAt.getTime() ?? Date.now()) + this.reconcileAfterMs;
+      return { settled: false, retryAfterSeconds: Math.max(1, Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil((settledBy - Date.now()) / 1000))) };
+    }
+    if (payment.status === PaymentStatus.FAILED) return { settled: true, error: new PaymentDeclinedError(payment.failureReason ?? 'Declined') };
+    const booking = payment.bookingId ? await this.bookings.findById(payment.bookingId) : null;
+    if (!booking) return { settled: true, error: new NotFoundError('Booking') };
+    return { settled: true, value: toBookingResponse(booking) };
+  }
+
+  /**
    * Applies the gateway's answer to a PENDING payment and its booking. Used right after the charge and by
-   * the reconciler; whichever comes second finds nothing PENDING and changes nothing (if the charge was
-   * approved after the attempt was abandoned, it is refunded).
+   * the reconciler; whichever comes second finds nothing PENDING and changes nothing, except that a charge
+   * approved for an attempt already failed (by either) is voided: no approved charge stands without a
+   * CONFIRMED booking.
    */
   async settle(
     payment: PaymentEntity,
@@ -153,25 +195,31 @@ export class BookingCheckoutService {
         });
       if (booking) return { approved: true, booking };
     }
-    const reason = result.approved ? 'The booking attempt was abandoned before the payment completed; the charge was voided' : result.reason;
-    const failedHere = await this.unitOfWork.run(async (manager, record) => {
-      if (!(await this.payments.markFailed(manager, payment.id, reason, result.transactionId || null))) return false;
+    const reason = result.approved ? ABANDONED_REASON : result.reason;
+    await this.unitOfWork.run(async (manager, record) => {
+      if (!(await this.payments.markFailed(manager, payment.id, reason, result.transactionId || null))) return;
       if (bookingId) await this.bookings.deletePending(manager, bookingId);
       const facts = paymentFactsOf({ ...payment, bookingId: null }, await this.payments.findServiceTitle(manager, payment.serviceId));
       record(new PaymentFailedEvent(facts, reason));
-      return true;
     });
-    if (failedHere) {
-      if (result.approved) await this.voidLateCharge(payment, result.transactionId);
-      return { approved: false, reason };
-    }
-    // Someone else settled it first (the reconciler, for a very slow request): report what they decided.
+    // Someone else may have settled it first (the reconciler, for a very slow request): a confirmation stands.
     const current = await this.payments.findById(payment.id);
-    const booking = current?.status === PaymentStatus.SUCCESS && bookingId ? await this.bookings.findById(bookingId) : null;
-    return booking ? { approved: true, booking } : { approved: false, reason: current?.failureReason ?? reason };
+    if (current && current.status !== PaymentStatus.FAILED && current.status !== PaymentStatus.PENDING && bookingId) {
+      const booking = await this.bookings.findById(bookingId);
+      if (booking) return { approved: true, booking };
+    }
+    // An approval whose booking was not confirmed must not stand, whoever failed the attempt (this call, or
+    // the reconciler while this request was paused): void it.
+    if (result.approved) {
+      await this.voidCharge(current ?? payment, result.transactionId);
+      return { approved: false, reason: ABANDONED_REASON };
+    }
+    return { approved: false, reason: current?.failureReason ?? reason };
   }
 
-  private async voidLateCharge(payment: PaymentEntity, transactionId: string): Promise<void> {
-    await this.gateway.refund({ idempotencyKey: `void-${payment.id}`, chargeTransactionId: transactionId, amountMinor: toMinor(payment.amount), currency: payment.currency });
+  /** Recorded as a refund of the whole amount, so that the reconciler retries it until the gateway confirms. */
+  private async voidCharge(payment: PaymentEntity, transactionId: string): Promise<void> {
+    const refund = await this.unitOfWork.run((manager) => this.refunds.reserveVoid(manager, payment, transactionId));
+    if (refund) await this.refunds.execute(refund);
   }
 }

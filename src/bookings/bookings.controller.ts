@@ -5,7 +5,8 @@ import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ForbiddenError, NotFoundError, UnprocessableError, ValidationFailedError } from '../common/errors/domain.error';
 import { AnyRole, Roles } from '../common/decorators/roles.decorator';
-import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+import { IdempotencyKeyClaim, Idempotent } from '../common/idempotency/idempotency.interceptor';
+import type { IdempotencyClaim } from '../common/idempotency/idempotency.repository';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { Page } from '../common/pagination/pagination';
 import { Paginated } from '../common/pagination/paginated';
@@ -44,7 +45,7 @@ export class BookingsController {
   @Roles(Role.CUSTOMER)
   @RateLimit({ policy: 'booking', by: 'user' })
   @Post()
-  @Idempotent()
+  @Idempotent({ outcomes: BookingCheckoutService })
   @ApiOperation({ operationId: 'createBooking', summary: 'Book a service and pay for it (customers)' })
   @ApiCreatedResponse({ type: BookingResponse })
   @ApiProblems(
@@ -58,8 +59,8 @@ export class BookingsController {
     ...SCHEDULE_PROBLEMS,
     new PaymentUnconfirmedError(),
   )
-  create(@CurrentUser() user: AuthUser, @Body() dto: CreateBookingDto): Promise<BookingResponse> {
-    return this.checkout.book(user, dto);
+  create(@CurrentUser() user: AuthUser, @Body() dto: CreateBookingDto, @IdempotencyKeyClaim() idempotency: IdempotencyClaim | null): Promise<BookingResponse> {
+    return this.checkout.book(user, dto, idempotency);
   }
 
   @AnyRole()

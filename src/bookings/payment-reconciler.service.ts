@@ -1,30 +1,38 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { RepeatingTask } from '../common/scheduling/repeating-task';
+import { AppConfig } from '../config/app.config';
 import { PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { RefundsService } from '../payments/refunds.service';
 import { BookingCheckoutService } from './booking-checkout.service';
 
-/** A PENDING payment older than this belongs to a request that died (the gateway answers well within it). */
-export const ABANDONED_AFTER_MS = 2 * 60_000;
-const INTERVAL_MS = 60_000;
+/** How often a pass runs: twice per cut-off, so an abandoned attempt waits at most one and a half cut-offs, and at least once a minute. */
+const intervalFor = (abandonedAfterMs: number): number => Math.max(500, Math.min(60_000, Math.floor(abandonedAfterMs / 2)));
 
 /**
- * Settles what a crash left half-done, at start and then every minute, on every instance (each row is
- * settled by compare-and-swap, so two instances never settle one twice): PENDING payments by asking the
- * gateway what happened, PENDING refunds by retrying them.
+ * Settles what a crash (or a process paused past the cut-off) left half-done, at start and then
+ * periodically, on every instance (each row is settled by compare-and-swap, so two instances never settle
+ * one twice): PENDING payments older than `PAYMENT_RECONCILE_AFTER_SECONDS`, by cancelling their charge key
+ * at the gateway and applying what the gateway then says; PENDING refunds (voids of late charges included),
+ * by retrying them.
  */
 @Injectable()
 export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PaymentReconciler.name);
-  private readonly task = new RepeatingTask(() => this.reconcile(), INTERVAL_MS);
+  private readonly abandonedAfterMs: number;
+  private readonly task: RepeatingTask;
 
   constructor(
     private readonly payments: PaymentsRepository,
     private readonly gateway: PaymentGateway,
     private readonly checkout: BookingCheckoutService,
     private readonly refunds: RefundsService,
-  ) {}
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.abandonedAfterMs = config.get('payments', { infer: true }).reconcileAfterMs;
+    this.task = new RepeatingTask(() => this.reconcile(), intervalFor(this.abandonedAfterMs));
+  }
 
   onApplicationBootstrap(): void {
     this.task.start();
@@ -35,15 +43,23 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** One pass; never throws. */
-  async reconcile(abandonedAfterMs = ABANDONED_AFTER_MS): Promise<{ payments: number; refunds: number }> {
+  async reconcile(abandonedAfterMs = this.abandonedAfterMs): Promise<{ payments: number; refunds: number }> {
     const cutoff = new Date(Date.now() - abandonedAfterMs);
     let settledPayments = 0;
     let retriedRefunds = 0;
     try {
       for (const payment of await this.payments.listStalePending(cutoff)) {
-        const result = (await this.gateway.findCharge(payment.id)) ?? { approved: false as const, transactionId: '', reason: 'The booking attempt was interrupted before the card was charged' };
-        await this.checkout.settle(payment, result);
-        settledPayments++;
+        try {
+          // The key is cancelled before the attempt is failed: a charge still on its way (its request paused
+          // or slow past the cut-off) is then refused, instead of taking money for a booking already released.
+          // If the charge got there first, the gateway says so and the attempt settles by it.
+          const result = await this.gateway.cancelCharge(payment.id);
+          await this.checkout.settle(payment, result);
+          settledPayments++;
+        } catch (error) {
+          // Without the gateway's word the attempt stays PENDING (its slot held): the next pass retries.
+          this.logger.warn({ err: error, paymentId: payment.id }, 'Could not settle an abandoned payment yet; the next pass will retry');
+        }
       }
       for (const refund of await this.payments.listPendingRefunds(cutoff)) {
         await this.refunds.execute(refund);

@@ -84,6 +84,7 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
     payments: {
       failureRate: env.PAYMENT_FAILURE_RATE,
       gatewayLatencyMs: env.PAYMENT_GATEWAY_LATENCY_MS,
+      reconcileAfterMs: env.PAYMENT_RECONCILE_AFTER_SECONDS * 1000,
     },
     rateLimit: {
       enabled: env.RATE_LIMIT_ENABLED,

@@ -83,6 +83,13 @@ export class EnvironmentVariables {
   @IsInt() @Min(0) @Max(60_000)
   PAYMENT_GATEWAY_LATENCY_MS = 0;
 
+  /**
+   * A checkout whose payment is still PENDING after this many seconds is taken as abandoned (its request
+   * died): the reconciler cancels its charge key at the gateway and settles it by what the gateway knows.
+   */
+  @IsInt() @Min(1) @Max(24 * 3600)
+  PAYMENT_RECONCILE_AFTER_SECONDS = 120;
+
   /** A slot starts every N minutes inside an availability window (or every duration, if shorter). */
   @IsInt() @Min(5) @Max(1440)
   SLOT_INTERVAL_MINUTES = 30;
@@ -183,6 +190,7 @@ const NUMERIC_KEYS = new Set([
   'PAYMENT_FAILURE_RATE',
   'SLOT_INTERVAL_MINUTES',
   'PAYMENT_GATEWAY_LATENCY_MS',
+  'PAYMENT_RECONCILE_AFTER_SECONDS',
   'MIN_BOOKING_NOTICE_MINUTES',
   'CANCELLATION_FULL_REFUND_HOURS',
   'EMBEDDED_POSTGRES_PORT',

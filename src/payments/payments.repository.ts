@@ -5,7 +5,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { Sql } from '../common/database/sql';
 import { PaymentEntity, PaymentStatus, StoredPaymentMethod } from './payment.entity';
-import { RefundEntity, RefundStatus } from './refund.entity';
+import { RefundEntity, RefundKind, RefundStatus } from './refund.entity';
 
 export interface NewPendingPayment {
   bookingId: string;
@@ -92,6 +92,19 @@ export class PaymentsRepository {
     return result.affected === 1;
   }
 
+  /**
+   * Records on a FAILED payment the charge the gateway approved for it all the same, as refunded in full
+   * (the void is its refund row). Only once: true when this call recorded it.
+   */
+  async markChargeVoided(manager: EntityManager, id: string, transactionId: string): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE payments SET transaction_id = $2, refunded_amount = amount, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $3 AND refunded_amount = 0`,
+      [id, transactionId, PaymentStatus.FAILED],
+      manager,
+    );
+    return rowCount === 1;
+  }
+
   findById(id: string, manager?: EntityManager): Promise<PaymentEntity | null> {
     return (manager ?? this.payments.manager).getRepository(PaymentEntity).findOne({ where: { id } });
   }
@@ -112,9 +125,12 @@ export class PaymentsRepository {
     return Object.assign(payment, { refundedAmount, status });
   }
 
-  insertPendingRefund(manager: EntityManager, refund: { paymentId: string; amount: number; reason: string; requestedBy: string | null }): Promise<RefundEntity> {
+  insertPendingRefund(
+    manager: EntityManager,
+    refund: { paymentId: string; amount: number; reason: string; requestedBy: string | null; kind?: RefundKind },
+  ): Promise<RefundEntity> {
     const repo = manager.getRepository(RefundEntity);
-    return repo.save(repo.create({ ...refund, status: RefundStatus.PENDING, transactionId: null }));
+    return repo.save(repo.create({ kind: RefundKind.REFUND, ...refund, status: RefundStatus.PENDING, transactionId: null }));
   }
 
   async markRefundSucceeded(id: string, transactionId: string): Promise<void> {

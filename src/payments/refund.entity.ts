@@ -7,6 +7,12 @@ export enum RefundStatus {
   SUCCEEDED = 'SUCCEEDED',
 }
 
+export enum RefundKind {
+  REFUND = 'refund',
+  /** Gives back a charge approved for an attempt that had already failed: no booking ever stood on it. */
+  VOID = 'void',
+}
+
 @Entity({ name: 'refunds' })
 export class RefundEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -23,6 +29,9 @@ export class RefundEntity {
 
   @Column({ type: 'varchar', length: 16 })
   status: RefundStatus;
+
+  @Column({ type: 'varchar', length: 8, default: RefundKind.REFUND })
+  kind: RefundKind;
 
   @Column({ name: 'transaction_id', type: 'varchar', length: 100, nullable: true })
   transactionId: string | null;

@@ -8,8 +8,9 @@ import { paymentFactsOf, PaymentRefundedEvent } from './events/payment.events';
 import { PaymentGateway } from './gateway/payment-gateway';
 import { PaymentEntity, PaymentStatus } from './payment.entity';
 import { PaymentsRepository } from './payments.repository';
-import { RefundEntity } from './refund.entity';
+import { RefundEntity, RefundKind } from './refund.entity';
 
+export const VOID_REASON = 'Void: the charge was approved after its booking attempt had been abandoned';
 const REFUNDABLE = [PaymentStatus.SUCCESS, PaymentStatus.PARTIALLY_REFUNDED];
 
 /**
@@ -52,13 +53,24 @@ export class RefundsService {
     return refund;
   }
 
+  /**
+   * Reserves the void of a charge the gateway approved for an attempt that had already failed (its booking
+   * released): the whole amount goes back. Null when the void is already recorded. Like any refund it is
+   * paid out by `execute`, and retried by the reconciler until the gateway confirms it.
+   */
+  async reserveVoid(manager: EntityManager, payment: PaymentEntity, transactionId: string): Promise<RefundEntity | null> {
+    if (!(await this.payments.markChargeVoided(manager, payment.id, transactionId))) return null;
+    return this.payments.insertPendingRefund(manager, { paymentId: payment.id, amount: payment.amount, reason: VOID_REASON, requestedBy: null, kind: RefundKind.VOID });
+  }
+
   /** Asks the gateway to pay out a reserved refund; failures stay PENDING for the reconciler. */
   async execute(refund: RefundEntity): Promise<void> {
     try {
       const payment = await this.payments.findById(refund.paymentId);
       if (!payment?.transactionId) throw new Error(`payment ${refund.paymentId} has no charge to refund`);
       const { transactionId } = await this.gateway.refund({
-        idempotencyKey: refund.id,
+        // One void per payment at the gateway, whichever of its refund rows asks.
+        idempotencyKey: refund.kind === RefundKind.VOID ? `void-${refund.paymentId}` : refund.id,
         chargeTransactionId: payment.transactionId,
         amountMinor: toMinor(refund.amount),
         currency: payment.currency,

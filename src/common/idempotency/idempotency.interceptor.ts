@@ -1,22 +1,38 @@
 import { createHash } from 'node:crypto';
-import { applyDecorators, CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
+import {
+  applyDecorators,
+  CallHandler,
+  createParamDecorator,
+  ExecutionContext,
+  HttpStatus,
+  Injectable,
+  NestInterceptor,
+  SetMetadata,
+  Type,
+  UseInterceptors,
+} from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { AuthUser } from '../auth/auth-user';
-import { ConflictError, UnprocessableError, ValidationFailedError } from '../errors/domain.error';
+import { UnprocessableError, ValidationFailedError } from '../errors/domain.error';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem';
 import { toProblem } from '../filters/problem-details.filter';
 import { ApiProblems } from '../openapi/problem.response';
-import { IdempotencyRepository } from './idempotency.repository';
+import { IdempotencyClaim, IdempotencyRepository, StoredResponse } from './idempotency.repository';
+import { IdempotencyKeyInUseError, IdempotentOutcomes } from './idempotent-outcomes';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const MAX_KEY_LENGTH = 255;
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const TTL_MS = 24 * 3_600_000;
 /** A request still "in progress" after this long died with its process; its key may be reused. */
 const STALE_AFTER_MS = 5 * 60_000;
+/** When to ask again about a key whose request is still running and has created nothing yet. */
+const IN_PROGRESS_RETRY_AFTER_SECONDS = 5;
+const OUTCOMES_METADATA = 'idempotency:outcomes';
 /** Outcomes worth replaying: the endpoint ran. Validation failures and server errors are not stored. */
 export class InvalidIdempotencyKeyError extends ValidationFailedError {
   constructor() {
@@ -30,11 +46,6 @@ export class IdempotencyKeyReusedError extends UnprocessableError {
   }
 }
 
-export class IdempotencyKeyInUseError extends ConflictError {
-  constructor() {
-    super('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed.');
-  }
-}
 
 const REPLAYABLE_ERRORS = new Set<number>([HttpStatus.PAYMENT_REQUIRED, HttpStatus.CONFLICT]);
 
@@ -49,20 +60,26 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+type ClaimedRequest = FastifyRequest & { user?: AuthUser; idempotencyClaim?: IdempotencyClaim };
+
 /**
  * Stripe's `Idempotency-Key` semantics, per user: the first response is stored and replayed byte for byte
  * (with `Idempotent-Replayed: true`) to a repeat with the same body; the same key with another body is
- * 422; a repeat while the first still runs is 409. Keys live 24 hours.
+ * 422; a repeat while the first still runs is 409 with `Retry-After`. Keys live 24 hours. On a route whose
+ * requests link the key to what they create (`@Idempotent({ outcomes })`), a key whose request died after
+ * creating it is answered, once that resource is settled, with the answer the request would have given,
+ * and is never executed a second time.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly keys: IdempotencyRepository,
     private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
+    const request = context.switchToHttp().getRequest<ClaimedRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const header = request.headers[IDEMPOTENCY_HEADER];
     if (header === undefined || !request.user) return next.handle();
@@ -79,15 +96,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
           case 'mismatch':
             return throwError(() => new IdempotencyKeyReusedError());
           case 'in-progress':
-            return throwError(() => new IdempotencyKeyInUseError());
-          case 'completed': {
-            // A web Response is sent as it is, status included (the route's @HttpCode would not fit a replayed 402).
-            const { response } = reservation;
-            const headers = { 'content-type': response.contentType, 'idempotent-replayed': 'true' };
-            return of(new Response(response.body, { status: response.status, headers }));
+            return throwError(() => new IdempotencyKeyInUseError(IN_PROGRESS_RETRY_AFTER_SECONDS));
+          case 'completed':
+            return of(replay(reservation.response));
+          case 'linked':
+            return from(this.answerFromResource(context, request, userId, key, reservation.resourceId)).pipe(mergeMap((response) => of(replay(response))));
+          case 'reserved': {
+            const claim = { userId, key, claim: reservation.claim };
+            request.idempotencyClaim = claim;
+            return this.runAndStore(next, request, reply, claim, this.successStatus(context, request.method));
           }
-          case 'reserved':
-            return this.runAndStore(next, request, reply, userId, key, this.successStatus(context, request.method));
         }
       }),
     );
@@ -98,29 +116,53 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? (method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
   }
 
-  private runAndStore(next: CallHandler, request: FastifyRequest, reply: FastifyReply, userId: string, key: string, status: number): Observable<unknown> {
+  /** The settled answer of the request that created `resourceId` (stored, so later replays are the same bytes), or 409 while unsettled. */
+  private async answerFromResource(context: ExecutionContext, request: FastifyRequest, userId: string, key: string, resourceId: string): Promise<StoredResponse> {
+    const source = this.reflector.get<Type<IdempotentOutcomes> | undefined>(OUTCOMES_METADATA, context.getHandler());
+    if (!source) throw new IdempotencyKeyInUseError(IN_PROGRESS_RETRY_AFTER_SECONDS);
+    const outcome = await this.moduleRef.get(source, { strict: false }).settledOutcome(resourceId);
+    if (!outcome.settled) throw new IdempotencyKeyInUseError(outcome.retryAfterSeconds);
+    let response: StoredResponse;
+    if ('error' in outcome) {
+      const problem = toProblem(outcome.error, String(request.id));
+      response = { status: problem.status, body: JSON.stringify(problem), contentType: PROBLEM_CONTENT_TYPE };
+    } else {
+      response = { status: this.successStatus(context, request.method), body: JSON.stringify(outcome.value), contentType: JSON_CONTENT_TYPE };
+    }
+    return this.keys.completeLinked(userId, key, resourceId, response);
+  }
+
+  private runAndStore(next: CallHandler, request: FastifyRequest, reply: FastifyReply, claim: IdempotencyClaim, status: number): Observable<unknown> {
     return next.handle().pipe(
       mergeMap((body: unknown) => {
         // Serialize once and send exactly these bytes, so a replay can be byte-for-byte the same.
         const serialized = JSON.stringify(body);
-        const contentType = 'application/json; charset=utf-8';
-        void reply.header('content-type', contentType);
-        return from(this.keys.complete(userId, key, { status, body: serialized, contentType })).pipe(mergeMap(() => of(serialized)));
+        void reply.header('content-type', JSON_CONTENT_TYPE);
+        return from(this.keys.complete(claim, { status, body: serialized, contentType: JSON_CONTENT_TYPE })).pipe(mergeMap(() => of(serialized)));
       }),
       catchError((error: unknown) => {
         const problem = toProblem(error, String(request.id));
         const settle = REPLAYABLE_ERRORS.has(problem.status)
-          ? this.keys.complete(userId, key, { status: problem.status, body: JSON.stringify(problem), contentType: PROBLEM_CONTENT_TYPE })
-          : this.keys.release(userId, key);
+          ? this.keys.complete(claim, { status: problem.status, body: JSON.stringify(problem), contentType: PROBLEM_CONTENT_TYPE })
+          : this.keys.release(claim);
         return from(settle.catch(() => undefined)).pipe(mergeMap(() => throwError(() => error)));
       }),
     );
   }
 }
 
-/** Accepts an optional `Idempotency-Key` header on this route. */
-export function Idempotent() {
+/** A web Response is sent as it is, status included (the route's @HttpCode would not fit a replayed 402). */
+function replay(response: StoredResponse): Response {
+  return new Response(response.body, { status: response.status, headers: { 'content-type': response.contentType, 'idempotent-replayed': 'true' } });
+}
+
+/**
+ * Accepts an optional `Idempotency-Key` header on this route. `outcomes`: the service that answers for a
+ * key its request linked to what it created (see `IdempotentOutcomes`).
+ */
+export function Idempotent(options: { outcomes?: Type<IdempotentOutcomes> } = {}) {
   return applyDecorators(
+    ...(options.outcomes ? [SetMetadata(OUTCOMES_METADATA, options.outcomes)] : []),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
@@ -128,6 +170,11 @@ export function Idempotent() {
       description: 'Up to 255 characters; a repeat replays the first response for 24 h',
       schema: { type: 'string', pattern: '^[\\x21-\\x7e]+$', minLength: 1, maxLength: MAX_KEY_LENGTH },
     }),
-    ApiProblems(new InvalidIdempotencyKeyError(), new IdempotencyKeyReusedError(), new IdempotencyKeyInUseError()),
+    ApiProblems(new InvalidIdempotencyKeyError(), new IdempotencyKeyReusedError(), new IdempotencyKeyInUseError(IN_PROGRESS_RETRY_AFTER_SECONDS)),
   );
 }
+
+/** The calling request's hold on its `Idempotency-Key`, or null without one: pass it to the service that links the key. */
+export const IdempotencyKeyClaim = createParamDecorator((_: unknown, context: ExecutionContext): IdempotencyClaim | null => {
+  return context.switchToHttp().getRequest<ClaimedRequest>().idempotencyClaim ?? null;
+});

@@ -122,6 +122,8 @@ function platformProblems(document: OpenAPIObject, path: string, method: string,
       : []),
     platformProblem(431, 'HEADERS_TOO_LARGE', 'The request headers are too large.'),
     platformProblem(500, 'INTERNAL_ERROR', 'An unexpected error occurred.'),
+    // PostgreSQL (or another dependency the request needs) out of reach: never a 401 or a 500; Retry-After says when.
+    platformProblem(503, 'SERVICE_UNAVAILABLE', 'A service this request needs is unavailable: try again after the time in Retry-After.'),
   ];
 }
 
@@ -140,8 +142,10 @@ function addProblems(responses: Record<string, ResponseObject | ReferenceObject>
   for (const status of new Set(sources.map((source) => String(source.status)))) {
     const existing = responses[status];
     if (existing && isReference(existing)) continue;
-    const added = sources.filter((source) => String(source.status) === status).map(problemExample);
-    responses[status] = { ...existing, ...problemResponse([...documentedProblems(existing), ...added]) };
+    const documented = documentedProblems(existing);
+    const known = new Set(documented.map((problem) => problem.code));
+    const added = sources.filter((source) => String(source.status) === status && !known.has(source.code)).map(problemExample);
+    responses[status] = { ...existing, ...problemResponse([...documented, ...added]) };
   }
 }
 

@@ -1,6 +1,9 @@
 import { DataSource } from 'typeorm';
 
+export type OperationKind = 'charge' | 'refund' | 'cancel';
+
 export interface OperationRow {
+  kind: OperationKind;
   approved: boolean;
   transaction_id: string;
   decline_reason: string | null;
@@ -8,7 +11,7 @@ export interface OperationRow {
 
 export interface NewOperation {
   key: string;
-  kind: 'charge' | 'refund';
+  kind: OperationKind;
   approved: boolean;
   transactionId: string;
   amountMinor: number;
@@ -22,7 +25,7 @@ export class SimulatedGatewayRepository {
 
   async findByKey(key: string): Promise<OperationRow | null> {
     const rows: OperationRow[] = await this.dataSource.query(
-      'SELECT approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1',
+      'SELECT kind, approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1',
       [key],
     );
     return rows[0] ?? null;
@@ -35,10 +38,10 @@ export class SimulatedGatewayRepository {
          INSERT INTO simulated_gateway_operations (idempotency_key, kind, approved, transaction_id, amount_minor, currency, decline_reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING approved, transaction_id, decline_reason)
+         RETURNING kind, approved, transaction_id, decline_reason)
        SELECT * FROM inserted
        UNION ALL
-       SELECT approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1
+       SELECT kind, approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1
        LIMIT 1`,
       [operation.key, operation.kind, operation.approved, operation.transactionId, operation.amountMinor, operation.currency, operation.declineReason],
     );

@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest } from './payment-gateway';
 import { OperationRow, SimulatedGatewayRepository } from './simulated-gateway.repository';
 
+const CANCELLED_REASON = 'The charge was cancelled before it was made';
+
 export interface SimulatedGatewayOptions {
   /** Probability of a decline: 0 always approves, 1 always declines. */
   failureRate: number;
@@ -39,6 +41,20 @@ export class SimulatedPaymentGateway extends PaymentGateway {
   async findCharge(idempotencyKey: string): Promise<ChargeResult | null> {
     const row = await this.operations.findByKey(`charge:${idempotencyKey}`);
     return row ? toResult(row) : null;
+  }
+
+  /** Takes the charge's key with a cancellation, unless a charge took it first: either way the first outcome stands. */
+  async cancelCharge(idempotencyKey: string): Promise<ChargeResult> {
+    const row = await this.operations.recordOnce({
+      key: `charge:${idempotencyKey}`,
+      kind: 'cancel',
+      approved: false,
+      transactionId: `sim_cx_${randomUUID().replace(/-/g, '')}`,
+      amountMinor: 0,
+      currency: 'XXX',
+      declineReason: CANCELLED_REASON,
+    });
+    return toResult(row);
   }
 
   /** The first outcome for a key is the only one: a repeat answers as the first call did. */
