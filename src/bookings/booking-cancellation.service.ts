@@ -16,7 +16,8 @@ import { BookingsRepository } from './bookings.repository';
 import { BookingAccess } from './booking-access';
 import { BookingResponse, CancellationQuoteResponse, toBookingResponse } from './dto/booking.response';
 import { BookingCancelledEvent } from './events/booking.events';
-import { quoteCancellationRefund } from './refund-policy';
+import { BookingPolicyClock } from './policy-clock';
+import { quoteCancellationRefund, refundPolicyStart } from './refund-policy';
 
 /** Cancelling frees the slot and refunds by the policy, in one transaction with the refund's reservation. */
 @Injectable()
@@ -30,6 +31,7 @@ export class BookingCancellationService {
     private readonly payments: PaymentsRepository,
     private readonly refunds: RefundsService,
     private readonly access: BookingAccess,
+    private readonly clock: BookingPolicyClock,
   ) {
     this.fullRefundHours = config.get('bookings', { infer: true }).fullRefundHours;
   }
@@ -38,8 +40,8 @@ export class BookingCancellationService {
     const { booking, party } = await this.access.findForParty(caller, id);
     const payment = await this.payments.findByBooking(booking.id);
     const refundableMinor = payment ? toMinor(payment.amount) - toMinor(payment.refundedAmount) : 0;
-    const open = isAllowed(party, 'cancel', booking.status);
-    const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: booking.scheduledAt, now: new Date(), refundableMinor: open ? refundableMinor : 0, fullRefundHours: this.fullRefundHours });
+    const open = isAllowed(party, 'cancel', booking, this.clock.now());
+    const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: refundPolicyStart(booking), now: new Date(), refundableMinor: open ? refundableMinor : 0, fullRefundHours: this.fullRefundHours });
     return {
       bookingId: booking.id,
       refundAmount: fromMinor(quote.refundMinor),
@@ -54,7 +56,7 @@ export class BookingCancellationService {
     const { booking, refund } = await this.unitOfWork.run(async (manager, record) => {
       const booking = await this.bookings.lockById(manager, id);
       if (!booking) throw new Error(`booking ${id} vanished`);
-      assertAllowed(party, 'cancel', booking.status);
+      assertAllowed(party, 'cancel', booking, this.clock.now());
       let refund: RefundEntity | null = null;
       let refundAmount = 0;
       // Only a CONFIRMED booking has been paid; a PENDING one's charge is settled (and voided) by checkout.
@@ -62,7 +64,7 @@ export class BookingCancellationService {
       const payment = linked ? await this.payments.lockById(manager, linked.id) : null;
       if (payment) {
         const refundableMinor = toMinor(payment.amount) - toMinor(payment.refundedAmount);
-        const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: booking.scheduledAt, now: new Date(), refundableMinor, fullRefundHours: this.fullRefundHours });
+        const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: refundPolicyStart(booking), now: new Date(), refundableMinor, fullRefundHours: this.fullRefundHours });
         if (quote.refundMinor > 0) {
           refund = await this.refunds.reserve(manager, payment, { amountMinor: quote.refundMinor, reason: `Booking cancelled. ${quote.policy}`, requestedBy: caller }, record);
           refundAmount = fromMinor(quote.refundMinor);

@@ -12,11 +12,21 @@ import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
 import { PaymentReconciler } from './payment-reconciler.service';
 import { PaymentRefundsController } from './payment-refunds.controller';
+import { BookingPolicyClock } from './policy-clock';
 
 @Module({
   imports: [TypeOrmModule.forFeature([BookingEntity]), ServicesModule, PaymentsModule],
   controllers: [BookingsController, PaymentRefundsController],
-  providers: [BookingsRepository, BookingAccess, BookingCheckoutService, BookingCancellationService, BookingRefundService, BookingsService, PaymentReconciler],
+  providers: [
+    BookingPolicyClock,
+    BookingsRepository,
+    BookingAccess,
+    BookingCheckoutService,
+    BookingCancellationService,
+    BookingRefundService,
+    BookingsService,
+    PaymentReconciler,
+  ],
   exports: [BookingsRepository],
 })
 export class BookingsModule {}

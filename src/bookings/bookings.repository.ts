@@ -7,7 +7,7 @@ import { Sql } from '../common/database/sql';
 import { BookingEntity, BookingStatus } from './booking.entity';
 import { BookingFacts } from './events/booking.events';
 
-const COLUMNS = 'id, customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
+const COLUMNS = 'id, customer_id, service_id, provider_id, status, scheduled_at, earliest_scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
 
 interface BookingRow {
   id: string;
@@ -16,6 +16,7 @@ interface BookingRow {
   provider_id: string;
   status: BookingStatus;
   scheduled_at: Date;
+  earliest_scheduled_at: Date | null;
   ends_at: Date;
   duration_minutes: number;
   total_amount: string;
@@ -33,6 +34,7 @@ const fromRow = (row: BookingRow): BookingEntity =>
     providerId: row.provider_id,
     status: row.status,
     scheduledAt: row.scheduled_at,
+    earliestScheduledAt: row.earliest_scheduled_at,
     endsAt: row.ends_at,
     durationMinutes: row.duration_minutes,
     totalAmount: Number(row.total_amount),
@@ -81,7 +83,7 @@ export class BookingsRepository {
   }
 
   /** Holds the slot: the exclusion constraint refuses an overlap with the provider's other holds. */
-  async insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
+  async insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'earliestScheduledAt' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
     const [row] = await this.sql.rows<BookingRow>(
       `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -151,11 +153,22 @@ export class BookingsRepository {
     return rowCount === 1;
   }
 
-  async reschedule(manager: EntityManager, id: string, scheduledAt: Date, endsAt: Date): Promise<boolean> {
-    const result = await manager
-      .getRepository(BookingEntity)
-      .update({ id, status: BookingStatus.CONFIRMED }, { scheduledAt, endsAt });
-    return result.affected === 1;
+  /**
+   * Moves a CONFIRMED booking, compare-and-swap on the start the caller read (`from`): of two moves made from
+   * the same view only the first applies, and its `from` is the real previous time. Keeps the earliest start
+   * the booking has had, which the refund policy is judged against. True when this call moved it.
+   */
+  async reschedule(manager: EntityManager, id: string, from: Date, scheduledAt: Date, endsAt: Date): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE bookings
+          SET scheduled_at = $3, ends_at = $4,
+              earliest_scheduled_at = LEAST(COALESCE(earliest_scheduled_at, scheduled_at), scheduled_at),
+              updated_at = CURRENT_TIMESTAMP
+        WHERE id = $1 AND status = $5 AND scheduled_at = $2`,
+      [id, from, scheduledAt, endsAt, BookingStatus.CONFIRMED],
+      manager,
+    );
+    return rowCount === 1;
   }
 
   /** Only while the booking is open (PENDING or CONFIRMED): true when this call changed it. */
