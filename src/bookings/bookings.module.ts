@@ -11,6 +11,7 @@ import { BookingsController } from './bookings.controller';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
 import { PaymentReconciler } from './payment-reconciler.service';
+import { PartyDeparturesListener } from './listeners/party-departures.listener';
 import { PaymentRefundsController } from './payment-refunds.controller';
 import { BookingPolicyClock } from './policy-clock';
 
@@ -26,6 +27,7 @@ import { BookingPolicyClock } from './policy-clock';
     BookingRefundService,
     BookingsService,
     PaymentReconciler,
+    PartyDeparturesListener,
   ],
   exports: [BookingsRepository],
 })

@@ -177,6 +177,20 @@ export class BookingsRepository {
     return result.affected === 1;
   }
 
+  /**
+   * The open (PENDING or CONFIRMED) bookings of a party or a service, locked in id order (the order every
+   * sweep takes them in), for cancelling them with the party that goes away.
+   */
+  async lockOpenOf(manager: EntityManager, of: { serviceId: string } | { userId: string }): Promise<BookingEntity[]> {
+    const [where, id] = 'serviceId' in of ? ['service_id = $1', of.serviceId] : ['(customer_id = $1 OR provider_id = $1)', of.userId];
+    const rows = await this.sql.rows<BookingRow>(
+      `SELECT ${COLUMNS} FROM bookings WHERE ${where} AND status = ANY($2::varchar[]) ORDER BY id FOR UPDATE`,
+      [id, [BookingStatus.PENDING, BookingStatus.CONFIRMED]],
+      manager,
+    );
+    return rows.map(fromRow);
+  }
+
   /** Removes the hold of an attempt whose payment failed: it never became a booking. */
   async deletePending(manager: EntityManager, id: string): Promise<void> {
     await manager.getRepository(BookingEntity).delete({ id, status: BookingStatus.PENDING });
