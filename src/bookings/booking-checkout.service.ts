@@ -97,6 +97,7 @@ export class BookingCheckoutService {
         const payment = await this.payments.insertPending(manager, {
           bookingId: booking.id,
           serviceId: service.id,
+          scheduledAt: start,
           customerId: customer.id,
           providerId: service.providerId,
           amount: service.price,
@@ -122,7 +123,7 @@ export class BookingCheckoutService {
     }
     const settled = await this.settle(payment, result);
     if (!settled.approved) throw new PaymentDeclinedError(settled.reason);
-    return toBookingResponse(settled.booking);
+    return { ...toBookingResponse(settled.booking), paymentId: payment.id };
   }
 
   /**

@@ -43,7 +43,8 @@ export class BookingRefundService {
         record,
       );
       if (payment.status === PaymentStatus.REFUNDED && booking && isAllowed(party, 'cancel', booking, this.clock.now())) {
-        await this.cancellation.cancelLocked(manager, record, booking, party, payment.refundedAmount);
+        // The cancellation states the refund this request made, not the payment's running total.
+        await this.cancellation.cancelLocked(manager, record, booking, party, refund.amount);
       }
       return { payment, refund };
     });

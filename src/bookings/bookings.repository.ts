@@ -58,6 +58,14 @@ export interface FactsRow {
   currency: string;
 }
 
+/** Who booked, as the provider's notification needs it. */
+interface CustomerRow {
+  notes: string | null;
+  customer_name: string;
+  customer_phone: string | null;
+  customer_address: string | null;
+}
+
 export interface BookingFilter {
   status?: BookingStatus;
   from?: Date;
@@ -121,10 +129,11 @@ export class BookingsRepository {
 
   /** What a notification needs to know about a booking, read inside the caller's transaction. */
   async findFacts(manager: EntityManager, id: string): Promise<BookingFacts> {
-    const [row] = await this.sql.rows<FactsRow>(
+    const [row] = await this.sql.rows<FactsRow & CustomerRow>(
       `SELECT b.id, b.service_id, s.title, s.timezone, b.customer_id, b.provider_id, b.scheduled_at,
-              b.duration_minutes, b.total_amount, b.currency
-         FROM bookings b JOIN services s ON s.id = b.service_id
+              b.duration_minutes, b.total_amount, b.currency, b.notes,
+              concat_ws(' ', u.first_name, u.last_name) AS customer_name, u.phone AS customer_phone, u.address AS customer_address
+         FROM bookings b JOIN services s ON s.id = b.service_id JOIN users u ON u.id = b.customer_id
         WHERE b.id = $1`,
       [id],
       manager,
@@ -140,6 +149,7 @@ export class BookingsRepository {
       durationMinutes: row.duration_minutes,
       amount: Number(row.total_amount),
       currency: row.currency.trim(),
+      customer: { name: row.customer_name, phone: row.customer_phone, address: row.customer_address, notes: row.notes },
     };
   }
 

@@ -66,7 +66,8 @@ describe('bookings', () => {
         .expect(201);
 
       const booking = response.body as BookingResponse;
-      expect(Object.keys(booking).sort()).toEqual(BOOKING_KEYS);
+      // The 201 also names the payment made with it (issue 12 §8).
+      expect(Object.keys(booking).sort()).toEqual([...BOOKING_KEYS, 'paymentId'].sort());
       expect(booking).toMatchObject({
         customerId: customer.id,
         serviceId: service.id,

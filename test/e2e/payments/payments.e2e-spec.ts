@@ -19,6 +19,8 @@ const PAYMENT_KEYS = [
   'id',
   'paymentMethod',
   'refundedAmount',
+  'scheduledAt',
+  'serviceId',
   'status',
   'transactionId',
   'updatedAt',
@@ -69,6 +71,8 @@ describe('payments', () => {
       expect(payment).toEqual({
         id: expect.any(String),
         bookingId: booking.id,
+        serviceId: service.id,
+        scheduledAt: new Date(booking.scheduledAt).toISOString(),
         customerId: customer.id,
         status: 'SUCCESS',
         amount: 89.5,
