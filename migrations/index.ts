@@ -5,6 +5,7 @@ import { Payments1764300000000 } from './1764300000000-payments';
 import { Notifications1764400000000 } from './1764400000000-notifications';
 import { GeneratedColumnMetadata1764500000000 } from './1764500000000-generated-column-metadata';
 import { SettledAttempts1764510000000 } from './1764510000000-settled-attempts';
+import { BookingLifecycle1764600000000 } from './1764600000000-booking-lifecycle';
 
 /** Every migration, in order. A new migration file is added here too, so app, CLI and tests agree. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Notifications1764400000000,
   GeneratedColumnMetadata1764500000000,
   SettledAttempts1764510000000,
+  BookingLifecycle1764600000000,
 ];

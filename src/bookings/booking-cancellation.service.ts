@@ -3,7 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { DomainEvent } from '../common/events/domain-event';
-import { UnitOfWork } from '../common/database/unit-of-work';
+import { AfterCommit, UnitOfWork } from '../common/database/unit-of-work';
+import { Role } from '../common/auth/role.enum';
 import { fromMinor, toMinor } from '../common/money';
 import { AppConfig } from '../config/app.config';
 import { PaymentsRepository } from '../payments/payments.repository';
@@ -16,7 +17,10 @@ import { BookingsRepository } from './bookings.repository';
 import { BookingAccess } from './booking-access';
 import { BookingResponse, CancellationQuoteResponse, toBookingResponse } from './dto/booking.response';
 import { BookingCancelledEvent } from './events/booking.events';
-import { quoteCancellationRefund } from './refund-policy';
+import { BookingPolicyClock } from './policy-clock';
+import { quoteCancellationRefund, refundPolicyStart } from './refund-policy';
+
+const ROLE_OF: Record<BookingParty, Role> = { customer: Role.CUSTOMER, provider: Role.PROVIDER, admin: Role.ADMIN };
 
 /** Cancelling frees the slot and refunds by the policy, in one transaction with the refund's reservation. */
 @Injectable()
@@ -30,6 +34,7 @@ export class BookingCancellationService {
     private readonly payments: PaymentsRepository,
     private readonly refunds: RefundsService,
     private readonly access: BookingAccess,
+    private readonly clock: BookingPolicyClock,
   ) {
     this.fullRefundHours = config.get('bookings', { infer: true }).fullRefundHours;
   }
@@ -38,8 +43,8 @@ export class BookingCancellationService {
     const { booking, party } = await this.access.findForParty(caller, id);
     const payment = await this.payments.findByBooking(booking.id);
     const refundableMinor = payment ? toMinor(payment.amount) - toMinor(payment.refundedAmount) : 0;
-    const open = isAllowed(party, 'cancel', booking.status);
-    const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: booking.scheduledAt, now: new Date(), refundableMinor: open ? refundableMinor : 0, fullRefundHours: this.fullRefundHours });
+    const open = isAllowed(party, 'cancel', booking, this.clock.now());
+    const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: refundPolicyStart(booking), now: new Date(), refundableMinor: open ? refundableMinor : 0, fullRefundHours: this.fullRefundHours });
     return {
       bookingId: booking.id,
       refundAmount: fromMinor(quote.refundMinor),
@@ -54,25 +59,59 @@ export class BookingCancellationService {
     const { booking, refund } = await this.unitOfWork.run(async (manager, record) => {
       const booking = await this.bookings.lockById(manager, id);
       if (!booking) throw new Error(`booking ${id} vanished`);
-      assertAllowed(party, 'cancel', booking.status);
-      let refund: RefundEntity | null = null;
-      let refundAmount = 0;
-      // Only a CONFIRMED booking has been paid; a PENDING one's charge is settled (and voided) by checkout.
-      const linked = booking.status === BookingStatus.CONFIRMED ? await this.payments.findByBooking(id, manager) : null;
-      const payment = linked ? await this.payments.lockById(manager, linked.id) : null;
-      if (payment) {
-        const refundableMinor = toMinor(payment.amount) - toMinor(payment.refundedAmount);
-        const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: booking.scheduledAt, now: new Date(), refundableMinor, fullRefundHours: this.fullRefundHours });
-        if (quote.refundMinor > 0) {
-          refund = await this.refunds.reserve(manager, payment, { amountMinor: quote.refundMinor, reason: `Booking cancelled. ${quote.policy}`, requestedBy: caller }, record);
-          refundAmount = fromMinor(quote.refundMinor);
-        }
-      }
-      await this.cancelLocked(manager, record, booking, party, refundAmount);
+      assertAllowed(party, 'cancel', booking, this.clock.now());
+      const refund = await this.cancelAndRefund(manager, record, booking, party, caller);
       return { booking: (await this.bookings.findById(id, manager)) as BookingEntity, refund };
     });
     if (refund) await this.refunds.execute(refund);
     return toBookingResponse(booking);
+  }
+
+  /**
+   * Cancels the open bookings of a party that goes away (a deleted service or account), inside the deleting
+   * transaction, each refunded as if `by` had cancelled it; answers the after-commit work paying the refunds.
+   * The bookings are locked by the caller.
+   */
+  async cancelForDeparture(manager: EntityManager, record: (event: DomainEvent) => void, locked: BookingEntity[], by: BookingParty): Promise<AfterCommit> {
+    const refunds: RefundEntity[] = [];
+    for (const booking of locked) {
+      const refund = await this.cancelAndRefund(manager, record, booking, by, null);
+      if (refund) refunds.push(refund);
+    }
+    return async () => {
+      for (const refund of refunds) await this.refunds.execute(refund);
+    };
+  }
+
+  /** Reserves the refund the policy gives `by` (a CONFIRMED booking's payment only) and cancels the locked booking. */
+  private async cancelAndRefund(
+    manager: EntityManager,
+    record: (event: DomainEvent) => void,
+    booking: BookingEntity,
+    by: BookingParty,
+    requestedBy: AuthUser | null,
+  ): Promise<RefundEntity | null> {
+    let refund: RefundEntity | null = null;
+    let refundAmount = 0;
+    // Only a CONFIRMED booking has been paid; a PENDING one's charge is settled (and voided) by checkout.
+    const linked = booking.status === BookingStatus.CONFIRMED ? await this.payments.findByBooking(booking.id, manager) : null;
+    const payment = linked ? await this.payments.lockById(manager, linked.id) : null;
+    if (payment) {
+      const refundableMinor = toMinor(payment.amount) - toMinor(payment.refundedAmount);
+      const quote = quoteCancellationRefund({
+        cancelledBy: ROLE_OF[by],
+        startsAt: refundPolicyStart(booking),
+        now: new Date(),
+        refundableMinor,
+        fullRefundHours: this.fullRefundHours,
+      });
+      if (quote.refundMinor > 0) {
+        refund = await this.refunds.reserve(manager, payment, { amountMinor: quote.refundMinor, reason: `Booking cancelled. ${quote.policy}`, requestedBy }, record);
+        refundAmount = fromMinor(quote.refundMinor);
+      }
+    }
+    await this.cancelLocked(manager, record, booking, by, refundAmount);
+    return refund;
   }
 
   /**

@@ -116,6 +116,7 @@ export class BookingCheckoutService implements IdempotentOutcomes {
         const payment = await this.payments.insertPending(manager, {
           bookingId: booking.id,
           serviceId: service.id,
+          scheduledAt: start,
           customerId: customer.id,
           providerId: service.providerId,
           amount: service.price,
@@ -145,7 +146,7 @@ export class BookingCheckoutService implements IdempotentOutcomes {
     }
     const settled = await this.settle(payment, result);
     if (!settled.approved) throw new PaymentDeclinedError(settled.reason);
-    return toBookingResponse(settled.booking);
+    return { ...toBookingResponse(settled.booking), paymentId: payment.id };
   }
 
   /**
@@ -163,7 +164,7 @@ export class BookingCheckoutService implements IdempotentOutcomes {
     if (payment.status === PaymentStatus.FAILED) return { settled: true, error: new PaymentDeclinedError(payment.failureReason ?? 'Declined') };
     const booking = payment.bookingId ? await this.bookings.findById(payment.bookingId) : null;
     if (!booking) return { settled: true, error: new NotFoundError('Booking') };
-    return { settled: true, value: toBookingResponse(booking) };
+    return { settled: true, value: { ...toBookingResponse(booking), paymentId } };
   }
 
   /**

@@ -2,12 +2,22 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { ForbiddenError, NotFoundError } from '../common/errors/domain.error';
 import { BookingStatus } from './booking.entity';
-import { allowedActions, assertAllowed, assertMay, assertParty, BookingParty, cancellerOf, isAllowed, partyOf } from './booking-policy';
+import { BookingNotStartedError, RescheduleTooLateError } from './booking.errors';
+import { allowedActions, assertAllowed, assertMay, assertParty, BookingParty, cancellerOf, isAllowed, partyOf, PolicyClock } from './booking-policy';
 import { InvalidTransitionError } from './booking-state-machine';
 
 const { PENDING, CONFIRMED, COMPLETED, CANCELLED } = BookingStatus;
 const booking = { customerId: 'customer-1', providerId: 'provider-1' };
 const user = (id: string, role: Role): AuthUser => ({ id, role }) as AuthUser;
+const NOW = new Date('2027-03-01T12:00:00Z');
+const clock: PolicyClock = { now: NOW, rescheduleMinNoticeHours: 24 };
+const hoursFromNow = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000);
+/** Starts in two days: before the reschedule limit, not yet started. */
+const ahead = (status: BookingStatus) => ({ status, scheduledAt: hoursFromNow(48) });
+/** Starts in three hours: inside the reschedule limit, not yet started. */
+const soon = (status: BookingStatus) => ({ status, scheduledAt: hoursFromNow(3) });
+/** Started an hour ago. */
+const started = (status: BookingStatus) => ({ status, scheduledAt: hoursFromNow(-1) });
 
 describe('booking policy', () => {
   describe('partyOf / assertParty', () => {
@@ -26,18 +36,22 @@ describe('booking policy', () => {
   });
 
   describe('allowedActions', () => {
-    it.each<[BookingParty, BookingStatus, string[]]>([
-      ['customer', PENDING, ['cancel', 'edit_notes']],
-      ['customer', CONFIRMED, ['cancel', 'reschedule', 'edit_notes']],
-      ['provider', PENDING, ['cancel']],
-      ['provider', CONFIRMED, ['cancel', 'complete']],
-      ['admin', PENDING, ['cancel', 'edit_notes']],
-      ['admin', CONFIRMED, ['cancel', 'reschedule', 'complete', 'edit_notes']],
-      ['customer', COMPLETED, []],
-      ['provider', COMPLETED, []],
-      ['admin', CANCELLED, []],
-    ])('%s, %s booking: %j', (party, status, expected) => {
-      expect(allowedActions(party, status)).toEqual(expected);
+    it.each<[BookingParty, { status: BookingStatus; scheduledAt: Date }, string[]]>([
+      ['customer', ahead(PENDING), ['cancel', 'edit_notes']],
+      ['customer', ahead(CONFIRMED), ['cancel', 'reschedule', 'edit_notes']],
+      ['customer', soon(CONFIRMED), ['cancel', 'edit_notes']],
+      ['provider', ahead(PENDING), ['cancel']],
+      ['provider', ahead(CONFIRMED), ['cancel']],
+      ['provider', started(CONFIRMED), ['cancel', 'complete']],
+      ['admin', ahead(PENDING), ['cancel', 'edit_notes']],
+      ['admin', ahead(CONFIRMED), ['cancel', 'reschedule', 'edit_notes']],
+      ['admin', soon(CONFIRMED), ['cancel', 'reschedule', 'edit_notes']],
+      ['admin', started(CONFIRMED), ['cancel', 'reschedule', 'complete', 'edit_notes']],
+      ['customer', started(COMPLETED), []],
+      ['provider', started(COMPLETED), []],
+      ['admin', ahead(CANCELLED), []],
+    ])('%s, %j: %j', (party, booking, expected) => {
+      expect(allowedActions(party, booking, clock)).toEqual(expected);
     });
   });
 
@@ -46,12 +60,19 @@ describe('booking policy', () => {
     const actions = ['cancel', 'reschedule', 'complete', 'edit_notes'] as const;
     for (const party of parties) {
       for (const status of Object.values(BookingStatus)) {
-        for (const action of actions) {
-          it(`${party} ${action} on ${status}`, () => {
-            const advertised = allowedActions(party, status).includes(action);
-            if (advertised) expect(() => assertAllowed(party, action, status)).not.toThrow();
-            else expect(() => assertAllowed(party, action, status)).toThrow();
-          });
+        for (const [when, at] of [
+          ['ahead', ahead],
+          ['soon', soon],
+          ['started', started],
+        ] as const) {
+          for (const action of actions) {
+            it(`${party} ${action} on ${status}, ${when}`, () => {
+              const booking = at(status);
+              const advertised = allowedActions(party, booking, clock).includes(action);
+              if (advertised) expect(() => assertAllowed(party, action, booking, clock)).not.toThrow();
+              else expect(() => assertAllowed(party, action, booking, clock)).toThrow();
+            });
+          }
         }
       }
     }
@@ -59,17 +80,51 @@ describe('booking policy', () => {
 
   describe('assertAllowed', () => {
     it('refuses the wrong party with 403 before it looks at the status', () => {
-      expect(() => assertAllowed('customer', 'complete', COMPLETED)).toThrow(ForbiddenError);
-      expect(() => assertAllowed('provider', 'reschedule', CANCELLED)).toThrow(new ForbiddenError('Only the customer or an admin can reschedule.'));
-      expect(() => assertAllowed('provider', 'edit_notes', CONFIRMED)).toThrow(new ForbiddenError('Only the customer or an admin can edit the notes.'));
-      expect(() => assertAllowed('customer', 'complete', CONFIRMED)).toThrow(new ForbiddenError('Only the provider or an admin can mark a booking completed.'));
+      expect(() => assertAllowed('customer', 'complete', ahead(COMPLETED), clock)).toThrow(ForbiddenError);
+      expect(() => assertAllowed('provider', 'reschedule', ahead(CANCELLED), clock)).toThrow(
+        new ForbiddenError('Only the customer or an admin can reschedule.'),
+      );
+      expect(() => assertAllowed('provider', 'edit_notes', ahead(CONFIRMED), clock)).toThrow(
+        new ForbiddenError('Only the customer or an admin can edit the notes.'),
+      );
+      expect(() => assertAllowed('customer', 'complete', ahead(CONFIRMED), clock)).toThrow(
+        new ForbiddenError('Only the provider or an admin can mark a booking completed.'),
+      );
     });
 
     it('refuses a move the status does not allow with 409 INVALID_TRANSITION, naming where it was heading', () => {
-      expect(() => assertAllowed('customer', 'cancel', COMPLETED)).toThrow(new InvalidTransitionError(COMPLETED, CANCELLED));
-      expect(() => assertAllowed('provider', 'complete', PENDING)).toThrow(new InvalidTransitionError(PENDING, COMPLETED));
-      expect(() => assertAllowed('admin', 'reschedule', PENDING)).toThrow(new InvalidTransitionError(PENDING, CONFIRMED));
-      expect(() => assertAllowed('customer', 'edit_notes', CANCELLED)).toThrow(new InvalidTransitionError(CANCELLED, CANCELLED));
+      expect(() => assertAllowed('customer', 'cancel', ahead(COMPLETED), clock)).toThrow(new InvalidTransitionError(COMPLETED, CANCELLED));
+      expect(() => assertAllowed('provider', 'complete', started(PENDING), clock)).toThrow(new InvalidTransitionError(PENDING, COMPLETED));
+      expect(() => assertAllowed('admin', 'reschedule', ahead(PENDING), clock)).toThrow(new InvalidTransitionError(PENDING, CONFIRMED));
+      expect(() => assertAllowed('customer', 'edit_notes', ahead(CANCELLED), clock)).toThrow(new InvalidTransitionError(CANCELLED, CANCELLED));
+    });
+  });
+
+  describe('time rules (422, after the party and the status)', () => {
+    it('completes a booking only once it has started (BOOKING_NOT_STARTED), for the provider and an admin alike', () => {
+      for (const party of ['provider', 'admin'] as const) {
+        expect(() => assertAllowed(party, 'complete', ahead(CONFIRMED), clock)).toThrow(BookingNotStartedError);
+        expect(() => assertAllowed(party, 'complete', { status: CONFIRMED, scheduledAt: NOW }, clock)).not.toThrow();
+        expect(() => assertAllowed(party, 'complete', started(CONFIRMED), clock)).not.toThrow();
+      }
+      expect(() => assertAllowed('provider', 'complete', ahead(CONFIRMED), clock)).toThrow(
+        expect.objectContaining({ status: 422, code: 'BOOKING_NOT_STARTED' }),
+      );
+    });
+
+    it('lets a customer reschedule only while a full refund is still due (RESCHEDULE_TOO_LATE); an admin at any time', () => {
+      expect(() => assertAllowed('customer', 'reschedule', { status: CONFIRMED, scheduledAt: hoursFromNow(24) }, clock)).not.toThrow();
+      expect(() => assertAllowed('customer', 'reschedule', { status: CONFIRMED, scheduledAt: hoursFromNow(23.9) }, clock)).toThrow(RescheduleTooLateError);
+      expect(() => assertAllowed('customer', 'reschedule', soon(CONFIRMED), clock)).toThrow(
+        expect.objectContaining({ status: 422, code: 'RESCHEDULE_TOO_LATE' }),
+      );
+      expect(() => assertAllowed('customer', 'reschedule', soon(CONFIRMED), { ...clock, rescheduleMinNoticeHours: 2 })).not.toThrow();
+      expect(() => assertAllowed('admin', 'reschedule', soon(CONFIRMED), clock)).not.toThrow();
+    });
+
+    it('checks who and the status first: a stranger to the action gets 403, a finished booking 409', () => {
+      expect(() => assertAllowed('customer', 'complete', ahead(CONFIRMED), clock)).toThrow(ForbiddenError);
+      expect(() => assertAllowed('customer', 'reschedule', soon(CANCELLED), clock)).toThrow(InvalidTransitionError);
     });
   });
 
@@ -78,12 +133,12 @@ describe('booking policy', () => {
       expect(() => assertMay('provider', 'refund')).not.toThrow();
       expect(() => assertMay('admin', 'refund')).not.toThrow();
       expect(() => assertMay('customer', 'refund')).toThrow(new ForbiddenError('Only the provider or an admin can refund a payment.'));
-      expect(isAllowed('provider', 'refund', COMPLETED)).toBe(true);
-      expect(isAllowed('customer', 'refund', CONFIRMED)).toBe(false);
+      expect(isAllowed('provider', 'refund', ahead(COMPLETED), clock)).toBe(true);
+      expect(isAllowed('customer', 'refund', ahead(CONFIRMED), clock)).toBe(false);
     });
 
     it('is never advertised among a booking’s actions', () => {
-      expect(allowedActions('admin', CONFIRMED)).not.toContain('refund');
+      expect(allowedActions('admin', ahead(CONFIRMED), clock)).not.toContain('refund');
     });
   });
 

@@ -1,7 +1,8 @@
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
-import { ForbiddenError, NotFoundError } from '../common/errors/domain.error';
+import { DomainError, ForbiddenError, NotFoundError } from '../common/errors/domain.error';
 import { BookingStatus } from './booking.entity';
+import { BookingNotStartedError, RescheduleTooLateError } from './booking.errors';
 import { InvalidTransitionError, sourcesOf } from './booking-state-machine';
 import { BOOKING_ACTIONS, BookingAction } from './dto/booking.response';
 
@@ -11,6 +12,21 @@ export type BookingParty = 'customer' | 'provider' | 'admin';
 /** What can be done to a booking: the advertised actions, and refunding its payment. */
 export type BookingPolicyAction = BookingAction | 'refund';
 
+/** What the policy looks at in a booking: its status and when it starts. */
+export interface PolicySubject {
+  status: BookingStatus;
+  scheduledAt: Date;
+}
+
+/** The moment a request is judged at, and the time limits that depend on the configuration. */
+export interface PolicyClock {
+  now: Date;
+  /** A customer may reschedule only at least this many hours before the start (RESCHEDULE_MIN_NOTICE_HOURS). */
+  rescheduleMinNoticeHours: number;
+}
+
+const HOUR_MS = 3_600_000;
+
 interface Rule {
   by: readonly BookingParty[];
   /** The statuses the action applies to; `null` when the booking's status does not decide (the payment's does). */
@@ -18,6 +34,8 @@ interface Rule {
   /** The status a refused move is reported as heading to (409 INVALID_TRANSITION from -> to); the booking's own status when absent. */
   to?: BookingStatus;
   forbidden: string;
+  /** A rule of time, checked after the party and the status: the 422 refusing the action now, or null when it may go ahead. */
+  timing?: (party: BookingParty, booking: PolicySubject, clock: PolicyClock) => DomainError | null;
 }
 
 /**
@@ -36,12 +54,18 @@ const POLICY: Record<BookingPolicyAction, Rule> = {
     when: [BookingStatus.CONFIRMED],
     to: BookingStatus.CONFIRMED,
     forbidden: 'Only the customer or an admin can reschedule.',
+    // Moving a booking must not dodge the late-cancellation policy: a customer moves it only while a full refund is still due.
+    timing: (party, booking, { now, rescheduleMinNoticeHours }) =>
+      party === 'customer' && booking.scheduledAt.getTime() - now.getTime() < rescheduleMinNoticeHours * HOUR_MS
+        ? new RescheduleTooLateError(rescheduleMinNoticeHours)
+        : null,
   },
   complete: {
     by: ['provider', 'admin'],
     when: sourcesOf(BookingStatus.COMPLETED),
     to: BookingStatus.COMPLETED,
     forbidden: 'Only the provider or an admin can mark a booking completed.',
+    timing: (_party, booking, { now }) => (booking.scheduledAt.getTime() > now.getTime() ? new BookingNotStartedError(booking.scheduledAt) : null),
   },
   edit_notes: {
     by: ['customer', 'admin'],
@@ -77,20 +101,27 @@ export function assertApplies(action: BookingPolicyAction, status: BookingStatus
   if (when && !when.includes(status)) throw new InvalidTransitionError(status, to ?? status);
 }
 
-/** Both checks, in the order a request meets them: who first (403), then the status (409). */
-export function assertAllowed(party: BookingParty, action: BookingPolicyAction, status: BookingStatus): void {
+/** Whether `action` may be taken now: else the rule's 422 (e.g. BOOKING_NOT_STARTED, RESCHEDULE_TOO_LATE). */
+export function assertInTime(party: BookingParty, action: BookingPolicyAction, booking: PolicySubject, clock: PolicyClock): void {
+  const refusal = POLICY[action].timing?.(party, booking, clock);
+  if (refusal) throw refusal;
+}
+
+/** Every check, in the order a request meets them: who (403), then the status (409), then the time (422). */
+export function assertAllowed(party: BookingParty, action: BookingPolicyAction, booking: PolicySubject, clock: PolicyClock): void {
   assertMay(party, action);
-  assertApplies(action, status);
+  assertApplies(action, booking.status);
+  assertInTime(party, action, booking, clock);
 }
 
-export function isAllowed(party: BookingParty, action: BookingPolicyAction, status: BookingStatus): boolean {
-  const { by, when } = POLICY[action];
-  return by.includes(party) && (!when || when.includes(status));
+export function isAllowed(party: BookingParty, action: BookingPolicyAction, booking: PolicySubject, clock: PolicyClock): boolean {
+  const { by, when, timing } = POLICY[action];
+  return by.includes(party) && (!when || when.includes(booking.status)) && !timing?.(party, booking, clock);
 }
 
-/** What `party` may do with a booking in `status`, as GET /bookings/{id} advertises it. */
-export function allowedActions(party: BookingParty, status: BookingStatus): BookingAction[] {
-  return BOOKING_ACTIONS.filter((action) => isAllowed(party, action, status));
+/** What `party` may do with `booking` now, as GET /bookings/{id} advertises it. */
+export function allowedActions(party: BookingParty, booking: PolicySubject, clock: PolicyClock): BookingAction[] {
+  return BOOKING_ACTIONS.filter((action) => isAllowed(party, action, booking, clock));
 }
 
 /** Who a cancellation is reported as made by, in its event and e-mails. */

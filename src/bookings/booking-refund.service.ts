@@ -11,6 +11,7 @@ import { RefundsService } from '../payments/refunds.service';
 import { BookingCancellationService } from './booking-cancellation.service';
 import { assertMay, assertParty, isAllowed } from './booking-policy';
 import { BookingsRepository } from './bookings.repository';
+import { BookingPolicyClock } from './policy-clock';
 
 /** Refunding a booking's payment (POST /payments/{id}/refund): a refund that empties the payment cancels the booking. */
 @Injectable()
@@ -21,6 +22,7 @@ export class BookingRefundService {
     private readonly payments: PaymentsRepository,
     private readonly refunds: RefundsService,
     private readonly cancellation: BookingCancellationService,
+    private readonly clock: BookingPolicyClock,
   ) {}
 
   /** By the booking's provider or an admin (the customer may look but not refund: 403; anyone else: 404). */
@@ -40,8 +42,9 @@ export class BookingRefundService {
         { amountMinor: dto.amount === undefined ? undefined : toMinor(dto.amount), reason: dto.reason, requestedBy: caller },
         record,
       );
-      if (payment.status === PaymentStatus.REFUNDED && booking && isAllowed(party, 'cancel', booking.status)) {
-        await this.cancellation.cancelLocked(manager, record, booking, party, payment.refundedAmount);
+      if (payment.status === PaymentStatus.REFUNDED && booking && isAllowed(party, 'cancel', booking, this.clock.now())) {
+        // The cancellation states the refund this request made, not the payment's running total.
+        await this.cancellation.cancelLocked(manager, record, booking, party, refund.amount);
       }
       return { payment, refund };
     });

@@ -28,6 +28,10 @@ export class BookingEntity {
   @Column({ name: 'scheduled_at', type: 'timestamptz' })
   scheduledAt: Date;
 
+  /** The earliest start this booking has had, once moved (null: never moved); the refund policy is judged against it. */
+  @Column({ name: 'earliest_scheduled_at', type: 'timestamptz', nullable: true })
+  earliestScheduledAt: Date | null;
+
   @Column({ name: 'ends_at', type: 'timestamptz' })
   endsAt: Date;
 

@@ -13,6 +13,7 @@ import { Paginated } from '../common/pagination/paginated';
 import { ApiProblems } from '../common/openapi/problem.response';
 import { BookingStatus } from './booking.entity';
 import { BookingCancellationService } from './booking-cancellation.service';
+import { BookingChangedError, BookingNotStartedError, RescheduleTooLateError } from './booking.errors';
 import { BookingCheckoutService, PaymentDeclinedError, PaymentUnconfirmedError, SlotTakenError } from './booking-checkout.service';
 import { InvalidTransitionError } from './booking-state-machine';
 import { BookingsService } from './bookings.service';
@@ -30,6 +31,12 @@ const SCHEDULE_PROBLEMS = [
   ]),
   new UnprocessableError('OUTSIDE_AVAILABILITY', "The booking must lie inside one of the service's availability windows (America/New_York).", [
     { field: 'scheduledAt', message: 'scheduledAt is outside the availability windows' },
+  ]),
+  new UnprocessableError('BEYOND_HORIZON', 'Bookings can start at most 365 days ahead (by 2031-01-07T14:00:00.000Z).', [
+    { field: 'scheduledAt', message: 'scheduledAt is beyond the booking horizon' },
+  ]),
+  new UnprocessableError('OFF_SLOT_GRID', 'scheduledAt must be one of the start times GET /services/{id}/slots offers.', [
+    { field: 'scheduledAt', message: 'scheduledAt is not on the slot grid' },
   ]),
 ];
 
@@ -99,6 +106,9 @@ export class BookingsController {
     new ForbiddenError('This service has been removed: the booking cannot be moved.', 'SERVICE_REMOVED'),
     new InvalidTransitionError(BookingStatus.CANCELLED, BookingStatus.COMPLETED),
     new SlotTakenError(),
+    new BookingChangedError(),
+    new RescheduleTooLateError(24),
+    new BookingNotStartedError(new Date('2030-01-07T14:00:00.000Z')),
     ...SCHEDULE_PROBLEMS,
   )
   @ApiParam({ name: 'id', format: 'uuid' })

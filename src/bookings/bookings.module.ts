@@ -11,12 +11,24 @@ import { BookingsController } from './bookings.controller';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
 import { PaymentReconciler } from './payment-reconciler.service';
+import { PartyDeparturesListener } from './listeners/party-departures.listener';
 import { PaymentRefundsController } from './payment-refunds.controller';
+import { BookingPolicyClock } from './policy-clock';
 
 @Module({
   imports: [TypeOrmModule.forFeature([BookingEntity]), ServicesModule, PaymentsModule],
   controllers: [BookingsController, PaymentRefundsController],
-  providers: [BookingsRepository, BookingAccess, BookingCheckoutService, BookingCancellationService, BookingRefundService, BookingsService, PaymentReconciler],
+  providers: [
+    BookingPolicyClock,
+    BookingsRepository,
+    BookingAccess,
+    BookingCheckoutService,
+    BookingCancellationService,
+    BookingRefundService,
+    BookingsService,
+    PaymentReconciler,
+    PartyDeparturesListener,
+  ],
   exports: [BookingsRepository],
 })
 export class BookingsModule {}

@@ -7,7 +7,7 @@ import { Sql } from '../common/database/sql';
 import { BookingEntity, BookingStatus } from './booking.entity';
 import { BookingFacts } from './events/booking.events';
 
-const COLUMNS = 'id, customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
+const COLUMNS = 'id, customer_id, service_id, provider_id, status, scheduled_at, earliest_scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
 
 interface BookingRow {
   id: string;
@@ -16,6 +16,7 @@ interface BookingRow {
   provider_id: string;
   status: BookingStatus;
   scheduled_at: Date;
+  earliest_scheduled_at: Date | null;
   ends_at: Date;
   duration_minutes: number;
   total_amount: string;
@@ -33,6 +34,7 @@ const fromRow = (row: BookingRow): BookingEntity =>
     providerId: row.provider_id,
     status: row.status,
     scheduledAt: row.scheduled_at,
+    earliestScheduledAt: row.earliest_scheduled_at,
     endsAt: row.ends_at,
     durationMinutes: row.duration_minutes,
     totalAmount: Number(row.total_amount),
@@ -54,6 +56,14 @@ export interface FactsRow {
   duration_minutes: number;
   total_amount: string;
   currency: string;
+}
+
+/** Who booked, as the provider's notification needs it. */
+interface CustomerRow {
+  notes: string | null;
+  customer_name: string;
+  customer_phone: string | null;
+  customer_address: string | null;
 }
 
 export interface BookingFilter {
@@ -81,7 +91,7 @@ export class BookingsRepository {
   }
 
   /** Holds the slot: the exclusion constraint refuses an overlap with the provider's other holds. */
-  async insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
+  async insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'earliestScheduledAt' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
     const [row] = await this.sql.rows<BookingRow>(
       `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -119,10 +129,11 @@ export class BookingsRepository {
 
   /** What a notification needs to know about a booking, read inside the caller's transaction. */
   async findFacts(manager: EntityManager, id: string): Promise<BookingFacts> {
-    const [row] = await this.sql.rows<FactsRow>(
+    const [row] = await this.sql.rows<FactsRow & CustomerRow>(
       `SELECT b.id, b.service_id, s.title, s.timezone, b.customer_id, b.provider_id, b.scheduled_at,
-              b.duration_minutes, b.total_amount, b.currency
-         FROM bookings b JOIN services s ON s.id = b.service_id
+              b.duration_minutes, b.total_amount, b.currency, b.notes,
+              concat_ws(' ', u.first_name, u.last_name) AS customer_name, u.phone AS customer_phone, u.address AS customer_address
+         FROM bookings b JOIN services s ON s.id = b.service_id JOIN users u ON u.id = b.customer_id
         WHERE b.id = $1`,
       [id],
       manager,
@@ -138,6 +149,7 @@ export class BookingsRepository {
       durationMinutes: row.duration_minutes,
       amount: Number(row.total_amount),
       currency: row.currency.trim(),
+      customer: { name: row.customer_name, phone: row.customer_phone, address: row.customer_address, notes: row.notes },
     };
   }
 
@@ -151,17 +163,42 @@ export class BookingsRepository {
     return rowCount === 1;
   }
 
-  async reschedule(manager: EntityManager, id: string, scheduledAt: Date, endsAt: Date): Promise<boolean> {
-    const result = await manager
-      .getRepository(BookingEntity)
-      .update({ id, status: BookingStatus.CONFIRMED }, { scheduledAt, endsAt });
-    return result.affected === 1;
+  /**
+   * Moves a CONFIRMED booking, compare-and-swap on the start the caller read (`from`): of two moves made from
+   * the same view only the first applies, and its `from` is the real previous time. Keeps the earliest start
+   * the booking has had, which the refund policy is judged against. True when this call moved it.
+   */
+  async reschedule(manager: EntityManager, id: string, from: Date, scheduledAt: Date, endsAt: Date): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE bookings
+          SET scheduled_at = $3, ends_at = $4,
+              earliest_scheduled_at = LEAST(COALESCE(earliest_scheduled_at, scheduled_at), scheduled_at),
+              updated_at = CURRENT_TIMESTAMP
+        WHERE id = $1 AND status = $5 AND scheduled_at = $2`,
+      [id, from, scheduledAt, endsAt, BookingStatus.CONFIRMED],
+      manager,
+    );
+    return rowCount === 1;
   }
 
   /** Only while the booking is open (PENDING or CONFIRMED): true when this call changed it. */
   async updateNotes(manager: EntityManager, id: string, notes: string): Promise<boolean> {
     const result = await manager.getRepository(BookingEntity).update({ id, status: In([BookingStatus.PENDING, BookingStatus.CONFIRMED]) }, { notes });
     return result.affected === 1;
+  }
+
+  /**
+   * The open (PENDING or CONFIRMED) bookings of a party or a service, locked in id order (the order every
+   * sweep takes them in), for cancelling them with the party that goes away.
+   */
+  async lockOpenOf(manager: EntityManager, of: { serviceId: string } | { userId: string }): Promise<BookingEntity[]> {
+    const [where, id] = 'serviceId' in of ? ['service_id = $1', of.serviceId] : ['(customer_id = $1 OR provider_id = $1)', of.userId];
+    const rows = await this.sql.rows<BookingRow>(
+      `SELECT ${COLUMNS} FROM bookings WHERE ${where} AND status = ANY($2::varchar[]) ORDER BY id FOR UPDATE`,
+      [id, [BookingStatus.PENDING, BookingStatus.CONFIRMED]],
+      manager,
+    );
+    return rows.map(fromRow);
   }
 
   /** Removes the hold of an attempt whose payment failed: it never became a booking. */

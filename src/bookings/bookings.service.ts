@@ -10,6 +10,8 @@ import { BookingAccess } from './booking-access';
 import { BookingCancellationService } from './booking-cancellation.service';
 import { isExclusionViolation, SlotTakenError } from './booking-checkout.service';
 import { allowedActions, assertAllowed } from './booking-policy';
+import { BookingChangedError } from './booking.errors';
+import { BookingPolicyClock } from './policy-clock';
 import { InvalidTransitionError } from './booking-state-machine';
 import { BookingsRepository } from './bookings.repository';
 import { BookingResponse, toBookingResponse } from './dto/booking.response';
@@ -27,6 +29,7 @@ export class BookingsService {
     private readonly cancellation: BookingCancellationService,
     private readonly services: ServicesRepository,
     private readonly bookableTime: BookableTime,
+    private readonly clock: BookingPolicyClock,
   ) {}
 
   async list(caller: AuthUser, query: ListBookingsQuery): Promise<Page<BookingResponse>> {
@@ -42,7 +45,7 @@ export class BookingsService {
 
   async get(caller: AuthUser, id: string): Promise<BookingResponse> {
     const { booking, party } = await this.access.findForParty(caller, id);
-    return toBookingResponse(booking, allowedActions(party, booking.status));
+    return toBookingResponse(booking, allowedActions(party, booking, this.clock.now()));
   }
 
   async update(caller: AuthUser, id: string, dto: UpdateBookingDto): Promise<BookingResponse> {
@@ -55,14 +58,14 @@ export class BookingsService {
       if (dto.status === BookingStatus.CANCELLED) return this.cancellation.cancel(caller, id);
       // Only its payment confirms a booking (checkout or reconciler): through PUT it can only be completed.
       if (dto.status !== BookingStatus.COMPLETED) throw new InvalidTransitionError(booking.status, dto.status);
-      assertAllowed(party, 'complete', booking.status);
+      assertAllowed(party, 'complete', booking, this.clock.now());
       return this.complete(booking);
     }
     if (dto.scheduledAt !== undefined) {
-      assertAllowed(party, 'reschedule', booking.status);
+      assertAllowed(party, 'reschedule', booking, this.clock.now());
       return this.reschedule(booking, new Date(dto.scheduledAt));
     }
-    assertAllowed(party, 'edit_notes', booking.status);
+    assertAllowed(party, 'edit_notes', booking, this.clock.now());
     const updated = await this.unitOfWork.run(async (manager) => {
       // A new row version of an open booking is checked against the exclusion constraint too.
       await this.bookings.lockSchedule(manager, booking.providerId);
@@ -95,9 +98,12 @@ export class BookingsService {
     const updated = await this.unitOfWork
       .run(async (manager, record) => {
         await this.bookings.lockSchedule(manager, booking.providerId);
-        if (!(await this.bookings.reschedule(manager, booking.id, start, end))) {
+        // Compare-and-swap on the start this request read: a parallel move got there first -> 409, and the
+        // event's previous time is the one the row really had.
+        if (!(await this.bookings.reschedule(manager, booking.id, booking.scheduledAt, start, end))) {
           const now = await this.bookings.findById(booking.id, manager);
-          throw new InvalidTransitionError(now?.status ?? booking.status, BookingStatus.CONFIRMED);
+          if (now?.status !== BookingStatus.CONFIRMED) throw new InvalidTransitionError(now?.status ?? booking.status, BookingStatus.CONFIRMED);
+          throw new BookingChangedError();
         }
         record(new BookingRescheduledEvent(await this.bookings.findFacts(manager, booking.id), booking.scheduledAt));
         return this.bookings.findById(booking.id, manager);

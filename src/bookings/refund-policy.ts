@@ -27,3 +27,12 @@ export function quoteCancellationRefund(input: {
   }
   return { refundMinor: 0, fullRefund: false, policy: `Cancelled less than ${input.fullRefundHours} hours ahead: no refund.` };
 }
+
+/**
+ * The start a customer's cancellation is judged against: the earliest the booking has ever been scheduled
+ * for, so moving it later never turns a late cancellation into a refunded one.
+ */
+export function refundPolicyStart(booking: { scheduledAt: Date; earliestScheduledAt: Date | null }): Date {
+  const earliest = booking.earliestScheduledAt;
+  return earliest && earliest < booking.scheduledAt ? earliest : booking.scheduledAt;
+}

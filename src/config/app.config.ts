@@ -77,9 +77,11 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
     bookableTime: {
       slotIntervalMinutes: env.SLOT_INTERVAL_MINUTES,
       minNoticeMinutes: env.MIN_BOOKING_NOTICE_MINUTES,
+      horizonDays: env.BOOKING_HORIZON_DAYS,
     },
     bookings: {
       fullRefundHours: env.CANCELLATION_FULL_REFUND_HOURS,
+      rescheduleMinNoticeHours: env.RESCHEDULE_MIN_NOTICE_HOURS ?? env.CANCELLATION_FULL_REFUND_HOURS,
     },
     payments: {
       failureRate: env.PAYMENT_FAILURE_RATE,

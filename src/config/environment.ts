@@ -102,6 +102,14 @@ export class EnvironmentVariables {
   @IsNumber() @Min(0) @Max(24 * 365)
   CANCELLATION_FULL_REFUND_HOURS = 24;
 
+  /** A customer may reschedule only at least this many hours before the start; unset, CANCELLATION_FULL_REFUND_HOURS. */
+  @IsOptional() @IsNumber() @Min(0) @Max(24 * 365)
+  RESCHEDULE_MIN_NOTICE_HOURS?: number;
+
+  /** How many days ahead a booking may start, at most. */
+  @IsInt() @Min(1) @Max(3650)
+  BOOKING_HORIZON_DAYS = 365;
+
   @Transform(toBoolean) @IsBoolean()
   RATE_LIMIT_ENABLED = true;
 
@@ -193,6 +201,8 @@ const NUMERIC_KEYS = new Set([
   'PAYMENT_RECONCILE_AFTER_SECONDS',
   'MIN_BOOKING_NOTICE_MINUTES',
   'CANCELLATION_FULL_REFUND_HOURS',
+  'RESCHEDULE_MIN_NOTICE_HOURS',
+  'BOOKING_HORIZON_DAYS',
   'EMBEDDED_POSTGRES_PORT',
   'MAIL_RETRY_INTERVAL_MS',
   'MAIL_RETRY_MAX_DELAY_MS',
@@ -212,7 +222,7 @@ export function loadDotEnv(path = '.env'): void {
 export function parseEnvironment(raw: NodeJS.ProcessEnv = process.env, warn: Warn = console.warn): EnvironmentVariables {
   const known = new EnvironmentVariables();
   const input: Record<string, unknown> = {};
-  for (const key of Object.keys(known).concat(['DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET_KEY', 'SECRET_KEY', 'SMTP_URL', 'TRUST_PROXY', 'LOG_FORMAT', 'SEED_SAMPLE_DATA', 'API_DOCS_ENABLED'])) {
+  for (const key of Object.keys(known).concat(['DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET_KEY', 'SECRET_KEY', 'SMTP_URL', 'TRUST_PROXY', 'LOG_FORMAT', 'SEED_SAMPLE_DATA', 'API_DOCS_ENABLED', 'RESCHEDULE_MIN_NOTICE_HOURS'])) {
     const value = raw[key];
     if (value === undefined || value === '') continue;
     input[key] = NUMERIC_KEYS.has(key) && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;

@@ -27,6 +27,10 @@ export class PaymentEntity {
   @Column({ name: 'service_id', type: 'uuid' })
   serviceId: string;
 
+  /** When the booking paid for starts: kept when a declined attempt releases its booking. */
+  @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
+  scheduledAt: Date | null;
+
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId: string;
 

@@ -10,6 +10,8 @@ import { RefundEntity, RefundKind, RefundStatus } from './refund.entity';
 export interface NewPendingPayment {
   bookingId: string;
   serviceId: string;
+  /** When the booking paid for starts. */
+  scheduledAt: Date;
   customerId: string;
   providerId: string;
   amount: number;
@@ -18,12 +20,13 @@ export interface NewPendingPayment {
 }
 
 const COLUMNS =
-  'id, booking_id, service_id, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason, created_at, updated_at';
+  'id, booking_id, service_id, scheduled_at, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason, created_at, updated_at';
 
 interface PaymentRow {
   id: string;
   booking_id: string | null;
   service_id: string;
+  scheduled_at: Date | null;
   customer_id: string;
   provider_id: string;
   status: PaymentStatus;
@@ -42,6 +45,7 @@ const fromRow = (row: PaymentRow): PaymentEntity =>
     id: row.id,
     bookingId: row.booking_id,
     serviceId: row.service_id,
+    scheduledAt: row.scheduled_at,
     customerId: row.customer_id,
     providerId: row.provider_id,
     status: row.status,
@@ -65,10 +69,20 @@ export class PaymentsRepository {
 
   async insertPending(manager: EntityManager, payment: NewPendingPayment): Promise<PaymentEntity> {
     const [row] = await this.sql.rows<PaymentRow>(
-      `INSERT INTO payments (booking_id, service_id, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, 0, $7, NULL, $8, NULL)
+      `INSERT INTO payments (booking_id, service_id, scheduled_at, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason)
+       VALUES ($1, $2, $9, $3, $4, $5, $6, 0, $7, NULL, $8, NULL)
        RETURNING ${COLUMNS}`,
-      [payment.bookingId, payment.serviceId, payment.customerId, payment.providerId, PaymentStatus.PENDING, payment.amount, payment.currency, payment.paymentMethod],
+      [
+        payment.bookingId,
+        payment.serviceId,
+        payment.customerId,
+        payment.providerId,
+        PaymentStatus.PENDING,
+        payment.amount,
+        payment.currency,
+        payment.paymentMethod,
+        payment.scheduledAt,
+      ],
       manager,
     );
     return fromRow(row);

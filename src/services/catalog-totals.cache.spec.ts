@@ -1,5 +1,6 @@
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
+import { Role } from '../common/auth/role.enum';
 import { UserDeletedEvent } from '../users/events/user-deleted.event';
 import { CatalogTotalsCache } from './catalog-totals.cache';
 
@@ -56,7 +57,7 @@ describe('CatalogTotalsCache', () => {
     try {
       const cache = moduleRef.get(CatalogTotalsCache);
       expect(await cache.get('k', () => Promise.resolve(1))).toBe(1);
-      moduleRef.get(EventEmitter2).emit(UserDeletedEvent.eventName, new UserDeletedEvent('6f1f7c1e-0000-4000-8000-000000000000'));
+      moduleRef.get(EventEmitter2).emit(UserDeletedEvent.eventName, new UserDeletedEvent('6f1f7c1e-0000-4000-8000-000000000000', Role.PROVIDER, Role.PROVIDER));
       expect(await cache.get('k', () => Promise.resolve(0))).toBe(0);
     } finally {
       await moduleRef.close();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { prepared, PreparedStatement, Sql } from '../common/database/sql';
 import { CatalogTotalsCache } from './catalog-totals.cache';
 import { Interval } from './availability/slot-generator';
@@ -156,9 +156,9 @@ export class ServicesRepository {
     return (await this.findByIdWithProvider(id))?.service ?? null;
   }
 
-  async softDelete(id: string): Promise<void> {
+  async softDelete(id: string, manager?: EntityManager): Promise<void> {
     try {
-      await this.services.softDelete({ id });
+      await (manager ? manager.getRepository(ServiceEntity) : this.services).softDelete({ id });
     } finally {
       this.totals.forget();
     }

@@ -1,17 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { ForbiddenError, NotFoundError } from '../common/errors/domain.error';
 import { CreateServiceDto } from './dto/create-service.dto';
 import { ServiceResponse, toServiceResponse } from './dto/service.response';
 import { UpdateServiceDto } from './dto/update-service.dto';
+import { ServiceDeletedEvent } from './events/service-deleted.event';
 import { ServiceEntity, ServiceStatus } from './service.entity';
 import { ServicesRepository, ServiceWithProvider } from './services.repository';
 
 /** Creating, reading, changing and deleting one listing, with who-may-do-what. */
 @Injectable()
 export class ServicesService {
-  constructor(private readonly services: ServicesRepository) {}
+  constructor(
+    private readonly services: ServicesRepository,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
 
   async create(provider: AuthUser, dto: CreateServiceDto): Promise<ServiceResponse> {
     const service = await this.services.insert({
@@ -72,7 +77,11 @@ export class ServicesService {
 
   async remove(caller: AuthUser, id: string): Promise<void> {
     const service = await this.findChangeable(caller, id);
-    await this.services.softDelete(service.id);
+    // Recorded in the transaction: the bookings on it are cancelled and refunded in the same transaction.
+    await this.unitOfWork.run(async (manager, record) => {
+      await this.services.softDelete(service.id, manager);
+      record(new ServiceDeletedEvent(service.id, caller.role));
+    });
   }
 
   /** Owner or admin; another user gets 403 for a listed service and 404 for one they cannot see. */

@@ -66,8 +66,8 @@ export class UsersRepository {
     await this.repo(manager).update({ id: userId }, { passwordHash, credentialsChangedAt: new Date() });
   }
 
-  async softDelete(userId: string): Promise<void> {
-    await this.users.softDelete({ id: userId });
+  async softDelete(userId: string, manager?: EntityManager): Promise<void> {
+    await this.repo(manager).softDelete({ id: userId });
   }
 
   countByRole(role: Role): Promise<number> {

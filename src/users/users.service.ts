@@ -84,9 +84,13 @@ export class UsersService {
 
   async remove(caller: AuthUser, id: string): Promise<void> {
     this.assertSelfOrAdmin(caller, id);
-    await this.findOrFail(id);
-    await this.users.softDelete(id);
-    this.unitOfWork.publish([new UserDeletedEvent(id)]);
+    const user = await this.findOrFail(id);
+    // Recorded in the transaction: whoever must react to the deletion (bookings cancel and refund) does it
+    // in the same transaction, so a deleted party never keeps a CONFIRMED booking.
+    await this.unitOfWork.run(async (manager, record) => {
+      await this.users.softDelete(id, manager);
+      record(new UserDeletedEvent(id, user.role, caller.role));
+    });
   }
 
   /** Creates an admin account, or promotes the existing account with that e-mail (setting the given password). */

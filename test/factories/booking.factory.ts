@@ -47,7 +47,9 @@ export async function book(t: TestApp, customer: TestUser, service: ServiceRespo
     .set(customer.auth)
     .send(bookingBody(service, at, overrides));
   if (response.status !== 201) throw new Error(`booking failed: ${response.status} ${response.text}`);
-  return response.body as BookingResponse;
+  // The booking as GET /bookings/{id} shows it: the 201's paymentId is checked where it matters.
+  const { paymentId: _paymentId, ...booking } = response.body as BookingResponse;
+  return booking;
 }
 
 /**
@@ -107,3 +109,24 @@ export async function countRows(t: TestApp, serviceId: string): Promise<{ bookin
   );
   return row;
 }
+
+/** Moves a booking's time into the past, as if its start had come `minutesAgo` minutes ago (the API cannot book the past). */
+export async function startBooking(t: TestApp, bookingId: string, minutesAgo = 30): Promise<void> {
+  await t.dataSource.query(
+    `UPDATE bookings SET scheduled_at = date_trunc('minute', now()) - make_interval(mins => $2),
+                         ends_at = date_trunc('minute', now()) - make_interval(mins => $2) + make_interval(mins => duration_minutes)
+      WHERE id = $1`,
+    [bookingId, minutesAgo],
+  );
+}
+
+/** The first start on a 30-minute grid at least `hours` from now, as ISO 8601 UTC (for services open around the clock). */
+export function gridStartIn(hours: number): string {
+  const step = 30 * 60_000;
+  return new Date(Math.ceil((Date.now() + hours * 3_600_000) / step) * step).toISOString();
+}
+
+/** Open every day, all day: any start on the grid is bookable. */
+export const AROUND_THE_CLOCK = Object.fromEntries(
+  ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => [day, ['00:00-24:00']]),
+);

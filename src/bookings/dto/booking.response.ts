@@ -17,6 +17,8 @@ export class BookingResponse {
   @ApiProperty({ nullable: true, type: String, maxLength: 2000 }) notes: string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
+  @ApiPropertyOptional({ format: 'uuid', description: 'The payment made with the booking (POST /bookings/)' })
+  paymentId?: string;
   @ApiPropertyOptional({ enum: BOOKING_ACTIONS, isArray: true, maxItems: BOOKING_ACTIONS.length, description: 'What the caller may do now (GET /bookings/{id})' })
   allowedActions?: BookingAction[];
 }

@@ -1,5 +1,13 @@
 import { DomainEvent } from '../../common/events/domain-event';
 
+/** Who booked, as the provider needs it for a visit: name, how to reach them, where, and what they asked for. */
+export interface BookingCustomer {
+  name: string;
+  phone: string | null;
+  address: string | null;
+  notes: string | null;
+}
+
 /** What every booking event carries: enough for a notification without another query. */
 export interface BookingFacts {
   bookingId: string;
@@ -12,6 +20,8 @@ export interface BookingFacts {
   durationMinutes: number;
   amount: number;
   currency: string;
+  /** The customer's contact and the booking's notes, for the provider (read with the facts from the database). */
+  customer?: BookingCustomer;
 }
 
 export class BookingCreatedEvent extends DomainEvent {

@@ -11,10 +11,14 @@ function isRetryable(error: unknown): boolean {
   return RETRYABLE_SQLSTATES.has((error as { driverError?: { code?: string } } | null)?.driverError?.code ?? '');
 }
 
-/** What an in-transaction handler receives: the event and the transaction's manager, to write with it. */
+/**
+ * What an in-transaction handler receives: the event, the transaction's manager to write with, and `record`
+ * for the events its own writes cause (their in-transaction handlers run next, in the same transaction).
+ */
 export interface TransactionalEvent<E extends DomainEvent = DomainEvent> {
   event: E;
   manager: EntityManager;
+  record: (event: DomainEvent) => void;
 }
 
 /**
@@ -47,10 +51,12 @@ export class UnitOfWork {
       const events: DomainEvent[] = [];
       try {
         const { value, afterCommit } = await this.dataSource.transaction(async (manager) => {
-          const value = await work(manager, (event) => events.push(event));
+          const record = (event: DomainEvent) => void events.push(event);
+          const value = await work(manager, record);
           const afterCommit: AfterCommit[] = [];
+          // Events recorded by a handler join the list and are handled in turn.
           for (const event of events) {
-            const handed: unknown[] = await this.emitter.emitAsync(inTransaction(event.name), { event, manager } satisfies TransactionalEvent);
+            const handed: unknown[] = await this.emitter.emitAsync(inTransaction(event.name), { event, manager, record } satisfies TransactionalEvent);
             afterCommit.push(...handed.filter((result): result is AfterCommit => typeof result === 'function'));
           }
           return { value, afterCommit };

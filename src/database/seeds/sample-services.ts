@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { WeeklyAvailability } from '../../services/availability/weekly-availability';
 
 const weekdays = (windows: string[]): WeeklyAvailability => ({
@@ -39,5 +40,14 @@ export const SAMPLE_SERVICES: SampleService[] = [
 
 /** The sample service the API docs' examples book: Leaky faucet repair, weekdays 09:00-17:00 in New York. */
 export const EXAMPLE_SERVICE = SAMPLE_SERVICES[1];
-/** A start inside its availability (Monday 2030-01-07, 09:00 in New York), far enough ahead to stay in the future. */
-export const EXAMPLE_BOOKING_START = '2030-01-07T14:00:00Z';
+/**
+ * A start inside its availability and within the booking horizon: 09:00 in New York on the Monday two to three
+ * weeks from when the document is built (a fixed date would fall out of the horizon, or into the past).
+ */
+export const EXAMPLE_BOOKING_START = DateTime.now()
+  .setZone(EXAMPLE_SERVICE.timezone)
+  .startOf('week')
+  .plus({ weeks: 3 })
+  .set({ hour: 9 })
+  .toUTC()
+  .toISO({ suppressMilliseconds: true }) as string;

@@ -150,6 +150,42 @@ describe('booking rescheduled, completed, cancelled', () => {
   });
 });
 
+describe('what each party is told (issue 12 §8)', () => {
+  const visit = { ...booking, customer: { name: 'Carol Jones', phone: '+49 30 1234567', address: 'Hauptstr. 5, 10115 Berlin', notes: 'Gate code 4711' } };
+
+  it('gives the provider the customer’s name, phone, address and notes, in the notification and the e-mail; not the customer', () => {
+    const { to } = draftsOf(new BookingCreatedEvent(visit, payment.paymentId));
+    const provider = to(PROVIDER)!;
+    expect(provider.data).toMatchObject({
+      customerName: 'Carol Jones',
+      customerPhone: '+49 30 1234567',
+      customerAddress: 'Hauptstr. 5, 10115 Berlin',
+      notes: 'Gate code 4711',
+    });
+    expect(provider.message).toContain('Carol Jones');
+    for (const [label, value] of [
+      ['Customer', 'Carol Jones'],
+      ['Phone', '+49 30 1234567'],
+      ['Address', 'Hauptstr. 5, 10115 Berlin'],
+      ['Notes', 'Gate code 4711'],
+    ]) {
+      expect(provider.email!.text).toMatch(line(label, value));
+    }
+    expect(to(CUSTOMER)!.data).not.toHaveProperty('customerPhone');
+  });
+
+  it('tells the party who cancelled "you cancelled", and the other party who did', () => {
+    const byCustomer = draftsOf(new BookingCancelledEvent(booking, 'CUSTOMER', 0)).to;
+    expect(byCustomer(CUSTOMER)!.message).toMatch(/^You cancelled the booking of Deep home cleaning/);
+    expect(byCustomer(CUSTOMER)!.message).not.toContain('by the customer');
+    const byProvider = draftsOf(new BookingCancelledEvent(booking, 'PROVIDER', 89.5)).to;
+    expect(byProvider(PROVIDER)!.message).toMatch(/^You cancelled the booking of Deep home cleaning/);
+    expect(byProvider(CUSTOMER)!.message).toContain('cancelled by the provider');
+    const byAdmin = draftsOf(new BookingCancelledEvent(booking, 'ADMIN', 89.5)).to;
+    for (const user of [CUSTOMER, PROVIDER]) expect(byAdmin(user)!.message).toContain('cancelled by an administrator');
+  });
+});
+
 describe('payments', () => {
   const schedule = { scheduledAt: booking.scheduledAt, timezone: 'Europe/Berlin' };
 

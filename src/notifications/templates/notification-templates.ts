@@ -91,11 +91,26 @@ export function bookingCreated(event: BookingCreatedEvent, to: Recipient): Notif
       ),
     };
   }
+  // The provider needs to know whom to visit, how to reach them and what they asked for.
+  const customer = booking.customer;
+  const contact: Array<[string, string | null | undefined]> = [
+    ['Customer', customer?.name],
+    ['Phone', customer?.phone],
+    ['Address', customer?.address],
+    ['Notes', customer?.notes],
+  ];
+  const by = customer ? ` by ${customer.name}` : '';
   return {
     title: 'New booking',
-    message: `${booking.serviceTitle} was booked for ${when(booking)}.`,
-    data,
-    email: email('booking_notification_provider', to, `New booking: ${booking.serviceTitle} on ${whenShort(booking)}`, ['You have a new booking.'], details),
+    message: `${booking.serviceTitle} was booked${by} for ${when(booking)}.`,
+    data: customer ? { ...data, customerName: customer.name, customerPhone: customer.phone, customerAddress: customer.address, notes: customer.notes } : data,
+    email: email(
+      'booking_notification_provider',
+      to,
+      `New booking: ${booking.serviceTitle} on ${whenShort(booking)}`,
+      ['You have a new booking.'],
+      bookingDetails(booking, [['Payment ID', event.paymentId], ...contact]),
+    ),
   };
 }
 
@@ -147,9 +162,12 @@ export function bookingCancelled(event: BookingCancelledEvent, to: Recipient): N
     : refund
       ? `${refund} is refunded to the customer.`
       : null;
-  const message = [`The booking of ${booking.serviceTitle} on ${when(booking)} was cancelled by ${CANCELLED_BY[event.cancelledBy]}.`, refundLine]
-    .filter(Boolean)
-    .join(' ');
+  // The party who cancelled is told so, not that "the customer" (or "the provider") did.
+  const byRecipient = (event.cancelledBy === 'CUSTOMER' && isCustomer(booking, to)) || (event.cancelledBy === 'PROVIDER' && booking.providerId === to.id);
+  const cancelled = byRecipient
+    ? `You cancelled the booking of ${booking.serviceTitle} on ${when(booking)}.`
+    : `The booking of ${booking.serviceTitle} on ${when(booking)} was cancelled by ${CANCELLED_BY[event.cancelledBy]}.`;
+  const message = [cancelled, refundLine].filter(Boolean).join(' ');
   return {
     title: 'Booking cancelled',
     message,

@@ -10,6 +10,9 @@ export class PaymentMethodResponse {
 export class PaymentResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) bookingId: string | null;
+  @ApiProperty({ format: 'uuid', description: 'The service paid for (kept when a declined attempt released its booking)' }) serviceId: string;
+  @ApiProperty({ nullable: true, type: Date, description: 'When the booking paid for starts (kept when a declined attempt released its booking)' })
+  scheduledAt: Date | null;
   @ApiProperty({ format: 'uuid' }) customerId: string;
   @ApiProperty({ enum: PaymentStatus }) status: PaymentStatus;
   @ApiProperty({ example: 89.5 }) amount: number;
@@ -27,6 +30,8 @@ export function toPaymentResponse(payment: PaymentEntity): PaymentResponse {
   return {
     id: payment.id,
     bookingId: payment.bookingId,
+    serviceId: payment.serviceId,
+    scheduledAt: payment.scheduledAt,
     customerId: payment.customerId,
     status: payment.status,
     amount: Number(payment.amount),

@@ -4,7 +4,7 @@ import { BookableTime, BookableSchedule } from './bookable-time';
 // 2030-01-07 is a Monday.
 const now = new Date('2030-01-07T08:00:00Z');
 const schedule: BookableSchedule = { availability: { monday: ['09:00-12:00'] }, timezone: 'UTC', durationMinutes: 60 };
-const time = (minNoticeMinutes = 0) => new BookableTime({ minNoticeMinutes, slotIntervalMinutes: 60 });
+const time = (minNoticeMinutes = 0, horizonDays = 365) => new BookableTime({ minNoticeMinutes, slotIntervalMinutes: 60, horizonDays });
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -33,6 +33,33 @@ describe('bookable time', () => {
     const slots = time(90).freeSlots(schedule, '2030-01-07', '2030-01-07', busy, now);
     expect(slots.map((slot) => slot.start.toISOString())).toEqual(['2030-01-07T11:00:00.000Z']);
     for (const slot of slots) expect(time(90).assertBookable(schedule, slot.start, now)).toEqual(slot.end);
+  });
+
+  it('refuses a start beyond the horizon (BEYOND_HORIZON), and /slots offers none there', () => {
+    expect(codeOf(() => time().assertBookable(schedule, new Date('9999-12-27T10:00:00Z'), now))).toBe('BEYOND_HORIZON');
+    // 2030-01-14 is a Monday, 7 days after now: inside a 7-day horizon only up to 08:00.
+    expect(codeOf(() => time(0, 7).assertBookable(schedule, new Date('2030-01-14T09:00:00Z'), now))).toBe('BEYOND_HORIZON');
+    expect(time(0, 8).assertBookable(schedule, new Date('2030-01-14T09:00:00Z'), now)).toEqual(new Date('2030-01-14T10:00:00Z'));
+    expect(time(0, 7).freeSlots(schedule, '2030-01-14', '2030-01-14', [], now)).toEqual([]);
+    expect(time(0, 8).freeSlots(schedule, '2030-01-14', '2030-01-14', [], now)).toHaveLength(3);
+    expect(time(0, 7).latestStart(now)).toEqual(new Date('2030-01-14T08:00:00Z'));
+  });
+
+  it('accepts only starts on the slot grid (OFF_SLOT_GRID): what /slots would offer were the provider free', () => {
+    expect(codeOf(() => time().assertBookable(schedule, new Date('2030-01-07T10:07:00Z'), now))).toBe('OFF_SLOT_GRID');
+    expect(codeOf(() => time().assertBookable(schedule, new Date('2030-01-07T09:30:00Z'), now))).toBe('OFF_SLOT_GRID');
+    expect(codeOf(() => time().assertBookable(schedule, new Date('2030-01-07T10:00:00.001Z'), now))).toBe('OFF_SLOT_GRID');
+    const every = time().freeSlots(schedule, '2030-01-07', '2030-01-07', [], now);
+    expect(every.map((slot) => slot.start.toISOString())).toEqual(['2030-01-07T09:00:00.000Z', '2030-01-07T10:00:00.000Z', '2030-01-07T11:00:00.000Z']);
+    for (const slot of every) expect(time().assertBookable(schedule, slot.start, now)).toEqual(slot.end);
+  });
+
+  it('walks the grid in the service’s zone and from each window’s opening (a 45-minute service on a 60-minute grid)', () => {
+    const berlin: BookableSchedule = { availability: { monday: ['09:15-12:00'] }, timezone: 'Europe/Berlin', durationMinutes: 45 };
+    // 09:15 and 10:00 Berlin (UTC+1 in January): the step is min(60, 45) = 45 minutes from the opening.
+    expect(time().assertBookable(berlin, new Date('2030-01-07T08:15:00Z'), now)).toEqual(new Date('2030-01-07T09:00:00Z'));
+    expect(time().assertBookable(berlin, new Date('2030-01-07T09:00:00Z'), now)).toEqual(new Date('2030-01-07T09:45:00Z'));
+    expect(codeOf(() => time().assertBookable(berlin, new Date('2030-01-07T09:15:00Z'), now))).toBe('OFF_SLOT_GRID');
   });
 
   it('starts the notice from now', () => {

@@ -6,7 +6,7 @@ import { Role } from '../../../src/common/auth/role.enum';
 import { PaymentGateway } from '../../../src/payments/gateway/payment-gateway';
 import type { PaymentResponse } from '../../../src/payments/dto/payment.response';
 import type { ServiceResponse, SlotResponse } from '../../../src/services/dto/service.response';
-import { book, bookingBody, countRows, insertInterruptedCheckout, nextLocal, shift } from '../../factories/booking.factory';
+import { book, bookingBody, countRows, insertInterruptedCheckout, nextLocal, shift, startBooking } from '../../factories/booking.factory';
 import { createMarketplace } from '../../factories/marketplace.factory';
 import { createService } from '../../factories/service.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
@@ -66,7 +66,8 @@ describe('bookings', () => {
         .expect(201);
 
       const booking = response.body as BookingResponse;
-      expect(Object.keys(booking).sort()).toEqual(BOOKING_KEYS);
+      // The 201 also names the payment made with it (issue 12 §8).
+      expect(Object.keys(booking).sort()).toEqual([...BOOKING_KEYS, 'paymentId'].sort());
       expect(booking).toMatchObject({
         customerId: customer.id,
         serviceId: service.id,
@@ -458,8 +459,9 @@ describe('bookings', () => {
       const { provider, customer, service } = await createMarketplace(t);
       const second = await createService(t, provider, { timezone: 'UTC' });
       const otherCustomer = await createUser(t, Role.CUSTOMER);
-      // A time no other test is likely to use, so the admin's unscoped list can be narrowed to it.
-      const at = shift(nextLocal('UTC', 'monday', '09:00', { weeksLater: 20 + randomInt(300) }), randomInt(61));
+      // A time no other test is likely to use, so the admin's unscoped list can be narrowed to it (on the slot
+      // grid and inside the booking horizon).
+      const at = shift(nextLocal('UTC', 'monday', '09:00', { weeksLater: 10 + randomInt(38) }), 30 * randomInt(3));
       const mine = await book(t, customer, service, at);
       const theirs = await book(t, otherCustomer, second, shift(at, 60));
       const unrelated = await createMarketplace(t);
@@ -535,13 +537,9 @@ describe('bookings', () => {
 
       const asCustomer = await t.http.get(`/bookings/${booking.id}`).set(customer.auth).expect(200);
       expect(asCustomer.body).toEqual({ ...booking, allowedActions: ['cancel', 'reschedule', 'edit_notes'] });
-      expect((await t.http.get(`/bookings/${booking.id}`).set(provider.auth).expect(200)).body.allowedActions).toEqual(['cancel', 'complete']);
-      expect((await t.http.get(`/bookings/${booking.id}`).set(admin.auth).expect(200)).body.allowedActions).toEqual([
-        'cancel',
-        'reschedule',
-        'complete',
-        'edit_notes',
-      ]);
+      // Not started yet: nobody may complete it.
+      expect((await t.http.get(`/bookings/${booking.id}`).set(provider.auth).expect(200)).body.allowedActions).toEqual(['cancel']);
+      expect((await t.http.get(`/bookings/${booking.id}`).set(admin.auth).expect(200)).body.allowedActions).toEqual(['cancel', 'reschedule', 'edit_notes']);
 
       const stranger = await createUser(t, Role.CUSTOMER);
       const otherProvider = await createUser(t, Role.PROVIDER);
@@ -553,6 +551,14 @@ describe('bookings', () => {
       expectProblem(await t.http.get('/bookings/not-a-uuid').set(admin.auth), 400);
       expectProblem(await t.http.get(`/bookings/${booking.id}`), 401);
 
+      await startBooking(t, booking.id);
+      expect((await t.http.get(`/bookings/${booking.id}`).set(provider.auth).expect(200)).body.allowedActions).toEqual(['cancel', 'complete']);
+      expect((await t.http.get(`/bookings/${booking.id}`).set(admin.auth).expect(200)).body.allowedActions).toEqual([
+        'cancel',
+        'reschedule',
+        'complete',
+        'edit_notes',
+      ]);
       await t.http.put(`/bookings/${booking.id}`).set(provider.auth).send({ status: 'COMPLETED' }).expect(200);
       for (const caller of [customer, provider, admin]) {
         expect((await t.http.get(`/bookings/${booking.id}`).set(caller.auth).expect(200)).body.allowedActions).toEqual([]);
@@ -566,6 +572,9 @@ describe('bookings', () => {
       const at = nextLocal('UTC', 'monday', '09:00');
       const one = await book(t, customer, service, at);
       const two = await book(t, customer, service, shift(at, 60));
+      // Only a booking that has started can be completed: these two started 30 and 120 minutes ago.
+      await startBooking(t, one.id, 30);
+      await startBooking(t, two.id, 120);
 
       expectProblem(await t.http.put(`/bookings/${one.id}`).set(customer.auth).send({ status: 'COMPLETED' }), 403);
       expect((await t.http.get(`/bookings/${one.id}`).set(customer.auth)).body.status).toBe('CONFIRMED');
@@ -686,6 +695,7 @@ describe('bookings', () => {
       const cancelled = await book(t, customer, service, at);
       await t.http.delete(`/bookings/${cancelled.id}`).set(customer.auth).expect(200);
       const completed = await book(t, customer, service, shift(at, 60));
+      await startBooking(t, completed.id);
       await t.http.put(`/bookings/${completed.id}`).set(provider.auth).send({ status: 'COMPLETED' }).expect(200);
       const confirmed = await book(t, customer, service, shift(at, 120));
 

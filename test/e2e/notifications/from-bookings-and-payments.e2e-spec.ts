@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { BookingResponse } from '../../../src/bookings/dto/booking.response';
 import type { NotificationResponse } from '../../../src/notifications/dto/notification.response';
 import { NotificationType } from '../../../src/notifications/notification-type';
-import { book, bookingBody, nextLocal } from '../../factories/booking.factory';
+import { book, bookingBody, nextLocal, startBooking } from '../../factories/booking.factory';
 import { createMarketplace } from '../../factories/marketplace.factory';
 import { listNotifications } from '../../factories/notification.factory';
 import { TestUser } from '../../factories/user.factory';
@@ -129,6 +129,8 @@ describe('notifications from bookings and payments', () => {
       expectMailAbout(update, booking, moved);
     }
 
+    // Only a booking that has started can be completed: its time comes.
+    await startBooking(t, booking.id);
     await t.http.put(`/bookings/${booking.id}`).set(provider.auth).send({ status: 'COMPLETED' }).expect(200);
     for (const user of [customer, provider]) {
       expect((await listNotifications(t, user))[0]).toMatchObject({ type: 'booking_completed', title: 'Booking completed', data: { bookingId: booking.id } });

@@ -3,7 +3,7 @@ import type { BookingResponse } from '../../../src/bookings/dto/booking.response
 import { Role } from '../../../src/common/auth/role.enum';
 import type { PaymentResponse } from '../../../src/payments/dto/payment.response';
 import type { ServiceResponse } from '../../../src/services/dto/service.response';
-import { book, bookingBody, nextLocal, shift } from '../../factories/booking.factory';
+import { book, bookingBody, nextLocal, shift, startBooking } from '../../factories/booking.factory';
 import { createMarketplace } from '../../factories/marketplace.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { expectFieldError, expectProblem } from '../../helpers/problem';
@@ -19,6 +19,8 @@ const PAYMENT_KEYS = [
   'id',
   'paymentMethod',
   'refundedAmount',
+  'scheduledAt',
+  'serviceId',
   'status',
   'transactionId',
   'updatedAt',
@@ -69,6 +71,8 @@ describe('payments', () => {
       expect(payment).toEqual({
         id: expect.any(String),
         bookingId: booking.id,
+        serviceId: service.id,
+        scheduledAt: new Date(booking.scheduledAt).toISOString(),
         customerId: customer.id,
         status: 'SUCCESS',
         amount: 89.5,
@@ -236,6 +240,7 @@ describe('payments', () => {
     it('refunds a COMPLETED booking without reopening or cancelling it', async () => {
       const { provider, customer, service } = await createMarketplace(t);
       const { booking, payment } = await paidBooking(customer, service);
+      await startBooking(t, booking.id); // only a booking that has started can be completed
       await t.http.put(`/bookings/${booking.id}`).set(provider.auth).send({ status: 'COMPLETED' }).expect(200);
       expect((await refund(provider, payment.id).expect(200)).body.status).toBe('REFUNDED');
       expect((await t.http.get(`/bookings/${booking.id}`).set(customer.auth)).body.status).toBe('COMPLETED');

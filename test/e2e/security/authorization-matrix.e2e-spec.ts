@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BookingResponse } from '../../../src/bookings/dto/booking.response';
 import { Role } from '../../../src/common/auth/role.enum';
 import type { ServiceResponse } from '../../../src/services/dto/service.response';
-import { book, bookingBody, nextLocal, shift } from '../../factories/booking.factory';
+import { book, bookingBody, nextLocal, shift, startBooking } from '../../factories/booking.factory';
 import { createService, validServiceBody } from '../../factories/service.factory';
 import { createUser, TestUser, uniqueEmail } from '../../factories/user.factory';
 import { resetTokenOf, waitForMail } from '../../helpers/mail';
@@ -119,7 +119,17 @@ const VARIANTS: Variant[] = [
   { route: 'GET /services/:id/slots', label: 'inactive service', id: inactiveService, expected: { ...unlisted(200), anonymous: 404 } },
   { route: 'PUT /services/:id', label: 'inactive service', id: inactiveService, expected: { ...unlisted(200), customer: 403, otherCustomer: 403 } },
   { route: 'DELETE /services/:id', label: 'inactive service', id: inactiveService, expected: { ...unlisted(204), customer: 403, otherCustomer: 403 } },
-  { route: 'PUT /bookings/:id', label: 'status COMPLETED', expected: { ...parties(200), customer: 403 }, body: () => ({ status: 'COMPLETED' }) },
+  {
+    route: 'PUT /bookings/:id',
+    label: 'status COMPLETED',
+    expected: { ...parties(200), customer: 403 },
+    // Only a booking that has started can be completed: the world's booking has.
+    id: async (t, world) => {
+      await startBooking(t, world.booking.id);
+      return world.booking.id;
+    },
+    body: () => ({ status: 'COMPLETED' }),
+  },
   { route: 'PUT /bookings/:id', label: 'status CANCELLED', expected: parties(200), body: () => ({ status: 'CANCELLED' }) },
   { route: 'PUT /bookings/:id', label: 'reschedule', expected: { ...parties(200), provider: 403 }, body: (world) => ({ scheduledAt: world.freeAt }) },
 ];

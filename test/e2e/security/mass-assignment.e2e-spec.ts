@@ -3,7 +3,7 @@ import type { Response } from 'supertest';
 import type { BookingResponse } from '../../../src/bookings/dto/booking.response';
 import { Role } from '../../../src/common/auth/role.enum';
 import type { ServiceResponse } from '../../../src/services/dto/service.response';
-import { book, bookingBody, countRows, nextLocal } from '../../factories/booking.factory';
+import { book, bookingBody, countRows, nextLocal, startBooking } from '../../factories/booking.factory';
 import { notify } from '../../factories/notification.factory';
 import { createService, validServiceBody } from '../../factories/service.factory';
 import { createUser, TestUser, uniqueEmail } from '../../factories/user.factory';
@@ -295,6 +295,7 @@ describe('mass assignment', () => {
       expect(Number(after.payment.refunded_amount)).toBe(10);
       expect(after.refunds).toHaveLength(before.refunds.length + 1);
 
+      await startBooking(t, booking.id); // only a booking that has started can be completed
       await t.http.put(`/bookings/${booking.id}`).set(provider.auth).send({ status: 'COMPLETED' }).expect(200);
       expect((await bookingRow()).status).toBe('COMPLETED');
     });

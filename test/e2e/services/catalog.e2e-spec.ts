@@ -23,7 +23,8 @@ describe('catalog: GET /services/ and /services/categories', () => {
   let admin: TestUser;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // The availableOn dates below lie in 2030: beyond the default booking horizon, so it is widened here.
+    t = await createTestApp({ BOOKING_HORIZON_DAYS: '3650' });
     [customer, admin] = await Promise.all([createUser(t, Role.CUSTOMER), createUser(t, Role.ADMIN)]);
   });
   afterAll(() => t.close());

@@ -280,7 +280,7 @@ describe('services: create, read, update, delete', () => {
   });
 
   describe('DELETE /services/{id}', () => {
-    it('soft-deletes for the owner: gone from GET and the catalog, the row and its bookings kept', async () => {
+    it('soft-deletes for the owner: gone from GET and the catalog, the row and its bookings kept (an open one cancelled)', async () => {
       const category = uniqueCategory('del');
       const created = await createService(t, provider, { category, title: 'Soon gone', price: 42.5 });
       const bookingId = await insertBooking(t, {
@@ -312,11 +312,12 @@ describe('services: create, read, update, delete', () => {
         `SELECT b.status, s.title, s.price FROM bookings b JOIN services s ON s.id = b.service_id WHERE b.id = $1`,
         [bookingId],
       );
-      expect(booking).toEqual({ status: 'CONFIRMED', title: 'Soon gone', price: '42.50' });
+      // Issue 12 §5: a deleted service keeps no CONFIRMED booking; it is cancelled in the deleting transaction.
+      expect(booking).toEqual({ status: 'CANCELLED', title: 'Soon gone', price: '42.50' });
       // ...and the booking still answers to both parties.
       for (const party of [customer, provider]) {
         const found = await t.http.get(`/bookings/${bookingId}`).set(party.auth).expect(200);
-        expect(found.body).toMatchObject({ id: bookingId, serviceId: created.id, status: 'CONFIRMED', totalAmount: 42.5 });
+        expect(found.body).toMatchObject({ id: bookingId, serviceId: created.id, status: 'CANCELLED', totalAmount: 42.5 });
       }
     });
 

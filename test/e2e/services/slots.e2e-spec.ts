@@ -16,7 +16,8 @@ describe('slots: GET /services/{id}/slots', () => {
   let customer: TestUser;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // The fixed dates below lie in 2030: beyond the default booking horizon, so it is widened here.
+    t = await createTestApp({ BOOKING_HORIZON_DAYS: '3650' });
     customer = await createUser(t, Role.CUSTOMER);
   });
   afterAll(() => t.close());
@@ -251,7 +252,7 @@ describe('slots with SLOT_INTERVAL_MINUTES=45', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ SLOT_INTERVAL_MINUTES: '45' });
+    t = await createTestApp({ SLOT_INTERVAL_MINUTES: '45', BOOKING_HORIZON_DAYS: '3650' });
   });
   afterAll(() => t.close());
 

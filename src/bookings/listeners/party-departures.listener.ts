@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { Role } from '../../common/auth/role.enum';
+import { AfterCommit, TransactionalEvent } from '../../common/database/unit-of-work';
+import { inTransaction } from '../../common/events/domain-event';
+import { ServiceDeletedEvent } from '../../services/events/service-deleted.event';
+import { UserDeletedEvent } from '../../users/events/user-deleted.event';
+import { BookingCancellationService } from '../booking-cancellation.service';
+import { BookingParty } from '../booking-policy';
+import { BookingsRepository } from '../bookings.repository';
+
+/** The party a deletion cancels as: whoever deleted (an admin, or the account's or service's owner). */
+const partyFor = (deletedBy: Role, owner: BookingParty): BookingParty => (deletedBy === Role.ADMIN ? 'admin' : owner);
+
+/**
+ * When a party goes away, its open bookings go with it, in the deleting transaction (users/ and services/
+ * record the event; they know nothing of bookings): a provider's service or account deleted (or an admin
+ * deleting either) cancels every open booking on it with a full refund; a customer's account deleted
+ * cancels theirs, refunded as the cancellation policy says. Each cancellation notifies the other party.
+ * An error here rolls the deletion back (`suppressErrors: false`), so no CONFIRMED booking keeps a deleted party.
+ */
+@Injectable()
+export class PartyDeparturesListener {
+  constructor(
+    private readonly bookings: BookingsRepository,
+    private readonly cancellation: BookingCancellationService,
+  ) {}
+
+  @OnEvent(inTransaction(ServiceDeletedEvent.eventName), { suppressErrors: false })
+  async onServiceDeleted({ event, manager, record }: TransactionalEvent<ServiceDeletedEvent>): Promise<AfterCommit> {
+    const open = await this.bookings.lockOpenOf(manager, { serviceId: event.serviceId });
+    return this.cancellation.cancelForDeparture(manager, record, open, partyFor(event.deletedBy, 'provider'));
+  }
+
+  @OnEvent(inTransaction(UserDeletedEvent.eventName), { suppressErrors: false })
+  async onUserDeleted({ event, manager, record }: TransactionalEvent<UserDeletedEvent>): Promise<AfterCommit> {
+    const open = await this.bookings.lockOpenOf(manager, { userId: event.userId });
+    const owner: BookingParty = event.role === Role.PROVIDER ? 'provider' : 'customer';
+    return this.cancellation.cancelForDeparture(manager, record, open, partyFor(event.deletedBy, owner));
+  }
+}
