@@ -101,7 +101,7 @@ wait_healthy
 
 # 4. The README's first admin, then booking.
 log "create-admin in the API container"
-"${compose[@]}" "${stack[@]}" exec -T api node dist/src/database/cli.js create-admin --email "admin-$$@example.com" --password "Adm1n-$$-Docker!"
+"${compose[@]}" "${stack[@]}" exec -T api node dist/src/cli.js create-admin --email "admin-$$@example.com" --password "Adm1n-$$-Docker!"
 node test/docker/booking-scenario.mjs book "$APP_URL" "$work/state.json"
 
 # 5. Restarts.
