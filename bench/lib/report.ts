@@ -182,7 +182,7 @@ export function renderMarkdown(r: BenchResults): string {
   );
   lines.push(failures.length ? `Failed requests: ${failures.join('; ')}.` : 'Every request answered 2xx (every booking a 201 on a distinct free slot).', '');
   lines.push(
-    'Server CPU is user + system time of the server process (every thread) from `/proc/<pid>/stat`, divided by the requests completed, read once the servers and PostgreSQL are quiet again (so the e-mails a booking leaves to send after commit count against it); PostgreSQL CPU the same for the whole PostgreSQL server (backends, WAL writer, autovacuum, and backends that exited meanwhile). Syscalls are the read and write system calls of the server process per request (`/proc/<pid>/io`). The floor is `bench/floor-server.ts`: bare Fastify and `pg`, no Nest, no ORM, issuing the statements the app issues (below) and sending the same response headers (request id and helmet\'s security headers).',
+    "Server CPU is user + system time of the server process (every thread) from `/proc/<pid>/stat`, divided by the requests completed, read once the servers and PostgreSQL are quiet again (so the e-mails a booking leaves to send after commit count against it); PostgreSQL CPU the same for the whole PostgreSQL server (backends, WAL writer, autovacuum, and backends that exited meanwhile). Syscalls are the read and write system calls of the server process per request (`/proc/<pid>/io`). The floor is `bench/floor-server.ts`: bare Fastify and `pg`, no Nest, no ORM, issuing the statements the app issues (below) and sending the same response headers (request id and helmet's security headers).",
     '',
   );
 

@@ -44,7 +44,13 @@ export class BookingCancellationService {
     const payment = await this.payments.findByBooking(booking.id);
     const refundableMinor = payment ? toMinor(payment.amount) - toMinor(payment.refundedAmount) : 0;
     const open = isAllowed(party, 'cancel', booking, this.clock.now());
-    const quote = quoteCancellationRefund({ cancelledBy: caller.role, startsAt: refundPolicyStart(booking), now: new Date(), refundableMinor: open ? refundableMinor : 0, fullRefundHours: this.fullRefundHours });
+    const quote = quoteCancellationRefund({
+      cancelledBy: caller.role,
+      startsAt: refundPolicyStart(booking),
+      now: new Date(),
+      refundableMinor: open ? refundableMinor : 0,
+      fullRefundHours: this.fullRefundHours,
+    });
     return {
       bookingId: booking.id,
       refundAmount: fromMinor(quote.refundMinor),
@@ -106,7 +112,12 @@ export class BookingCancellationService {
         fullRefundHours: this.fullRefundHours,
       });
       if (quote.refundMinor > 0) {
-        refund = await this.refunds.reserve(manager, payment, { amountMinor: quote.refundMinor, reason: `Booking cancelled. ${quote.policy}`, requestedBy }, record);
+        refund = await this.refunds.reserve(
+          manager,
+          payment,
+          { amountMinor: quote.refundMinor, reason: `Booking cancelled. ${quote.policy}`, requestedBy },
+          record,
+        );
         refundAmount = fromMinor(quote.refundMinor);
       }
     }

@@ -37,7 +37,11 @@ export class PaymentDeclinedError extends DomainError {
 /** The processor's answer was lost: the attempt stays PENDING (slot held) until the reconciler learns the outcome. */
 export class PaymentUnconfirmedError extends DomainError {
   constructor() {
-    super(502, 'PAYMENT_UNCONFIRMED', 'The payment processor did not confirm the charge. The booking is held and will be confirmed, or released without charge, within minutes.');
+    super(
+      502,
+      'PAYMENT_UNCONFIRMED',
+      'The payment processor did not confirm the charge. The booking is held and will be confirmed, or released without charge, within minutes.',
+    );
   }
 }
 
@@ -135,7 +139,12 @@ export class BookingCheckoutService implements IdempotentOutcomes {
 
     let result: ChargeResult;
     try {
-      result = await this.gateway.charge({ idempotencyKey: payment.id, amountMinor: toMinor(payment.amount), currency: payment.currency, paymentMethod: payment.paymentMethod });
+      result = await this.gateway.charge({
+        idempotencyKey: payment.id,
+        amountMinor: toMinor(payment.amount),
+        currency: payment.currency,
+        paymentMethod: payment.paymentMethod,
+      });
     } catch (error) {
       this.logger.warn({ err: error, paymentId: payment.id }, 'Gateway call failed; settling from its records');
       // The card may have been charged all the same: failing the attempt here would leave a charge without a
@@ -173,10 +182,7 @@ export class BookingCheckoutService implements IdempotentOutcomes {
    * approved for an attempt already failed (by either) is voided: no approved charge stands without a
    * CONFIRMED booking.
    */
-  async settle(
-    payment: PaymentEntity,
-    result: ChargeResult,
-  ): Promise<{ approved: true; booking: BookingEntity } | { approved: false; reason: string }> {
+  async settle(payment: PaymentEntity, result: ChargeResult): Promise<{ approved: true; booking: BookingEntity } | { approved: false; reason: string }> {
     const bookingId = payment.bookingId;
     if (result.approved && bookingId) {
       const booking = await this.unitOfWork

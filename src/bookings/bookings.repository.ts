@@ -7,7 +7,8 @@ import { Sql } from '../common/database/sql';
 import { BookingEntity, BookingStatus } from './booking.entity';
 import { BookingFacts } from './events/booking.events';
 
-const COLUMNS = 'id, customer_id, service_id, provider_id, status, scheduled_at, earliest_scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
+const COLUMNS =
+  'id, customer_id, service_id, provider_id, status, scheduled_at, earliest_scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
 
 interface BookingRow {
   id: string;
@@ -91,7 +92,10 @@ export class BookingsRepository {
   }
 
   /** Holds the slot: the exclusion constraint refuses an overlap with the provider's other holds. */
-  async insertPending(manager: EntityManager, booking: Omit<BookingEntity, 'id' | 'status' | 'earliestScheduledAt' | 'createdAt' | 'updatedAt'>): Promise<BookingEntity> {
+  async insertPending(
+    manager: EntityManager,
+    booking: Omit<BookingEntity, 'id' | 'status' | 'earliestScheduledAt' | 'createdAt' | 'updatedAt'>,
+  ): Promise<BookingEntity> {
     const [row] = await this.sql.rows<BookingRow>(
       `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)

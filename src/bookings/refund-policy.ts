@@ -11,13 +11,11 @@ export interface RefundQuote {
  * A provider or admin cancellation refunds everything still refundable; a customer gets everything back
  * when cancelling at least `fullRefundHours` before the start, and nothing later.
  */
-export function quoteCancellationRefund(input: {
-  cancelledBy: Role;
-  startsAt: Date;
-  now: Date;
-  refundableMinor: number;
-  fullRefundHours: number;
-}): { refundMinor: number; fullRefund: boolean; policy: string } {
+export function quoteCancellationRefund(input: { cancelledBy: Role; startsAt: Date; now: Date; refundableMinor: number; fullRefundHours: number }): {
+  refundMinor: number;
+  fullRefund: boolean;
+  policy: string;
+} {
   if (input.cancelledBy !== Role.CUSTOMER) {
     return { refundMinor: input.refundableMinor, fullRefund: true, policy: 'Cancelled by the provider or an admin: full refund.' };
   }

@@ -1,19 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { Transform } from 'class-transformer';
 
 /** `N/second|minute|hour|day`, e.g. `5/hour`. */
@@ -43,74 +31,108 @@ export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 8000;
 
-  @IsString() @Matches(/^https?:\/\/[^\s]+$/, { message: 'APP_URL must be an http(s) URL' })
+  @IsString()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'APP_URL must be an http(s) URL' })
   APP_URL = 'http://localhost:8000';
 
-  @IsOptional() @Matches(DB_URL_PATTERN, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(DB_URL_PATTERN, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
-  @IsOptional() @Matches(DB_URL_PATTERN, { message: 'TEST_DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(DB_URL_PATTERN, { message: 'TEST_DATABASE_URL must be a postgres:// URL' })
   TEST_DATABASE_URL?: string;
 
-  @IsOptional() @Matches(REDIS_URL_PATTERN, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsOptional()
+  @Matches(REDIS_URL_PATTERN, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   JWT_SECRET_KEY?: string;
 
   @IsIn(['HS256'], { message: 'JWT_ALGORITHM must be HS256 (the only algorithm this service signs or accepts)' })
   JWT_ALGORITHM = 'HS256';
 
-  @IsInt() @Min(1) @Max(24 * 60)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
   JWT_ACCESS_TOKEN_EXPIRE_MINUTES = 30;
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   SECRET_KEY?: string;
 
-  @IsInt() @Min(1) @Max(24 * 60)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
   PASSWORD_RESET_TOKEN_EXPIRE_MINUTES = 60;
 
-  @IsInt() @Min(4) @Max(15)
+  @IsInt()
+  @Min(4)
+  @Max(15)
   BCRYPT_ROUNDS = 12;
 
-  @IsNumber() @Min(0) @Max(1)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
   PAYMENT_FAILURE_RATE = 0.1;
 
   /** Simulated payment gateway round trip, to mimic a real processor in demos and benchmarks. */
-  @IsInt() @Min(0) @Max(60_000)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   PAYMENT_GATEWAY_LATENCY_MS = 0;
 
   /**
    * A checkout whose payment is still PENDING after this many seconds is taken as abandoned (its request
    * died): the reconciler cancels its charge key at the gateway and settles it by what the gateway knows.
    */
-  @IsInt() @Min(1) @Max(24 * 3600)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 3600)
   PAYMENT_RECONCILE_AFTER_SECONDS = 120;
 
   /** A slot starts every N minutes inside an availability window (or every duration, if shorter). */
-  @IsInt() @Min(5) @Max(1440)
+  @IsInt()
+  @Min(5)
+  @Max(1440)
   SLOT_INTERVAL_MINUTES = 30;
 
   /** How far ahead of its start a booking must be made. */
-  @IsInt() @Min(0) @Max(60 * 24 * 365)
+  @IsInt()
+  @Min(0)
+  @Max(60 * 24 * 365)
   MIN_BOOKING_NOTICE_MINUTES = 0;
 
   /** A customer cancelling at least this many hours before the start gets a full refund; later, none. */
-  @IsNumber() @Min(0) @Max(24 * 365)
+  @IsNumber()
+  @Min(0)
+  @Max(24 * 365)
   CANCELLATION_FULL_REFUND_HOURS = 24;
 
   /** A customer may reschedule only at least this many hours before the start; unset, CANCELLATION_FULL_REFUND_HOURS. */
-  @IsOptional() @IsNumber() @Min(0) @Max(24 * 365)
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(24 * 365)
   RESCHEDULE_MIN_NOTICE_HOURS?: number;
 
   /** How many days ahead a booking may start, at most. */
-  @IsInt() @Min(1) @Max(3650)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
   BOOKING_HORIZON_DAYS = 365;
 
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   RATE_LIMIT_ENABLED = true;
 
   @Matches(RATE_LIMIT_PATTERN, { message: 'LOGIN_RATE_LIMIT must look like 5/hour' })
@@ -132,52 +154,69 @@ export class EnvironmentVariables {
   LOG_LEVEL = 'info';
 
   /** Unset: `pretty` when the output is a terminal outside production, else `json` (resolveLogFormat in app.config.ts). */
-  @IsOptional() @IsIn(['json', 'pretty'])
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
   LOG_FORMAT?: 'json' | 'pretty';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   EMAIL_OUTPUT_DIR = './email_notifications';
 
-  @IsOptional() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
   @IsString()
   MAIL_FROM = 'Service Marketplace <no-reply@marketplace.local>';
 
   /** How often, in milliseconds, the e-mail outbox is swept for messages to retry; also the first retry's delay. */
-  @IsInt() @Min(10) @Max(3_600_000)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
   MAIL_RETRY_INTERVAL_MS = 10_000;
 
   /** The longest wait, in milliseconds, between two attempts at one e-mail (the delay doubles up to this). */
-  @IsInt() @Min(10) @Max(86_400_000)
+  @IsInt()
+  @Min(10)
+  @Max(86_400_000)
   MAIL_RETRY_MAX_DELAY_MS = 3_600_000;
 
   /** Seconds between the comment lines that keep an idle notification stream (and the proxies on its way) open. */
-  @IsInt() @Min(1) @Max(3600)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   SSE_HEARTBEAT_SECONDS = 15;
 
-  @Transform(toList) @IsString({ each: true })
+  @Transform(toList)
+  @IsString({ each: true })
   CORS_ORIGINS: string[] = [];
 
   /** Number of proxy hops in front of the app, `true`, or a comma-separated list of proxy addresses. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TRUST_PROXY?: string;
 
   /**
    * Seed sample accounts (and catalog) into an empty database at start. Unset: on, except with
    * NODE_ENV=production, where it is off and `true` is refused (the sample passwords are published).
    */
-  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
   SEED_SAMPLE_DATA?: boolean;
 
   /** Serve the API docs (/docs, /redoc, /docs-json). Unset: on, except with NODE_ENV=production. */
-  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
   API_DOCS_ENABLED?: boolean;
 
   @IsString()
   EMBEDDED_POSTGRES_DIR = './.data/postgres';
 
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   EMBEDDED_POSTGRES_PORT = 54329;
 }
 
@@ -222,7 +261,19 @@ export function loadDotEnv(path = '.env'): void {
 export function parseEnvironment(raw: NodeJS.ProcessEnv = process.env, warn: Warn = console.warn): EnvironmentVariables {
   const known = new EnvironmentVariables();
   const input: Record<string, unknown> = {};
-  for (const key of Object.keys(known).concat(['DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL', 'JWT_SECRET_KEY', 'SECRET_KEY', 'SMTP_URL', 'TRUST_PROXY', 'LOG_FORMAT', 'SEED_SAMPLE_DATA', 'API_DOCS_ENABLED', 'RESCHEDULE_MIN_NOTICE_HOURS'])) {
+  for (const key of Object.keys(known).concat([
+    'DATABASE_URL',
+    'TEST_DATABASE_URL',
+    'REDIS_URL',
+    'JWT_SECRET_KEY',
+    'SECRET_KEY',
+    'SMTP_URL',
+    'TRUST_PROXY',
+    'LOG_FORMAT',
+    'SEED_SAMPLE_DATA',
+    'API_DOCS_ENABLED',
+    'RESCHEDULE_MIN_NOTICE_HOURS',
+  ])) {
     const value = raw[key];
     if (value === undefined || value === '') continue;
     input[key] = NUMERIC_KEYS.has(key) && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;

@@ -9,4 +9,14 @@ import { ServiceEntity } from '../services/service.entity';
 import { UserEntity } from '../users/user.entity';
 
 /** Every entity, listed once for the app, the migration CLI and the tests. */
-export const ENTITIES = [UserEntity, RevokedTokenEntity, PasswordResetTokenEntity, ServiceEntity, BookingEntity, PaymentEntity, RefundEntity, NotificationEntity, OutboxEmailEntity];
+export const ENTITIES = [
+  UserEntity,
+  RevokedTokenEntity,
+  PasswordResetTokenEntity,
+  ServiceEntity,
+  BookingEntity,
+  PaymentEntity,
+  RefundEntity,
+  NotificationEntity,
+  OutboxEmailEntity,
+];

@@ -71,8 +71,18 @@ export class NotificationsController {
       'everything you missed. EventSource cannot send headers: it may pass the token as `?access_token=` (this route only).',
   })
   @ApiProduces('text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received; resumes after it', schema: { type: 'string', pattern: '^\\d{1,15}$', maxLength: 15 } })
-  @ApiQuery({ name: 'access_token', required: false, description: 'The bearer token, for clients that cannot send an Authorization header', schema: { type: 'string', maxLength: 2048 } })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'The id of the last event received; resumes after it',
+    schema: { type: 'string', pattern: '^\\d{1,15}$', maxLength: 15 },
+  })
+  @ApiQuery({
+    name: 'access_token',
+    required: false,
+    description: 'The bearer token, for clients that cannot send an Authorization header',
+    schema: { type: 'string', maxLength: 2048 },
+  })
   // No schema: the body is a stream of events (described above) that stays open, not one bounded string.
   @ApiOkResponse({ description: 'A text/event-stream that stays open', content: { 'text/event-stream': {} } })
   stream(

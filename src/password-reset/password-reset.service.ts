@@ -57,7 +57,10 @@ export class PasswordResetService implements OnApplicationShutdown {
       return owner;
     });
     if (!user) {
-      throw new ValidationFailedError([{ field: 'token', message: 'token is invalid, expired or already used' }], 'The reset token is invalid, expired or already used.');
+      throw new ValidationFailedError(
+        [{ field: 'token', message: 'token is invalid, expired or already used' }],
+        'The reset token is invalid, expired or already used.',
+      );
     }
     return { message: 'Your password has been changed.' };
   }

@@ -48,7 +48,12 @@ export class RefundsService {
       ]);
     }
     const amount = fromMinor(amountMinor);
-    const refund = await this.payments.insertPendingRefund(manager, { paymentId: payment.id, amount, reason: request.reason, requestedBy: request.requestedBy?.id ?? null });
+    const refund = await this.payments.insertPendingRefund(manager, {
+      paymentId: payment.id,
+      amount,
+      reason: request.reason,
+      requestedBy: request.requestedBy?.id ?? null,
+    });
     const updated = await this.payments.addRefunded(manager, payment, amount);
     const facts = paymentFactsOf(updated, await this.payments.findServiceTitle(manager, payment.serviceId));
     record(new PaymentRefundedEvent(facts, refund.id, amount, updated.refundedAmount, request.reason));
@@ -62,7 +67,13 @@ export class RefundsService {
    */
   async reserveVoid(manager: EntityManager, payment: PaymentEntity, transactionId: string): Promise<RefundEntity | null> {
     if (!(await this.payments.markChargeVoided(manager, payment.id, transactionId))) return null;
-    return this.payments.insertPendingRefund(manager, { paymentId: payment.id, amount: payment.amount, reason: VOID_REASON, requestedBy: null, kind: RefundKind.VOID });
+    return this.payments.insertPendingRefund(manager, {
+      paymentId: payment.id,
+      amount: payment.amount,
+      reason: VOID_REASON,
+      requestedBy: null,
+      kind: RefundKind.VOID,
+    });
   }
 
   /** Asks the gateway to pay out a reserved refund; failures stay PENDING for the reconciler. */

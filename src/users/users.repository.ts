@@ -10,8 +10,7 @@ export type AccountState = Pick<UserEntity, 'id' | 'email' | 'role' | 'credentia
 
 const ACCOUNT_STATE = prepared('SELECT id, email, role, credentials_changed_at FROM users WHERE id = $1 AND deleted_at IS NULL');
 
-export type NewUser = Pick<UserEntity, 'email' | 'passwordHash' | 'role' | 'firstName' | 'lastName'> &
-  Partial<Pick<UserEntity, 'phone' | 'address'>>;
+export type NewUser = Pick<UserEntity, 'email' | 'passwordHash' | 'role' | 'firstName' | 'lastName'> & Partial<Pick<UserEntity, 'phone' | 'address'>>;
 
 @Injectable()
 export class UsersRepository {

@@ -30,11 +30,9 @@ export class UsersService {
   async register(dto: CreateUserDto): Promise<UserResponse> {
     if (await this.users.findActiveByEmail(dto.email)) throw emailTaken();
     const passwordHash = await this.hasher.hash(dto.password);
-    const user = await this.users
-      .insert({ email: dto.email, passwordHash, role: dto.role, ...dto.profile })
-      .catch((error: unknown) => {
-        throw isUniqueViolation(error) ? emailTaken() : error;
-      });
+    const user = await this.users.insert({ email: dto.email, passwordHash, role: dto.role, ...dto.profile }).catch((error: unknown) => {
+      throw isUniqueViolation(error) ? emailTaken() : error;
+    });
     return toUserResponse(user);
   }
 

@@ -8,15 +8,23 @@ import { NormalizeEmail } from '../../common/validation/transforms';
  */
 export class LoginDto {
   @ApiPropertyOptional({ example: 'customer1@example.com', format: 'email', maxLength: 254 })
-  @IsOptional() @NormalizeEmail() @IsString() @MaxLength(254)
+  @IsOptional()
+  @NormalizeEmail()
+  @IsString()
+  @MaxLength(254)
   email?: string;
 
   @ApiPropertyOptional({ description: 'The e-mail address (OAuth2 password flow name)', example: 'customer1@example.com', format: 'email', maxLength: 254 })
-  @IsOptional() @NormalizeEmail() @IsString() @MaxLength(254)
+  @IsOptional()
+  @NormalizeEmail()
+  @IsString()
+  @MaxLength(254)
   username?: string;
 
   @ApiProperty({ example: 'Customer123!', format: 'password', minLength: 1, maxLength: 200 })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   password: string;
 
   @ApiPropertyOptional({ example: 'password', maxLength: 50 }) @IsOptional() @IsString() @MaxLength(50) grant_type?: string;
@@ -24,6 +32,8 @@ export class LoginDto {
   @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) client_id?: string;
   @ApiPropertyOptional({ format: 'password', maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) client_secret?: string;
   @ApiPropertyOptional({ description: 'The `device_token` of an earlier successful login (or the `X-Device-Token` header)', maxLength: 200 })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   device_token?: string;
 }

@@ -19,7 +19,12 @@ export class BookingResponse {
   @ApiProperty() updatedAt: Date;
   @ApiPropertyOptional({ format: 'uuid', description: 'The payment made with the booking (POST /bookings/)' })
   paymentId?: string;
-  @ApiPropertyOptional({ enum: BOOKING_ACTIONS, isArray: true, maxItems: BOOKING_ACTIONS.length, description: 'What the caller may do now (GET /bookings/{id})' })
+  @ApiPropertyOptional({
+    enum: BOOKING_ACTIONS,
+    isArray: true,
+    maxItems: BOOKING_ACTIONS.length,
+    description: 'What the caller may do now (GET /bookings/{id})',
+  })
   allowedActions?: BookingAction[];
 }
 

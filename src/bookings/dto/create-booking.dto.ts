@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsIn, IsISO4217CurrencyCode, IsISO8601, IsNumber, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsIn,
+  IsISO4217CurrencyCode,
+  IsISO8601,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { MaxDecimalPlaces } from '../../common/validation/decimal-places';
 import { EXAMPLE_BOOKING_START, EXAMPLE_SERVICE } from '../../database/seeds/sample-services';
 import { Trim } from '../../common/validation/transforms';
@@ -13,15 +28,19 @@ export const PAYMENT_METHOD_TYPES = ['card'] as const;
 /** Only what may be kept of a card; a card number sent here is refused as an unknown field. */
 export class PaymentMethodDto {
   @ApiProperty({ enum: PAYMENT_METHOD_TYPES, example: 'card' })
-  @Transform(lowerCase) @IsIn(PAYMENT_METHOD_TYPES, { message: 'paymentMethod.type must be card' })
+  @Transform(lowerCase)
+  @IsIn(PAYMENT_METHOD_TYPES, { message: 'paymentMethod.type must be card' })
   type: string;
 
   @ApiProperty({ example: '4242', pattern: '^\\d{4}$', maxLength: 4 })
-  @IsString() @Matches(/^\d{4}$/, { message: 'paymentMethod.last4 must be 4 digits' })
+  @IsString()
+  @Matches(/^\d{4}$/, { message: 'paymentMethod.last4 must be 4 digits' })
   last4: string;
 
   @ApiProperty({ example: 'visa', pattern: '^[A-Za-z][A-Za-z0-9 _-]{0,31}$', maxLength: 32 })
-  @Transform(lowerCase) @IsString() @Matches(/^[a-z][a-z0-9 _-]{0,31}$/, { message: 'paymentMethod.brand must be a card brand such as visa' })
+  @Transform(lowerCase)
+  @IsString()
+  @Matches(/^[a-z][a-z0-9 _-]{0,31}$/, { message: 'paymentMethod.brand must be a card brand such as visa' })
   brand: string;
 }
 
@@ -29,15 +48,21 @@ export class BookingPaymentDto {
   @ApiProperty({ example: EXAMPLE_SERVICE.price, description: 'Must equal the service price', minimum: 0.01, maximum: 999_999.99 })
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'payment.amount must be a number with at most 2 decimals' })
   @MaxDecimalPlaces(2, { message: 'payment.amount must be a number with at most 2 decimals' })
-  @Min(0.01) @Max(999_999.99)
+  @Min(0.01)
+  @Max(999_999.99)
   amount: number;
 
   @ApiProperty({ example: EXAMPLE_SERVICE.currency, description: 'Must equal the service currency', pattern: '^[A-Za-z]{3}$', maxLength: 3 })
-  @Transform(upperCase) @IsString() @IsISO4217CurrencyCode({ message: 'payment.currency must be an ISO 4217 code' })
+  @Transform(upperCase)
+  @IsString()
+  @IsISO4217CurrencyCode({ message: 'payment.currency must be an ISO 4217 code' })
   currency: string;
 
   @ApiProperty({ type: PaymentMethodDto })
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => PaymentMethodDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PaymentMethodDto)
   paymentMethod: PaymentMethodDto;
 }
 
@@ -53,11 +78,17 @@ export class CreateBookingDto {
   scheduledAt: string;
 
   @ApiPropertyOptional({ example: 'Ring the bell twice, please.', maxLength: 2000 })
-  @IsOptional() @Trim() @IsString() @MaxLength(2000)
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(2000)
   notes?: string;
 
   @ApiProperty({ type: BookingPaymentDto })
   // IsObject: ValidateNested passes an empty array.
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => BookingPaymentDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BookingPaymentDto)
   payment: BookingPaymentDto;
 }

@@ -5,7 +5,8 @@ import { BookingStatus } from '../booking.entity';
 
 export class UpdateBookingDto {
   @ApiPropertyOptional({ enum: BookingStatus, description: 'COMPLETED by the provider or an admin; CANCELLED like DELETE' })
-  @IsOptional() @IsEnum(BookingStatus, { message: 'status must be PENDING, CONFIRMED, COMPLETED or CANCELLED' })
+  @IsOptional()
+  @IsEnum(BookingStatus, { message: 'status must be PENDING, CONFIRMED, COMPLETED or CANCELLED' })
   status?: BookingStatus;
 
   @ApiPropertyOptional({ example: '2030-01-08T09:00:00Z', format: 'date-time', description: 'Reschedule (the customer or an admin)' })
@@ -15,6 +16,9 @@ export class UpdateBookingDto {
   scheduledAt?: string;
 
   @ApiPropertyOptional({ maxLength: 2000, nullable: true })
-  @IsOptional() @Trim() @IsString() @MaxLength(2000)
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(2000)
   notes?: string;
 }

@@ -46,7 +46,6 @@ export class IdempotencyKeyReusedError extends UnprocessableError {
   }
 }
 
-
 const REPLAYABLE_ERRORS = new Set<number>([HttpStatus.PAYMENT_REQUIRED, HttpStatus.CONFLICT]);
 
 function canonical(value: unknown): string {
@@ -88,7 +87,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return throwError(() => new InvalidIdempotencyKeyError());
     }
     const userId = request.user.id;
-    const fingerprint = createHash('sha256').update(`${request.method} ${request.url.split('?')[0]}\n${canonical(request.body ?? null)}`).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(`${request.method} ${request.url.split('?')[0]}\n${canonical(request.body ?? null)}`)
+      .digest('hex');
 
     return from(this.keys.reserve(userId, key, fingerprint, TTL_MS, STALE_AFTER_MS)).pipe(
       mergeMap((reservation) => {
@@ -117,7 +118,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /** The settled answer of the request that created `resourceId` (stored, so later replays are the same bytes), or 409 while unsettled. */
-  private async answerFromResource(context: ExecutionContext, request: FastifyRequest, userId: string, key: string, resourceId: string): Promise<StoredResponse> {
+  private async answerFromResource(
+    context: ExecutionContext,
+    request: FastifyRequest,
+    userId: string,
+    key: string,
+    resourceId: string,
+  ): Promise<StoredResponse> {
     const source = this.reflector.get<Type<IdempotentOutcomes> | undefined>(OUTCOMES_METADATA, context.getHandler());
     if (!source) throw new IdempotencyKeyInUseError(IN_PROGRESS_RETRY_AFTER_SECONDS);
     const outcome = await this.moduleRef.get(source, { strict: false }).settledOutcome(resourceId);

@@ -34,7 +34,10 @@ export function Paginated(itemType: Type<unknown>) {
     ApiOkResponse({
       schema: { type: 'array', maxItems: MAX_LIMIT, items: { $ref: getSchemaPath(itemType) } },
       headers: {
-        'X-Total-Count': { description: 'Total number of matching items', schema: { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
+        'X-Total-Count': {
+          description: 'Total number of matching items',
+          schema: { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+        },
         Link: { description: 'RFC 8288 links to the next and previous pages', schema: { type: 'string', maxLength: 4096 } },
       },
     }),

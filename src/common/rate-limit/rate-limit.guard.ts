@@ -30,7 +30,8 @@ function keyOf(rule: RateLimitRule, request: RateLimitedRequest): string | null 
     case 'user':
       return request.user?.id ?? request.ip;
     case 'email': {
-      const email = (request.body as { email?: unknown; username?: unknown } | undefined)?.email ?? (request.body as { username?: unknown } | undefined)?.username;
+      const email =
+        (request.body as { email?: unknown; username?: unknown } | undefined)?.email ?? (request.body as { username?: unknown } | undefined)?.username;
       return typeof email === 'string' ? email.trim().toLowerCase() : null;
     }
   }

@@ -36,11 +36,13 @@ export class SeedService {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [SEED_LOCK]);
       if (await hasAccounts(manager)) return false;
       const hashes = await Promise.all(SAMPLE_ACCOUNTS.map((account) => this.hasher.hash(account.password)));
-      const users = await manager.getRepository(UserEntity).save(
-        SAMPLE_ACCOUNTS.map(({ password: _password, ...account }, index) =>
-          manager.getRepository(UserEntity).create({ ...account, passwordHash: hashes[index], credentialsChangedAt: new Date() }),
-        ),
-      );
+      const users = await manager
+        .getRepository(UserEntity)
+        .save(
+          SAMPLE_ACCOUNTS.map(({ password: _password, ...account }, index) =>
+            manager.getRepository(UserEntity).create({ ...account, passwordHash: hashes[index], credentialsChangedAt: new Date() }),
+          ),
+        );
       const providers = users.filter((user) => user.role === Role.PROVIDER);
       const services = manager.getRepository(ServiceEntity);
       await services.save(

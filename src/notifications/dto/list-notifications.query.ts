@@ -7,6 +7,8 @@ const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : 
 
 export class ListNotificationsQuery extends PaginationQuery {
   @ApiPropertyOptional({ description: 'Only unread notifications (true) or all (false, the default)' })
-  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
   unread?: boolean;
 }

@@ -5,6 +5,7 @@ import { PaymentStatus } from '../payment.entity';
 
 export class ListPaymentsQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: PaymentStatus })
-  @IsOptional() @IsEnum(PaymentStatus, { message: `status must be one of ${Object.values(PaymentStatus).join(', ')}` })
+  @IsOptional()
+  @IsEnum(PaymentStatus, { message: `status must be one of ${Object.values(PaymentStatus).join(', ')}` })
   status?: PaymentStatus;
 }

@@ -5,7 +5,10 @@ import { Trim } from '../../common/validation/transforms';
 
 export class RefundDto {
   @ApiProperty({ example: 'Provider could not attend', minLength: 1, maxLength: 500 })
-  @Trim() @IsString() @IsNotEmpty() @MaxLength(500)
+  @Trim()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
   reason: string;
 
   @ApiPropertyOptional({ example: 20, description: 'Defaults to everything not yet refunded', minimum: 0.01, maximum: 99_999_999.99 })

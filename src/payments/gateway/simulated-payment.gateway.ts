@@ -27,8 +27,16 @@ export class SimulatedPaymentGateway extends PaymentGateway {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     await this.delay();
-    const approved = this.options.failureRate <= 0 ? true : this.options.failureRate >= 1 ? false : randomInt(1_000_000) >= this.options.failureRate * 1_000_000;
-    const row = await this.record('charge', request.idempotencyKey, approved, request.amountMinor, request.currency, approved ? null : 'Card declined by issuer');
+    const approved =
+      this.options.failureRate <= 0 ? true : this.options.failureRate >= 1 ? false : randomInt(1_000_000) >= this.options.failureRate * 1_000_000;
+    const row = await this.record(
+      'charge',
+      request.idempotencyKey,
+      approved,
+      request.amountMinor,
+      request.currency,
+      approved ? null : 'Card declined by issuer',
+    );
     return toResult(row);
   }
 
@@ -58,7 +66,14 @@ export class SimulatedPaymentGateway extends PaymentGateway {
   }
 
   /** The first outcome for a key is the only one: a repeat answers as the first call did. */
-  private record(kind: 'charge' | 'refund', key: string, approved: boolean, amountMinor: number, currency: string, reason: string | null): Promise<OperationRow> {
+  private record(
+    kind: 'charge' | 'refund',
+    key: string,
+    approved: boolean,
+    amountMinor: number,
+    currency: string,
+    reason: string | null,
+  ): Promise<OperationRow> {
     const prefix = kind === 'charge' ? 'ch' : 're';
     const transactionId = `sim_${prefix}_${randomUUID().replace(/-/g, '')}`;
     return this.operations.recordOnce({ key: `${kind}:${key}`, kind, approved, transactionId, amountMinor, currency, declineReason: reason });

@@ -108,11 +108,7 @@ describe('slots across daylight-saving changes', () => {
     const slots = generateSlots(
       base({ availability: { sunday: ['01:00-04:00'] }, timezone: 'Australia/Sydney', durationMinutes: 60, fromDate: '2026-10-04', toDate: '2026-10-04' }),
     );
-    expect(slots.map((s) => s.localStart)).toEqual([
-      '2026-10-04T01:00:00.000+10:00',
-      '2026-10-04T01:30:00.000+10:00',
-      '2026-10-04T03:00:00.000+11:00',
-    ]);
+    expect(slots.map((s) => s.localStart)).toEqual(['2026-10-04T01:00:00.000+10:00', '2026-10-04T01:30:00.000+10:00', '2026-10-04T03:00:00.000+11:00']);
     expect(slots[0].start.toISOString()).toBe('2026-10-03T15:00:00.000Z');
   });
 

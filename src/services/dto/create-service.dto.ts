@@ -36,15 +36,29 @@ const normalizedAvailability = ({ value }: { value: unknown }) => {
 
 export class CreateServiceDto {
   @ApiProperty({ example: 'Deep home cleaning', minLength: 3, maxLength: 120 })
-  @Trim() @IsString() @MinLength(3) @MaxLength(120)
+  @Trim()
+  @IsString()
+  @MinLength(3)
+  @MaxLength(120)
   title: string;
 
   @ApiPropertyOptional({ example: 'Two cleaners, all rooms, eco products.', maxLength: 5000 })
-  @IsOmittable() @Trim() @IsString() @MaxLength(5000)
+  @IsOmittable()
+  @Trim()
+  @IsString()
+  @MaxLength(5000)
   description?: string;
 
-  @ApiProperty({ example: 'home_services', description: 'A slug: lower-case letters and digits separated by _ or -', pattern: CATEGORY_SLUG.source, maxLength: 64 })
-  @Trim() @IsString() @MaxLength(64) @Matches(CATEGORY_SLUG, { message: 'category must be a slug such as home_services' })
+  @ApiProperty({
+    example: 'home_services',
+    description: 'A slug: lower-case letters and digits separated by _ or -',
+    pattern: CATEGORY_SLUG.source,
+    maxLength: 64,
+  })
+  @Trim()
+  @IsString()
+  @MaxLength(64)
+  @Matches(CATEGORY_SLUG, { message: 'category must be a slug such as home_services' })
   category: string;
 
   @ApiProperty({ example: 89.5, description: 'Greater than 0, at most 2 decimals, below 1,000,000', minimum: 0.01, maximum: MAX_PRICE })
@@ -55,11 +69,15 @@ export class CreateServiceDto {
   price: number;
 
   @ApiProperty({ example: 'USD', description: 'ISO 4217 code', pattern: '^[A-Za-z]{3}$', minLength: 3, maxLength: 3 })
-  @Transform(upperCase) @IsString() @IsISO4217CurrencyCode({ message: 'currency must be an ISO 4217 code such as USD' })
+  @Transform(upperCase)
+  @IsString()
+  @IsISO4217CurrencyCode({ message: 'currency must be an ISO 4217 code such as USD' })
   currency: string;
 
   @ApiProperty({ example: 120, minimum: 5, maximum: 1440 })
-  @IsInt() @Min(5) @Max(1440)
+  @IsInt()
+  @Min(5)
+  @Max(1440)
   durationMinutes: number;
 
   @ApiProperty({
@@ -69,20 +87,30 @@ export class CreateServiceDto {
     maxProperties: 7,
     additionalProperties: { type: 'array', maxItems: MAX_WINDOWS_PER_DAY, items: { type: 'string', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', maxLength: 11 } },
   })
-  @Transform(normalizedAvailability) @IsWeeklyAvailability()
+  @Transform(normalizedAvailability)
+  @IsWeeklyAvailability()
   availability: WeeklyAvailability;
 
-  @ApiPropertyOptional({ example: ['https://images.example.com/cleaning.jpg'], maxItems: 10, type: 'array', items: { type: 'string', format: 'uri', maxLength: 2048 } })
-  @IsOmittable() @IsArray() @ArrayMaxSize(10)
+  @ApiPropertyOptional({
+    example: ['https://images.example.com/cleaning.jpg'],
+    maxItems: 10,
+    type: 'array',
+    items: { type: 'string', format: 'uri', maxLength: 2048 },
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(10)
   @IsUrl({ protocols: ['https'], require_protocol: true }, { each: true, message: 'images must be https URLs' })
   @MaxLength(2048, { each: true })
   images?: string[];
 
   @ApiPropertyOptional({ example: true, default: true })
-  @IsOmittable() @IsBoolean()
+  @IsOmittable()
+  @IsBoolean()
   isActive?: boolean;
 
   @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', description: 'An IANA time zone name', maxLength: 64 })
-  @IsOmittable() @IsIanaTimeZone()
+  @IsOmittable()
+  @IsIanaTimeZone()
   timezone?: string;
 }

@@ -10,11 +10,20 @@ export const SELF_REGISTRABLE_ROLES = [Role.CUSTOMER, Role.PROVIDER] as const;
 
 export class CreateUserDto {
   @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 254 })
-  @NormalizeEmail() @IsEmail({}, { message: 'email must be a valid e-mail address' }) @MaxLength(254)
+  @NormalizeEmail()
+  @IsEmail({}, { message: 'email must be a valid e-mail address' })
+  @MaxLength(254)
   email: string;
 
-  @ApiProperty({ example: 'SecurePass123!', format: 'password', minLength: 8, maxLength: 72, description: '8 to 72 bytes, at least three of lower/upper/digit/symbol' })
-  @IsString() @MeetsPasswordPolicy()
+  @ApiProperty({
+    example: 'SecurePass123!',
+    format: 'password',
+    minLength: 8,
+    maxLength: 72,
+    description: '8 to 72 bytes, at least three of lower/upper/digit/symbol',
+  })
+  @IsString()
+  @MeetsPasswordPolicy()
   password: string;
 
   @ApiProperty({ enum: SELF_REGISTRABLE_ROLES, example: Role.CUSTOMER })
@@ -23,6 +32,9 @@ export class CreateUserDto {
 
   @ApiProperty({ type: ProfileDto })
   // IsObject: ValidateNested passes an empty array, which would reach the database as a profile without names.
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => ProfileDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ProfileDto)
   profile: ProfileDto;
 }

@@ -11,22 +11,33 @@ const IsOmittable = () => ValidateIf((_: object, value: unknown) => value !== un
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'ada@example.com', format: 'email', maxLength: 254 })
-  @IsOmittable() @NormalizeEmail() @IsEmail({}, { message: 'email must be a valid e-mail address' }) @MaxLength(254)
+  @IsOmittable()
+  @NormalizeEmail()
+  @IsEmail({}, { message: 'email must be a valid e-mail address' })
+  @MaxLength(254)
   email?: string;
 
   @ApiPropertyOptional({ format: 'password', minLength: 8, maxLength: 72, description: 'The new password; needs currentPassword when changing your own.' })
-  @IsOmittable() @IsString() @MeetsPasswordPolicy()
+  @IsOmittable()
+  @IsString()
+  @MeetsPasswordPolicy()
   password?: string;
 
   @ApiPropertyOptional({ format: 'password', maxLength: 200, description: 'Your current password, required to change your own password.' })
-  @IsOmittable() @IsString() @MaxLength(200)
+  @IsOmittable()
+  @IsString()
+  @MaxLength(200)
   currentPassword?: string;
 
   @ApiPropertyOptional({ enum: Role, description: 'Admins only.' })
-  @IsOmittable() @IsEnum(Role, { message: 'role must be CUSTOMER, PROVIDER or ADMIN' })
+  @IsOmittable()
+  @IsEnum(Role, { message: 'role must be CUSTOMER, PROVIDER or ADMIN' })
   role?: Role;
 
   @ApiPropertyOptional({ type: UpdateProfileDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => UpdateProfileDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => UpdateProfileDto)
   profile?: UpdateProfileDto;
 }

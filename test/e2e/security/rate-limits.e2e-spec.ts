@@ -69,7 +69,8 @@ describe('rate limits', () => {
     it('limits failures on one e-mail across addresses, without counting successes or other accounts', async () => {
       const user = await createUser(t, Role.CUSTOMER);
       // Successes do not count.
-      for (let i = 0; i < 4; i++) await t.http.post('/auth/login').set('x-forwarded-for', randomIp()).send({ email: user.email, password: user.password }).expect(200);
+      for (let i = 0; i < 4; i++)
+        await t.http.post('/auth/login').set('x-forwarded-for', randomIp()).send({ email: user.email, password: user.password }).expect(200);
       for (let i = 0; i < 3; i++) {
         await t.http.post('/auth/login').set('x-forwarded-for', randomIp()).send({ email: user.email, password: 'Wrong123!' }).expect(401);
       }
