@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { DomainEvent } from '../common/events/domain-event';
-import { ConflictError, UnprocessableError, ValidationFailedError } from '../common/errors/domain.error';
+import { ConflictError, UnprocessableError } from '../common/errors/domain.error';
 import { fromMinor, toMinor } from '../common/money';
 import { paymentFactsOf, PaymentRefundedEvent } from './events/payment.events';
 import { PaymentGateway } from './gateway/payment-gateway';
@@ -40,8 +40,6 @@ export class RefundsService {
     const remainingMinor = toMinor(payment.amount) - toMinor(payment.refundedAmount);
     if (remainingMinor <= 0) throw new ConflictError('NOTHING_TO_REFUND', 'This payment has been refunded in full already.');
     const amountMinor = request.amountMinor ?? remainingMinor;
-    // A positive amount that rounds to no cent (the validator's decimal check reads the number as printed).
-    if (amountMinor < 1) throw new ValidationFailedError([{ field: 'amount', message: 'amount must be at least 0.01' }]);
     if (amountMinor > remainingMinor) {
       throw new UnprocessableError('REFUND_EXCEEDS_PAYMENT', `At most ${fromMinor(remainingMinor)} ${payment.currency} can still be refunded.`, [
         { field: 'amount', message: `amount must not exceed ${fromMinor(remainingMinor)}` },

@@ -182,6 +182,15 @@ describe('payments', () => {
       expect(await stored(payment.id)).toEqual({ amount: '89.50', refunded_amount: '89.50', status: 'REFUNDED', refunds: ['30.00', '59.50'] });
     });
 
+    it('refuses an amount of null (400 naming amount) rather than refunding zero; nothing is refunded', async () => {
+      const { provider, customer, service } = await createMarketplace(t);
+      const { payment } = await paidBooking(customer, service);
+      const response = await refund(provider, payment.id, { reason: 'No amount', amount: null });
+      const fields = (expectProblem(response, 400, 'VALIDATION_FAILED').errors ?? []).map((error) => error.field);
+      expect(new Set(fields)).toEqual(new Set(['amount']));
+      expect(await stored(payment.id)).toEqual({ amount: '89.50', refunded_amount: '0.00', status: 'SUCCESS', refunds: [] });
+    });
+
     it('keeps amounts exact: 3.33 three times from 10.00 leaves 0.01', async () => {
       const { provider, customer, service } = await createMarketplace(t, { service: { price: 10 } });
       const { payment } = await paidBooking(customer, service);
