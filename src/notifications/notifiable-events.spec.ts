@@ -10,22 +10,9 @@ import { draftNotifications, NOTIFIABLE_EVENT_NAMES, NOTIFIABLE_EVENTS, Notifiab
 import { NotificationDelivery } from './notification-delivery.service';
 import { NotificationRecorder, RecordedNotifications } from './notification-recorder.service';
 import { NotificationType } from './notification-type';
-import { Recipient } from './templates/notification-templates';
+import { CUSTOMER, PROVIDER, SAMPLE_BOOKING } from './templates/sample-facts.fixture';
 
-const CUSTOMER: Recipient = { id: '00000000-0000-4000-8000-00000000000c', email: 'carol@example.com', firstName: 'Carol' };
-const PROVIDER: Recipient = { id: '00000000-0000-4000-8000-00000000000a', email: 'pat@example.com', firstName: 'Pat' };
-const booking: BookingFacts = {
-  bookingId: 'b0000000-0000-4000-8000-000000000001',
-  serviceId: 's0000000-0000-4000-8000-000000000001',
-  serviceTitle: 'Deep home cleaning',
-  serviceTimezone: 'Europe/Berlin',
-  customerId: CUSTOMER.id,
-  providerId: PROVIDER.id,
-  scheduledAt: new Date('2030-01-07T08:00:00Z'),
-  durationMinutes: 60,
-  amount: 89.5,
-  currency: 'USD',
-};
+const booking: BookingFacts = SAMPLE_BOOKING;
 const payment: PaymentFacts = { ...booking, paymentId: 'p0000000-0000-4000-8000-000000000001' };
 
 /** One of each notifiable event. A new entry in NOTIFIABLE_EVENTS without a sample here does not compile. */

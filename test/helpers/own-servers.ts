@@ -140,5 +140,3 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   await client.end();
   return postgres;
 }
-
-export { freePort };

@@ -189,5 +189,3 @@ export async function startCluster(options: { size: number; env: Record<string, 
     throw error;
   }
 }
-
-export { freePort };

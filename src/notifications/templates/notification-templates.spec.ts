@@ -5,24 +5,11 @@ import { NotificationType } from '../notification-type';
 import { draftNotifications, NotifiableEvent, recipientIdsOf } from '../notifiable-events';
 import { Recipient } from './notification-templates';
 import { formatLocalTime, formatMoney } from './format';
+import { CUSTOMER, PROVIDER, SAMPLE_BOOKING } from './sample-facts.fixture';
 
-const CUSTOMER: Recipient = { id: '00000000-0000-4000-8000-00000000000c', email: 'carol@example.com', firstName: 'Carol' };
-const PROVIDER: Recipient = { id: '00000000-0000-4000-8000-00000000000a', email: 'pat@example.com', firstName: 'Pat' };
 const everyone = new Map([CUSTOMER, PROVIDER].map((user) => [user.id, user]));
 
-// 08:00 UTC on a January Monday is 09:00 in Berlin and 03:00 in New York.
-const booking: BookingFacts = {
-  bookingId: 'b0000000-0000-4000-8000-000000000001',
-  serviceId: 's0000000-0000-4000-8000-000000000001',
-  serviceTitle: 'Deep home cleaning',
-  serviceTimezone: 'Europe/Berlin',
-  customerId: CUSTOMER.id,
-  providerId: PROVIDER.id,
-  scheduledAt: new Date('2030-01-07T08:00:00Z'),
-  durationMinutes: 60,
-  amount: 89.5,
-  currency: 'USD',
-};
+const booking: BookingFacts = SAMPLE_BOOKING;
 const payment: PaymentFacts = {
   paymentId: 'p0000000-0000-4000-8000-000000000001',
   bookingId: booking.bookingId,
