@@ -3,13 +3,14 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SqlModule } from '../common/database/sql.module';
 import { UnitOfWorkModule } from '../common/database/unit-of-work.module';
+import { SecurityLogModule } from '../common/logging/security-log.module';
 import { AppConfig, buildAppConfig } from '../config/app.config';
 import { EnvironmentVariables } from '../config/environment';
 import { buildDataSourceOptions } from './data-source.options';
 
 /**
  * What every process of the app stands on, the API (AppModule) and the CLI alike: validated configuration,
- * the TypeORM data source, the event emitter and the unit of work over it.
+ * the TypeORM data source, the event emitter, the unit of work over it and the security log.
  */
 export function foundationModules(env: EnvironmentVariables, databaseUrl: string | undefined) {
   return [
@@ -21,5 +22,6 @@ export function foundationModules(env: EnvironmentVariables, databaseUrl: string
     EventEmitterModule.forRoot(),
     SqlModule,
     UnitOfWorkModule,
+    SecurityLogModule,
   ];
 }
