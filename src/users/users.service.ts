@@ -95,7 +95,11 @@ export class UsersService {
         if (passwordChanged) record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
         if (before.status !== updated.status) record(new AccountStatusChangedEvent(updated.id, updated.role, updated.status));
         if (suspended) record(new SessionsEndedEvent(updated.id, 'suspended'));
-        if (audited) await this.audit.insertAll(changes.map((change) => auditEntry(caller, id, change, client)), manager);
+        if (audited)
+          await this.audit.insertAll(
+            changes.map((change) => auditEntry(caller, id, change, client)),
+            manager,
+          );
         return updated;
       })
       .catch((error: unknown) => {

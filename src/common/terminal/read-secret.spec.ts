@@ -3,7 +3,8 @@ import { readSecret, SecretInput, SecretInputAborted } from './read-secret';
 
 function terminal(): { input: PassThrough & SecretInput; raw: boolean[] } {
   const raw: boolean[] = [];
-  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: (mode: boolean) => (raw.push(mode), input) }) as unknown as PassThrough & SecretInput;
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: (mode: boolean) => (raw.push(mode), input) }) as unknown as PassThrough &
+    SecretInput;
   return { input, raw };
 }
 

@@ -58,7 +58,11 @@ describe('admins manage accounts', () => {
       expect(all.headers['x-total-count']).toBe('3');
       expect((all.body as UserBody[]).map((user) => user.id)).toEqual(created.map((user) => user.id).reverse());
 
-      const byName = await t.http.get('/users').query({ q: `grace hopper${tag}` }).set(admin.auth).expect(200);
+      const byName = await t.http
+        .get('/users')
+        .query({ q: `grace hopper${tag}` })
+        .set(admin.auth)
+        .expect(200);
       expect(byName.headers['x-total-count']).toBe('3');
 
       const providers = await t.http.get('/users').query({ q: tag, role: 'PROVIDER' }).set(admin.auth).expect(200);
@@ -185,8 +189,16 @@ describe('admins manage accounts', () => {
 
       const entries = await auditOf(customer);
       // Newest first; the three changes of one request share its time.
-      expect(entries.map((entry) => entry.action)).toEqual(['status.changed', ...['role.changed', 'password.changed', 'profile.changed'].map(() => expect.any(String))]);
-      expect(entries.slice(1).map((entry) => entry.action).sort()).toEqual(['password.changed', 'profile.changed', 'role.changed']);
+      expect(entries.map((entry) => entry.action)).toEqual([
+        'status.changed',
+        ...['role.changed', 'password.changed', 'profile.changed'].map(() => expect.any(String)),
+      ]);
+      expect(
+        entries
+          .slice(1)
+          .map((entry) => entry.action)
+          .sort(),
+      ).toEqual(['password.changed', 'profile.changed', 'role.changed']);
       expect(entries[0]).toMatchObject({
         accountId: customer.id,
         actorId: admin.id,
