@@ -95,11 +95,10 @@ export class UsersService {
         if (passwordChanged) record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
         if (before.status !== updated.status) record(new AccountStatusChangedEvent(updated.id, updated.role, updated.status));
         if (suspended) record(new SessionsEndedEvent(updated.id, 'suspended'));
-        if (audited)
-          await this.audit.insertAll(
-            changes.map((change) => auditEntry(caller, id, change, client)),
-            manager,
-          );
+        if (audited) {
+          const entries = changes.map((change) => auditEntry(caller, id, change, client));
+          await this.audit.insertAll(entries, manager);
+        }
         return updated;
       })
       .catch((error: unknown) => {
