@@ -24,7 +24,6 @@ export function readSecret(prompt: string, input: SecretInput, output: NodeJS.Wr
 
 function readFromTerminal(prompt: string, input: SecretInput, output: NodeJS.WritableStream): Promise<string> {
   const setRawMode = input.setRawMode!.bind(input);
-  output.write(prompt);
   return new Promise((resolve, reject) => {
     let secret = '';
     const finish = (error: Error | null) => {
@@ -45,7 +44,9 @@ function readFromTerminal(prompt: string, input: SecretInput, output: NodeJS.Wri
         else if (char >= ' ') secret += char;
       }
     };
+    // Echo off before the prompt shows: whatever is typed once it is on the screen stays off it.
     setRawMode(true);
+    output.write(prompt);
     input.setEncoding('utf8');
     input.on('data', onData);
     input.once('end', onEnd);
