@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
 import { Role } from '../../../src/common/auth/role.enum';
 import { book, nextLocal } from '../../factories/booking.factory';
 import { createMarketplace } from '../../factories/marketplace.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { expectProblem } from '../../helpers/problem';
-import { createTestApp, TestApp } from '../../helpers/test-app';
+import { createTestApp, TEST_JWT_SECRET, TestApp } from '../../helpers/test-app';
 
 interface UserBody {
   id: string;
@@ -160,6 +161,16 @@ describe('admins manage accounts', () => {
         [booking.id],
       );
       expect(row).toEqual({ status: 'CANCELLED', refunded: '89.50' });
+    });
+
+    it('refuses the one-time sign-in link of a suspended account too', async () => {
+      const customer = await createUser(t, Role.CUSTOMER);
+      await suspend(customer).expect(200);
+      // A link as SignInLinks e-mails it to an owner whose account is under attack (signed with SECRET_KEY).
+      const token = await t.app
+        .get(JwtService)
+        .signAsync({ purpose: 'sign-in-link' }, { secret: TEST_JWT_SECRET, subject: customer.id, jwtid: randomUUID(), expiresIn: 900 });
+      expectProblem(await t.http.post('/auth/sign-in-link').send({ token }), 403, 'ACCOUNT_SUSPENDED');
     });
 
     it('is for admins, and not on their own account', async () => {
