@@ -13,6 +13,7 @@ import { RolesGuard } from './common/guards/roles.guard';
 import { AppConfig } from './config/app.config';
 import { EnvironmentVariables } from './config/environment';
 import { buildLoggerParams } from './config/logger.config';
+import { LogFiles } from './common/logging/log-files';
 import { foundationModules } from './database/foundation.modules';
 import { SeedModule } from './database/seeds/seed.module';
 import { HealthModule } from './health/health.module';
@@ -38,8 +39,12 @@ export class AppModule {
       imports: [
         ...foundationModules(options.env, options.databaseUrl),
         LoggerModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<AppConfig, true>) => buildLoggerParams(config.get('log', { infer: true })),
+          providers: [LogFiles],
+          inject: [ConfigService, LogFiles],
+          useFactory: (config: ConfigService<AppConfig, true>, files: LogFiles) => {
+            const log = config.get('log', { infer: true });
+            return buildLoggerParams(log, files.open(log.dir ? { dir: log.dir, maxSize: log.fileMaxSize, keep: log.fileKeep } : undefined));
+          },
         }),
         IdempotencyModule,
         RedisModule,

@@ -11,6 +11,7 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { AnyRole } from '../common/decorators/roles.decorator';
 import { rateLimitHeaders } from '../common/rate-limit/rate-limit.policies';
+import { AccountSuspendedError } from '../users/account.errors';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { SignInLinkDto } from './dto/sign-in-link.dto';
@@ -61,6 +62,7 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponse })
   @ApiProblems(
     new UnauthorizedError('Incorrect e-mail or password.', 'INVALID_CREDENTIALS'),
+    new AccountSuspendedError(),
     new ValidationFailedError([{ field: 'username', message: 'username or email is required' }]),
   )
   // Counted by LoginLimits (failed attempts only), not by @RateLimit; the RateLimit headers name the policy that refused.
@@ -77,6 +79,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'signInWithLink', summary: 'Sign in with the one-time link e-mailed to the owner of an account under attack' })
   @ApiOkResponse({ type: TokenResponse })
+  @ApiProblems(new AccountSuspendedError())
   signInWithLink(@Body() dto: SignInLinkDto, @Req() request: FastifyRequest): Promise<TokenResponse> {
     return this.auth.signInWithLink(dto.token, loginClient(request));
   }

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { UnauthorizedError, ValidationFailedError } from '../common/errors/domain.error';
 import { RateLimitOutcome } from '../common/rate-limit/rate-limiter.service';
+import { AccountStatus } from '../users/account-status.enum';
+import { AccountSuspendedError } from '../users/account.errors';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { UsersRepository } from '../users/users.repository';
 import { AccessTokenService } from './access-token.service';
@@ -51,6 +53,8 @@ export class AuthService {
     });
     const valid = user ? await this.hasher.verify(dto.password, user.passwordHash) : await this.hasher.verifyAgainstNothing(dto.password);
     if (!user || !valid) throw new LoginFailedError(await this.limits.failed(client, email, standing));
+    // Only once the password is proven: a stranger cannot learn that an account is suspended.
+    if (user.status === AccountStatus.SUSPENDED) throw new AccountSuspendedError();
     return { token: await this.issue(user, client), rateLimits: standing.rateLimits };
   }
 
@@ -59,6 +63,7 @@ export class AuthService {
     const accountId = await this.signInLinks.consume(token);
     const user = await this.users.findActiveById(accountId);
     if (!user) throw new ValidationFailedError([{ field: 'token', message: 'token is invalid, expired or already used' }]);
+    if (user.status === AccountStatus.SUSPENDED) throw new AccountSuspendedError();
     return this.issue(user, client);
   }
 

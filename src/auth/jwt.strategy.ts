@@ -5,6 +5,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthUser } from '../common/auth/auth-user';
 import { AppConfig } from '../config/app.config';
+import { AccountStatus } from '../users/account-status.enum';
 import { UsersRepository } from '../users/users.repository';
 import { AccessTokenClaims, AccessTokenService } from './access-token.service';
 import { TokenDenyList } from './token-deny-list';
@@ -25,8 +26,8 @@ export function queryTokenOnStreamRoute(request: { method?: string; routeOptions
 
 /**
  * Verifies HS256 bearer tokens (the algorithm is pinned: `none` and others are refused), then refuses
- * tokens without every claim, logged-out tokens, tokens of deleted accounts and tokens issued before
- * the last password change.
+ * tokens without every claim, logged-out tokens, tokens of deleted or suspended accounts and tokens issued
+ * before the last password change (or suspension: reactivating an account does not revive its old tokens).
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -51,7 +52,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (!AccessTokenService.hasRequiredClaims(payload)) return false;
     // Both lookups at once: a revoked token or a missing account fails either way.
     const [revoked, user] = await Promise.all([this.denyList.isRevoked(payload.jti), this.users.findAccountState(payload.sub)]);
-    if (revoked || !user) return false;
+    if (revoked || !user || user.status === AccountStatus.SUSPENDED) return false;
     if (payload.iat < Math.floor(user.credentialsChangedAt.getTime() / 1000)) return false;
     return { id: user.id, email: user.email, role: user.role, jti: payload.jti, exp: payload.exp };
   }

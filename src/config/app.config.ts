@@ -104,6 +104,10 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
     log: {
       level: env.LOG_LEVEL,
       format: resolveLogFormat(env),
+      /** Unset: stdout only. Set: app, access, error and security logs there too (logger.config.ts). */
+      dir: env.LOG_DIR,
+      fileMaxSize: env.LOG_FILE_MAX_SIZE,
+      fileKeep: env.LOG_FILE_KEEP,
     },
   };
 }

@@ -158,6 +158,31 @@ export class EnvironmentVariables {
   @IsIn(['json', 'pretty'])
   LOG_FORMAT?: 'json' | 'pretty';
 
+  /**
+   * A directory where the service also writes app.log, access.log, error.log and security.log (each only its
+   * own lines, rotated). Unset: stdout only.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  LOG_DIR?: string;
+
+  /** A log file in LOG_DIR is rotated once it reaches this size (`10M`; B, K, M or G). */
+  @Matches(/^[1-9]\d*[BKMG]$/, { message: 'LOG_FILE_MAX_SIZE must look like 10M (a size in B, K, M or G)' })
+  LOG_FILE_MAX_SIZE = '10M';
+
+  /** How many rotated files of each log (`app.log.1` ...) are kept beside the current one. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LOG_FILE_KEEP = 10;
+
+  /** `npm run create-admin` only: the new admin's password, so it never appears on a command line. Unset: it asks. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  ADMIN_PASSWORD?: string;
+
   @IsString()
   @MinLength(1)
   EMAIL_OUTPUT_DIR = './email_notifications';
@@ -246,6 +271,7 @@ const NUMERIC_KEYS = new Set([
   'MAIL_RETRY_INTERVAL_MS',
   'MAIL_RETRY_MAX_DELAY_MS',
   'SSE_HEARTBEAT_SECONDS',
+  'LOG_FILE_KEEP',
 ]);
 
 /** Reads `.env` (when present) into the process environment, without overriding what is already set. */
@@ -270,6 +296,8 @@ export function parseEnvironment(raw: NodeJS.ProcessEnv = process.env, warn: War
     'SMTP_URL',
     'TRUST_PROXY',
     'LOG_FORMAT',
+    'LOG_DIR',
+    'ADMIN_PASSWORD',
     'SEED_SAMPLE_DATA',
     'API_DOCS_ENABLED',
     'RESCHEDULE_MIN_NOTICE_HOURS',
@@ -288,7 +316,7 @@ export function parseEnvironment(raw: NodeJS.ProcessEnv = process.env, warn: War
   if (production && env.SEED_SAMPLE_DATA) {
     throw new ConfigurationError([
       'SEED_SAMPLE_DATA=true is refused when NODE_ENV=production: the sample accounts have published passwords. ' +
-        'Unset it, and create the first admin with `npm run create-admin -- --email E --password P`',
+        'Unset it, and create the first admin with `npm run create-admin -- --email E` (it asks for the password)',
     ]);
   }
   env.SEED_SAMPLE_DATA ??= !production;

@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import pino, { StreamEntry } from 'pino';
+import type { Options } from 'pino-http';
+import pinoPretty from 'pino-pretty';
 import { loggableError } from '../common/errors/loggable-error';
 import { AppConfig } from './app.config';
 
@@ -39,8 +42,26 @@ const PRETTY_TRANSPORT = {
   },
 };
 
-/** JSON lines (readable lines with LOG_FORMAT=pretty); credentials are redacted wherever they may appear. */
-export function buildLoggerParams(log: AppConfig['log']): Params {
+/** Marks a request line, so a reader (and LOG_DIR's access.log) tells it from the app's own lines. */
+const asAccessLine = (value: object) => ({ log: 'access', ...value });
+
+/**
+ * JSON lines (readable lines with LOG_FORMAT=pretty) on stdout; credentials are redacted wherever they may
+ * appear. With `files` (LOG_DIR's, from LogFiles), the same lines also go to them, always as JSON.
+ */
+export function buildLoggerParams(log: Pick<AppConfig['log'], 'level' | 'format'>, files: StreamEntry[] = []): Params {
+  const params = stdoutParams(log);
+  return files.length ? alsoToFiles(params, log, files) : params;
+}
+
+/** stdout as before, plus the files: one process writes both, so the pretty printer then runs in it rather than as a transport. */
+function alsoToFiles(params: Params, log: Pick<AppConfig['log'], 'format'>, files: StreamEntry[]): Params {
+  const { transport: _transport, ...options } = params.pinoHttp as Options;
+  const stdout = log.format === 'pretty' ? pinoPretty({ ...PRETTY_TRANSPORT.options, sync: true }) : pino.destination({ dest: 1, sync: true });
+  return { ...params, pinoHttp: [options, pino.multistream([{ level: 'trace', stream: stdout }, ...files])] };
+}
+
+function stdoutParams(log: Pick<AppConfig['log'], 'level' | 'format'>): Params {
   return {
     // No Nest middleware: requests are logged from a Fastify hook (common/logging/request-logging.ts), with
     // these same pino-http options.
@@ -73,6 +94,8 @@ export function buildLoggerParams(log: AppConfig['log']): Params {
           headers: Object.fromEntries(LOGGED_HEADERS.filter((name) => req.headers[name] !== undefined).map((name) => [name, req.headers[name]])),
         }),
       },
+      customSuccessObject: (_req, _res, value: object) => asAccessLine(value),
+      customErrorObject: (_req, _res, _error, value: object) => asAccessLine(value),
       customSuccessMessage: (req: LoggedRequest, res, responseTime) => requestSummary(req, res.statusCode, responseTime),
       customErrorMessage: (req: LoggedRequest, res) => requestSummary(req, res.statusCode),
       customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),

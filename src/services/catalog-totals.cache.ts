@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { AccountStatusChangedEvent } from '../users/events/account-status-changed.event';
 import { UserDeletedEvent } from '../users/events/user-deleted.event';
 
 /** A public listing's total is reused this long (X-Total-Count may lag a write on another instance by as much). */
@@ -33,8 +34,9 @@ export class CatalogTotalsCache {
     return total;
   }
 
-  /** After a change to the catalog or to a provider's account: totals are counted afresh. */
+  /** After a change to the catalog or to a provider's account (deleted, suspended, reactivated): totals are counted afresh. */
   @OnEvent(UserDeletedEvent.eventName)
+  @OnEvent(AccountStatusChangedEvent.eventName)
   forget(): void {
     this.totals.clear();
   }

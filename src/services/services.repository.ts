@@ -52,7 +52,7 @@ export interface ListingQueries {
   page: SqlStatement;
 }
 
-/** A service as read, with whether its provider's account is active (not deleted). */
+/** A service as read, with whether its provider's account is active (neither deleted nor suspended). */
 export interface ServiceWithProvider {
   service: ServiceEntity;
   providerActive: boolean;
@@ -107,7 +107,10 @@ const fromRow = (row: ServiceRow): ServiceEntity => ({
   deletedAt: row.deleted_at,
 });
 
-const PROVIDER_ACTIVE = 'EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL)';
+/** The provider's account is neither deleted nor suspended: only then are its services listed (reactivation lists them again). */
+const PROVIDER_ACTIVE = "EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL AND u.status = 'ACTIVE')";
+/** The accounts whose services are not listed: few, read through the partial index `users_not_listed_idx`. */
+const PROVIDER_NOT_LISTED = "u.deleted_at IS NOT NULL OR u.status <> 'ACTIVE'";
 const BY_ID = prepared(`SELECT ${COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active FROM services s WHERE s.id = $1`);
 /** Bookings that hold a provider's time. */
 const BUSY = prepared(
@@ -191,12 +194,12 @@ export class ServicesRepository {
           // provider check needs each row's `provider_id`, so it visits every listed row in the heap and the
           // planner prefers a sequential scan. Instead: the listed rows matching the filter, counted from a
           // partial index (index-only once autovacuum has marked the pages all-visible), minus those still
-          // held by deleted providers, found from those (few) accounts (`u`, the outer query) through
+          // held by deleted or suspended providers, found from those (few) accounts (`u`, the outer query) through
           // `services_provider_idx`.
           this.statement(
             `SELECT ((SELECT count(*) FROM services s WHERE ${where})
                      - COALESCE(SUM((SELECT count(*) FROM services s WHERE ${where} AND s.provider_id = u.id)), 0))::int AS total
-               FROM users u WHERE u.deleted_at IS NOT NULL`,
+               FROM users u WHERE ${PROVIDER_NOT_LISTED}`,
             values,
             true,
           )
@@ -274,7 +277,7 @@ export class ServicesRepository {
 
   /**
    * The WHERE clause for a filter, its values appended to `values`. `providerCheck: false` leaves out the
-   * public scope's "provider not deleted" (for the public count, which subtracts those services instead).
+   * public scope's "provider neither deleted nor suspended" (for the public count, which subtracts those services instead).
    */
   private where(filter: ServiceFilter, values: unknown[], { providerCheck = true } = {}): string {
     const param = (value: unknown) => `$${values.push(value)}`;

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, DeleteDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Role } from '../common/auth/role.enum';
+import { AccountStatus } from './account-status.enum';
 
 @Entity({ name: 'users' })
 export class UserEntity {
@@ -21,6 +22,10 @@ export class UserEntity {
 
   @Column({ name: 'last_name', type: 'varchar', length: 100 })
   lastName: string;
+
+  /** ACTIVE (the default, in the migration), or SUSPENDED by an admin. */
+  @Column({ type: 'varchar', length: 16 })
+  status: AccountStatus;
 
   @Column({ type: 'varchar', length: 32, nullable: true })
   phone: string | null;

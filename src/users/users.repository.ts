@@ -3,12 +3,24 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Role } from '../common/auth/role.enum';
 import { prepared, Sql } from '../common/database/sql';
+import { AccountStatus } from './account-status.enum';
 import { UserEntity } from './user.entity';
 
-/** What authenticating a request needs to know of an active account. */
-export type AccountState = Pick<UserEntity, 'id' | 'email' | 'role' | 'credentialsChangedAt'>;
+/** What authenticating a request needs to know of an account that is not deleted. */
+export type AccountState = Pick<UserEntity, 'id' | 'email' | 'role' | 'status' | 'credentialsChangedAt'>;
 
-const ACCOUNT_STATE = prepared('SELECT id, email, role, credentials_changed_at FROM users WHERE id = $1 AND deleted_at IS NULL');
+const ACCOUNT_STATE = prepared('SELECT id, email, role, status, credentials_changed_at FROM users WHERE id = $1 AND deleted_at IS NULL');
+
+/** The admin listing's filters. */
+export interface AccountFilter {
+  /** Part of the e-mail, first name, last name or full name (case-insensitive). */
+  q?: string;
+  role?: Role;
+  status?: AccountStatus;
+}
+
+/** `%`, `_` and the backslash taken literally in a LIKE pattern. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
 export type NewUser = Pick<UserEntity, 'email' | 'passwordHash' | 'role' | 'firstName' | 'lastName'> & Partial<Pick<UserEntity, 'phone' | 'address'>>;
 
@@ -29,8 +41,31 @@ export class UsersRepository {
 
   /** Every authenticated request reads this: one narrow row (no password hash), without the ORM. */
   async findAccountState(id: string): Promise<AccountState | null> {
-    const [row] = await this.sql.rows<{ id: string; email: string; role: Role; credentials_changed_at: Date }>(ACCOUNT_STATE, [id]);
-    return row ? { id: row.id, email: row.email, role: row.role, credentialsChangedAt: row.credentials_changed_at } : null;
+    const [row] = await this.sql.rows<{ id: string; email: string; role: Role; status: AccountStatus; credentials_changed_at: Date }>(ACCOUNT_STATE, [id]);
+    return row ? { id: row.id, email: row.email, role: row.role, status: row.status, credentialsChangedAt: row.credentials_changed_at } : null;
+  }
+
+  /**
+   * One page of the accounts that are not deleted, newest first in a stable order (created_at, then id, so a
+   * page boundary never splits or repeats rows created in the same instant), and how many match.
+   */
+  async listPage(filter: AccountFilter, limit: number, offset: number): Promise<{ items: UserEntity[]; total: number }> {
+    const query = this.users.createQueryBuilder('u').where('u.deleted_at IS NULL');
+    if (filter.q) {
+      query.andWhere(
+        "(u.email ILIKE :pattern OR u.first_name ILIKE :pattern OR u.last_name ILIKE :pattern OR (u.first_name || ' ' || u.last_name) ILIKE :pattern)",
+        { pattern: `%${likeLiteral(filter.q.trim())}%` },
+      );
+    }
+    if (filter.role) query.andWhere('u.role = :role', { role: filter.role });
+    if (filter.status) query.andWhere('u.status = :status', { status: filter.status });
+    const [items, total] = await query.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC').take(limit).skip(offset).getManyAndCount();
+    return { items, total };
+  }
+
+  /** Whether the account ever existed (deleted ones included): its audit trail outlives it. */
+  existsWithDeleted(id: string): Promise<boolean> {
+    return this.users.exists({ where: { id }, withDeleted: true });
   }
 
   /** Who to notify: e-mail and first name of those of these accounts that are active, in the caller's transaction. */
@@ -54,7 +89,7 @@ export class UsersRepository {
 
   insert(user: NewUser, manager?: EntityManager): Promise<UserEntity> {
     const repo = this.repo(manager);
-    return repo.save(repo.create({ phone: null, address: null, ...user, credentialsChangedAt: new Date() }));
+    return repo.save(repo.create({ phone: null, address: null, status: AccountStatus.ACTIVE, ...user, credentialsChangedAt: new Date() }));
   }
 
   save(user: UserEntity, manager?: EntityManager): Promise<UserEntity> {

@@ -4,10 +4,18 @@ import { Role } from '../common/auth/role.enum';
 import { SqlState, sqlStateOf } from '../common/database/sqlstate';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
 import { UnitOfWork } from '../common/database/unit-of-work';
+import type { ClientContext } from '../common/decorators/client-context.decorator';
+import { SecurityLog } from '../common/logging/security-log';
+import { AccountAuditRepository } from './account-audit.repository';
+import { AuditedChange, auditedChanges, auditEntry, isAdminAction } from './account-changes';
+import { AccountStatus } from './account-status.enum';
+import { CannotSuspendSelfError, StatusChangeForbiddenError } from './account.errors';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
+import { AccountStatusChangedEvent } from './events/account-status-changed.event';
 import { PasswordChangedEvent } from './events/password-changed.event';
+import { SessionsEndedEvent } from './events/sessions-ended.event';
 import { UserDeletedEvent } from './events/user-deleted.event';
 import { PasswordHasher } from './password-hasher.service';
 import { UserEntity } from './user.entity';
@@ -25,6 +33,8 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly unitOfWork: UnitOfWork,
+    private readonly audit: AccountAuditRepository,
+    private readonly securityLog: SecurityLog,
   ) {}
 
   async register(dto: CreateUserDto): Promise<UserResponse> {
@@ -45,15 +55,18 @@ export class UsersService {
     return toUserResponse(await this.findOrFail(id));
   }
 
-  async update(caller: AuthUser, id: string, dto: UpdateUserDto): Promise<UserResponse> {
+  async update(caller: AuthUser, id: string, dto: UpdateUserDto, client: ClientContext | null = null): Promise<UserResponse> {
     this.assertSelfOrAdmin(caller, id);
     const user = await this.findOrFail(id);
     if (dto.role !== undefined && caller.role !== Role.ADMIN) {
       throw new ForbiddenError('Only an admin can change a role.', 'ROLE_CHANGE_FORBIDDEN');
     }
+    if (dto.status !== undefined && caller.role !== Role.ADMIN) throw new StatusChangeForbiddenError();
+    if (dto.status === AccountStatus.SUSPENDED && caller.id === id) throw new CannotSuspendSelfError();
     if (dto.currentPassword !== undefined && dto.password === undefined) {
       throw new ValidationFailedError([{ field: 'password', message: 'password is required with currentPassword' }]);
     }
+    const before = { email: user.email, role: user.role, status: user.status };
     if (dto.email !== undefined && dto.email !== user.email) {
       if (await this.users.emailTakenByOther(dto.email, user.id)) throw emailTaken();
       user.email = dto.email;
@@ -65,30 +78,50 @@ export class UsersService {
       user.credentialsChangedAt = new Date();
     }
     if (dto.role !== undefined) user.role = dto.role;
+    const suspended = dto.status === AccountStatus.SUSPENDED && before.status !== AccountStatus.SUSPENDED;
+    if (dto.status !== undefined) user.status = dto.status;
+    // Ending every session is this one write (see SessionsEndedEvent), in the suspending transaction.
+    if (suspended) user.credentialsChangedAt = new Date();
+    const profileFields = dto.profile ? Object.keys(definedOnly(dto.profile)) : [];
     if (dto.profile) Object.assign(user, definedOnly(dto.profile));
+    const changes = auditedChanges(before, user, { passwordChanged, profileFields });
+    const audited = isAdminAction(caller, id, changes);
 
-    // The password_changed notification is written in the same transaction as the new hash.
+    // The password_changed notification is written in the same transaction as the new hash; a suspension's
+    // cancellations and refunds, and the audit entries, in the same transaction as the change.
     const saved = await this.unitOfWork
       .run(async (manager, record) => {
         const updated = await this.users.save(user, manager);
         if (passwordChanged) record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
+        if (before.status !== updated.status) record(new AccountStatusChangedEvent(updated.id, updated.role, updated.status));
+        if (suspended) record(new SessionsEndedEvent(updated.id, 'suspended'));
+        if (audited) {
+          const entries = changes.map((change) => auditEntry(caller, id, change, client));
+          await this.audit.insertAll(entries, manager);
+        }
         return updated;
       })
       .catch((error: unknown) => {
         throw isUniqueViolation(error) ? emailTaken() : error;
       });
+    this.logChanges(caller, id, changes, audited, client);
     return toUserResponse(saved);
   }
 
-  async remove(caller: AuthUser, id: string): Promise<void> {
+  async remove(caller: AuthUser, id: string, client: ClientContext | null = null): Promise<void> {
     this.assertSelfOrAdmin(caller, id);
     const user = await this.findOrFail(id);
+    const byAdmin = caller.id !== id;
     // Recorded in the transaction: whoever must react to the deletion (bookings cancel and refund) does it
     // in the same transaction, so a deleted party never keeps a CONFIRMED booking.
     await this.unitOfWork.run(async (manager, record) => {
       await this.users.softDelete(id, manager);
       record(new UserDeletedEvent(id, user.role, caller.role));
+      if (byAdmin) await this.audit.insertAll([auditEntry(caller, id, { action: 'account.deleted', details: { role: user.role } }, client)], manager);
     });
+    const actorId = byAdmin ? caller.id : null;
+    this.securityLog.record('account.deleted', { userId: id, actorId, client, detail: byAdmin ? 'by an admin' : 'by its owner' });
+    if (byAdmin) this.securityLog.record('admin.action', { userId: id, actorId, client, detail: 'account.deleted' });
   }
 
   /** Creates an admin account, or promotes the existing account with that e-mail (setting the given password). */
@@ -112,6 +145,20 @@ export class UsersService {
     }
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
       throw new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
+    }
+  }
+
+  /** One security line per change that is a security event, and one `admin.action` per audited change. */
+  private logChanges(caller: AuthUser, id: string, changes: AuditedChange[], audited: boolean, client: ClientContext | null): void {
+    const actorId = caller.id === id ? null : caller.id;
+    for (const change of changes) {
+      const fields = { userId: id, actorId, client };
+      if (change.action === 'role.changed' || change.action === 'status.changed') {
+        this.securityLog.record(change.action, { ...fields, detail: `${String(change.details.from)} -> ${String(change.details.to)}` });
+      } else if (change.action === 'password.changed') {
+        this.securityLog.record('password.changed', { ...fields, detail: 'profile' });
+      }
+      if (audited) this.securityLog.record('admin.action', { ...fields, actorId: caller.id, detail: change.action });
     }
   }
 

@@ -101,7 +101,8 @@ wait_healthy
 
 # 4. The README's first admin, then booking.
 log "create-admin in the API container"
-"${compose[@]}" "${stack[@]}" exec -T api node dist/src/cli.js create-admin --email "admin-$$@example.com" --password "Adm1n-$$-Docker!"
+# The password through standard input (-T: no terminal), never on the command line.
+printf '%s\n' "Adm1n-$$-Docker!" | "${compose[@]}" "${stack[@]}" exec -T api node dist/src/cli.js create-admin --email "admin-$$@example.com"
 node test/docker/booking-scenario.mjs book "$APP_URL" "$work/state.json"
 
 # 5. Restarts.

@@ -4,6 +4,8 @@ import { Role } from '../../common/auth/role.enum';
 import { AfterCommit, TransactionalEvent } from '../../common/database/unit-of-work';
 import { inTransaction } from '../../common/events/domain-event';
 import { ServiceDeletedEvent } from '../../services/events/service-deleted.event';
+import { AccountStatus } from '../../users/account-status.enum';
+import { AccountStatusChangedEvent } from '../../users/events/account-status-changed.event';
 import { UserDeletedEvent } from '../../users/events/user-deleted.event';
 import { BookingCancellationService } from '../booking-cancellation.service';
 import { BookingParty } from '../booking-policy';
@@ -17,6 +19,7 @@ const partyFor = (deletedBy: Role, owner: BookingParty): BookingParty => (delete
  * record the event; they know nothing of bookings): a provider's service or account deleted (or an admin
  * deleting either) cancels every open booking on it with a full refund; a customer's account deleted
  * cancels theirs, refunded as the cancellation policy says. Each cancellation notifies the other party.
+ * An account suspended by an admin goes the same way as one an admin deleted.
  * An error here rolls the deletion back (`suppressErrors: false`), so no CONFIRMED booking keeps a deleted party.
  */
 @Injectable()
@@ -33,9 +36,25 @@ export class PartyDeparturesListener {
   }
 
   @OnEvent(inTransaction(UserDeletedEvent.eventName), { suppressErrors: false })
-  async onUserDeleted({ event, manager, record }: TransactionalEvent<UserDeletedEvent>): Promise<AfterCommit> {
-    const open = await this.bookings.lockOpenOf(manager, { userId: event.userId });
-    const owner: BookingParty = event.role === Role.PROVIDER ? 'provider' : 'customer';
-    return this.cancellation.cancelForDeparture(manager, record, open, partyFor(event.deletedBy, owner));
+  onUserDeleted({ event, manager, record }: TransactionalEvent<UserDeletedEvent>): Promise<AfterCommit> {
+    return this.cancelOpenOfAccount(manager, record, event.userId, event.role, event.deletedBy);
+  }
+
+  @OnEvent(inTransaction(AccountStatusChangedEvent.eventName), { suppressErrors: false })
+  async onAccountStatusChanged({ event, manager, record }: TransactionalEvent<AccountStatusChangedEvent>): Promise<AfterCommit | undefined> {
+    if (event.status !== AccountStatus.SUSPENDED) return undefined;
+    return this.cancelOpenOfAccount(manager, record, event.userId, event.role, Role.ADMIN);
+  }
+
+  private async cancelOpenOfAccount(
+    manager: TransactionalEvent['manager'],
+    record: TransactionalEvent['record'],
+    userId: string,
+    role: Role,
+    by: Role,
+  ): Promise<AfterCommit> {
+    const open = await this.bookings.lockOpenOf(manager, { userId });
+    const owner: BookingParty = role === Role.PROVIDER ? 'provider' : 'customer';
+    return this.cancellation.cancelForDeparture(manager, record, open, partyFor(by, owner));
   }
 }

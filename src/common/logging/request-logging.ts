@@ -16,7 +16,9 @@ import pinoHttp, { Options } from 'pino-http';
  */
 export function registerRequestLogging(fastify: FastifyInstance, params: Params): void {
   // The options the root logger was built from, for a child of it: same serializers, redaction and line.
-  const { transport: _transport, level: _level, ...options } = params.pinoHttp as Options;
+  // `[options, stream]` when the logger also writes LOG_DIR's files (config/logger.config.ts).
+  const configured = (Array.isArray(params.pinoHttp) ? params.pinoHttp[0] : params.pinoHttp) as Options;
+  const { transport: _transport, level: _level, ...options } = configured;
   const root = PinoLogger.root;
   const logRequest = pinoHttp({ ...options, logger: root });
   const lineLevel = options.useLevel ?? 'info';

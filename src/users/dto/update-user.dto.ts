@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEmail, IsEnum, IsObject, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { Role } from '../../common/auth/role.enum';
+import { AccountStatus } from '../account-status.enum';
 import { NormalizeEmail } from '../../common/validation/transforms';
 import { MeetsPasswordPolicy } from '../password-policy';
 import { UpdateProfileDto } from './profile.dto';
@@ -33,6 +34,16 @@ export class UpdateUserDto {
   @IsOmittable()
   @IsEnum(Role, { message: 'role must be CUSTOMER, PROVIDER or ADMIN' })
   role?: Role;
+
+  @ApiPropertyOptional({
+    enum: AccountStatus,
+    description:
+      'Admins only, not on their own account. SUSPENDED: the account cannot sign in, its sessions end, its services leave the catalog ' +
+      'and its open bookings are cancelled and refunded; ACTIVE: it can sign in again and its services are listed again.',
+  })
+  @IsOmittable()
+  @IsEnum(AccountStatus, { message: 'status must be ACTIVE or SUSPENDED' })
+  status?: AccountStatus;
 
   @ApiPropertyOptional({ type: UpdateProfileDto })
   @IsOptional()

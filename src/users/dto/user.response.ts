@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Role } from '../../common/auth/role.enum';
+import { AccountStatus } from '../account-status.enum';
 import { UserEntity } from '../user.entity';
 
 export class ProfileResponse {
@@ -13,6 +14,8 @@ export class UserResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'email', maxLength: 254 }) email: string;
   @ApiProperty({ enum: Role }) role: Role;
+  @ApiPropertyOptional({ enum: AccountStatus, description: 'ACTIVE, or SUSPENDED by an admin (always sent; optional for clients written before it)' })
+  status?: AccountStatus;
   @ApiProperty({ type: ProfileResponse }) profile: ProfileResponse;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
@@ -23,6 +26,7 @@ export function toUserResponse(user: UserEntity): UserResponse {
     id: user.id,
     email: user.email,
     role: user.role,
+    status: user.status,
     profile: { firstName: user.firstName, lastName: user.lastName, phone: user.phone, address: user.address },
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,

@@ -70,6 +70,9 @@ const EXPECTED: Record<string, Expected> = {
   'GET /users/:id': accountOwner(200),
   'PUT /users/:id': accountOwner(200),
   'DELETE /users/:id': accountOwner(204),
+  // Admins only: every other role is refused outright.
+  'GET /users': { ...everyone(403), anonymous: 401, admin: 200 },
+  'GET /users/:id/audit': { ...everyone(403), anonymous: 401, admin: 200 },
 
   'POST /services': { anonymous: 401, customer: 403, otherCustomer: 403, provider: 201, otherProvider: 201, admin: 403 },
   'PUT /services/:id': serviceOwner(200),

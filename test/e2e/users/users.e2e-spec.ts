@@ -50,11 +50,12 @@ describe('users', () => {
       const body = registration({ profile: { firstName: 'Ada', lastName: 'Lovelace', phone: '+1 555 0100', address: '12 Main Street' } });
       const response = await t.http.post('/users/').send(body).expect(201);
 
-      expect(Object.keys(response.body as object).sort()).toEqual(['createdAt', 'email', 'id', 'profile', 'role', 'updatedAt']);
+      expect(Object.keys(response.body as object).sort()).toEqual(['createdAt', 'email', 'id', 'profile', 'role', 'status', 'updatedAt']);
       expect(response.body).toEqual({
         id: expect.stringMatching(UUID),
         email: body.email,
         role: 'CUSTOMER',
+        status: 'ACTIVE',
         profile: { firstName: 'Ada', lastName: 'Lovelace', phone: '+1 555 0100', address: '12 Main Street' },
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
