@@ -7,6 +7,8 @@ import { AuthUser } from '../common/auth/auth-user';
 import { AppConfig } from '../config/app.config';
 import { UsersRepository } from '../users/users.repository';
 import { AccessTokenClaims, AccessTokenService } from './access-token.service';
+import { isSessionLive, OpenSession } from './sessions/session-state';
+import { SessionsRepository } from './sessions/sessions.repository';
 import { TokenDenyList } from './token-deny-list';
 
 /** The one route that accepts the token as `?access_token=`: browsers' EventSource cannot send headers. */
@@ -25,8 +27,9 @@ export function queryTokenOnStreamRoute(request: { method?: string; routeOptions
 
 /**
  * Verifies HS256 bearer tokens (the algorithm is pinned: `none` and others are refused), then refuses
- * tokens without every claim, logged-out tokens, tokens of deleted accounts and tokens issued before
- * the last password change.
+ * tokens without every claim, tokens of deleted accounts, tokens issued before the last password change,
+ * and tokens of a session that is over (ended, past its lifetime, begun before the credentials changed).
+ * A token from before sessions (no `sid`) is checked against the logged-out tokens instead, until it expires.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -34,6 +37,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     config: ConfigService<AppConfig, true>,
     private readonly users: UsersRepository,
     private readonly denyList: TokenDenyList,
+    private readonly sessions: SessionsRepository,
   ) {
     const auth = config.get('auth', { infer: true });
     super({
@@ -49,10 +53,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(payload: Partial<AccessTokenClaims>): Promise<AuthUser | false> {
     if (!AccessTokenService.hasRequiredClaims(payload)) return false;
-    // Both lookups at once: a revoked token or a missing account fails either way.
-    const [revoked, user] = await Promise.all([this.denyList.isRevoked(payload.jti), this.users.findAccountState(payload.sub)]);
-    if (revoked || !user) return false;
+    const { sid } = payload;
+    // Both lookups at once: an ended session (or a revoked token) or a missing account fails either way.
+    const [session, user] = await Promise.all([
+      sid ? this.sessions.findOpen(sid) : this.denyList.isRevoked(payload.jti),
+      this.users.findAccountState(payload.sub),
+    ]);
+    if (!user || session === true) return false;
     if (payload.iat < Math.floor(user.credentialsChangedAt.getTime() / 1000)) return false;
-    return { id: user.id, email: user.email, role: user.role, jti: payload.jti, exp: payload.exp };
+    if (sid && !this.sessionStands(session, payload.sub, user.credentialsChangedAt)) return false;
+    return { id: user.id, email: user.email, role: user.role, jti: payload.jti, exp: payload.exp, sessionId: sid ?? null };
+  }
+
+  private sessionStands(session: OpenSession | boolean | null, userId: string, credentialsChangedAt: Date): boolean {
+    return typeof session === 'object' && session !== null && session.userId === userId && isSessionLive(session, credentialsChangedAt);
   }
 }

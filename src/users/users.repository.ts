@@ -65,6 +65,11 @@ export class UsersRepository {
     await this.repo(manager).update({ id: userId }, { passwordHash, credentialsChangedAt: new Date() });
   }
 
+  /** Ends every session of the user: tokens issued before now are refused (with SessionsEndedEvent, in one transaction). */
+  async markCredentialsChanged(userId: string, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id: userId }, { credentialsChangedAt: new Date() });
+  }
+
   async softDelete(userId: string, manager?: EntityManager): Promise<void> {
     await this.repo(manager).softDelete({ id: userId });
   }

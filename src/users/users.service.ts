@@ -8,6 +8,7 @@ import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
 import { PasswordChangedEvent } from './events/password-changed.event';
+import { SessionsEndedEvent } from './events/sessions-ended.event';
 import { UserDeletedEvent } from './events/user-deleted.event';
 import { PasswordHasher } from './password-hasher.service';
 import { UserEntity } from './user.entity';
@@ -71,7 +72,11 @@ export class UsersService {
     const saved = await this.unitOfWork
       .run(async (manager, record) => {
         const updated = await this.users.save(user, manager);
-        if (passwordChanged) record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
+        if (passwordChanged) {
+          record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
+          // credentials_changed_at moved with the hash: every session ends, and its live streams close.
+          record(new SessionsEndedEvent(updated.id, 'password_changed'));
+        }
         return updated;
       })
       .catch((error: unknown) => {
@@ -88,6 +93,8 @@ export class UsersService {
     await this.unitOfWork.run(async (manager, record) => {
       await this.users.softDelete(id, manager);
       record(new UserDeletedEvent(id, user.role, caller.role));
+      // A deleted account's tokens are refused already; its sessions are marked ended and its live streams close.
+      record(new SessionsEndedEvent(id, 'deleted'));
     });
   }
 
