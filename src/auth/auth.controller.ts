@@ -1,5 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiExtension, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiExtension,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Client, ClientContext } from '../common/decorators/client-context.decorator';
 import { NotFoundError, UnauthorizedError, ValidationFailedError } from '../common/errors/domain.error';
@@ -20,6 +32,7 @@ import { SignInLinkDto } from './dto/sign-in-link.dto';
 import { TokenResponse } from './dto/token.response';
 import { LoginClient } from './login-limits.service';
 import { InvalidRefreshTokenError } from './sessions/session-errors';
+import { MAX_LISTED_SESSIONS } from './sessions/sessions.repository';
 import { Sessions } from './sessions/sessions.service';
 
 const DEVICE_TOKEN_HEADER = 'x-device-token';
@@ -133,8 +146,12 @@ export class AuthController {
 
   @AnyRole()
   @Get('sessions')
-  @ApiOperation({ operationId: 'listSessions', summary: 'Your sessions (signed in and not ended), the most recently used first' })
-  @ApiOkResponse({ type: [SessionResponse] })
+  @ApiOperation({
+    operationId: 'listSessions',
+    summary: `Your sessions (signed in and not ended), the most recently used first (at most ${MAX_LISTED_SESSIONS})`,
+  })
+  @ApiExtraModels(SessionResponse)
+  @ApiOkResponse({ schema: { type: 'array', maxItems: MAX_LISTED_SESSIONS, items: { $ref: getSchemaPath(SessionResponse) } } })
   listSessions(@CurrentUser() user: AuthUser): Promise<SessionResponse[]> {
     return this.sessions.list(user);
   }

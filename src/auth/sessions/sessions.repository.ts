@@ -29,6 +29,9 @@ export interface SessionForRefresh {
   account: { role: Role; credentialsChangedAt: Date; active: boolean };
 }
 
+/** The most sessions `GET /auth/sessions` lists (the most recently used). */
+export const MAX_LISTED_SESSIONS = 100;
+
 /** Expired sessions, and those ended longer ago than any access token lives, go at most this many at a time. */
 const PRUNE_BATCH = 500;
 
@@ -144,13 +147,14 @@ export class SessionsRepository {
     await this.sql.query('UPDATE sessions SET ended_at = now(), end_reason = $2 WHERE user_id = $1 AND ended_at IS NULL', [userId, reason], manager);
   }
 
-  /** The user's sessions not ended, most recently used first (the caller applies isSessionLive). */
+  /** The user's sessions not ended, most recently used first, at most MAX_LISTED_SESSIONS (the caller applies isSessionLive). */
   async listOpenOf(userId: string): Promise<SessionRow[]> {
     const rows = await this.sql.rows<OpenRow & { id: string; last_used_at: Date; user_agent: string | null; ip: string | null }>(
       `SELECT id, user_id, created_at, expires_at, last_used_at, user_agent, ip
          FROM sessions WHERE user_id = $1 AND ended_at IS NULL AND expires_at > now()
-        ORDER BY last_used_at DESC, id`,
-      [userId],
+        ORDER BY last_used_at DESC, id
+        LIMIT $2`,
+      [userId, MAX_LISTED_SESSIONS],
     );
     return rows.map((row) => ({ ...fromOpenRow(row), id: row.id, lastUsedAt: row.last_used_at, userAgent: row.user_agent, ip: row.ip }));
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import jwt from 'jsonwebtoken';
-import type { Response } from 'supertest';
+import type { Test } from 'supertest';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { resetTokenOf, waitForMail } from '../../helpers/mail';
 import { fireAtOnce, listen, send, statusCounts } from '../../helpers/parallel';
@@ -43,14 +43,15 @@ describe('sessions: refresh tokens, logout, logout everywhere, the list of sessi
 
   const signIn = async (user: Pick<TestUser, 'email' | 'password'>, userAgent = 'sessions-e2e'): Promise<TokenPair> =>
     (await t.http.post('/auth/login').set('User-Agent', userAgent).send({ email: user.email, password: user.password }).expect(200)).body as TokenPair;
-  const refresh = (refreshToken: string): Promise<Response> => t.http.post('/auth/refresh').send({ refresh_token: refreshToken });
+  const refresh = (refreshToken: string): Test => t.http.post('/auth/refresh').send({ refresh_token: refreshToken });
   const refreshed = async (refreshToken: string): Promise<TokenPair> => (await refresh(refreshToken).expect(200)).body as TokenPair;
   const expectRefused = async (refreshToken: string) => expectProblem(await refresh(refreshToken), 401, 'INVALID_REFRESH_TOKEN');
   const expectSignedOut = async (pair: TokenPair) => {
     expectProblem(await t.http.get('/users/me').set(bearer(pair)), 401, 'UNAUTHORIZED');
     await expectRefused(pair.refresh_token);
   };
-  const sessionsOf = async (pair: TokenPair): Promise<SessionView[]> => (await t.http.get('/auth/sessions').set(bearer(pair)).expect(200)).body as SessionView[];
+  const sessionsOf = async (pair: TokenPair): Promise<SessionView[]> =>
+    (await t.http.get('/auth/sessions').set(bearer(pair)).expect(200)).body as SessionView[];
   const sessionRow = async (id: string) =>
     (await t.dataSource.query<Array<{ ended_at: Date | null; end_reason: string | null }>>('SELECT ended_at, end_reason FROM sessions WHERE id = $1', [id]))[0];
 
@@ -228,7 +229,10 @@ describe('sessions: refresh tokens, logout, logout everywhere, the list of sessi
       const lost = await signIn(user, 'Lost phone');
       const here = await signIn(user);
 
-      const response = await t.http.delete(`/auth/sessions/${sidOf(lost)}`).set(bearer(here)).expect(204);
+      const response = await t.http
+        .delete(`/auth/sessions/${sidOf(lost)}`)
+        .set(bearer(here))
+        .expect(204);
       expect(response.text).toBe('');
 
       await expectSignedOut(lost);
@@ -274,7 +278,10 @@ describe('sessions: refresh tokens, logout, logout everywhere, the list of sessi
       const pair = await signIn(user);
       await t.http.post('/password-reset/request').send({ email: user.email }).expect(202);
       const [mail] = await waitForMail(t.mailDir, 'password_reset', user.email);
-      await t.http.post('/password-reset/confirm').send({ token: resetTokenOf(mail.body), newPassword: 'Reset-Pass-42' }).expect(200);
+      await t.http
+        .post('/password-reset/confirm')
+        .send({ token: resetTokenOf(mail.body), newPassword: 'Reset-Pass-42' })
+        .expect(200);
 
       await expectSignedOut(pair);
       expectProblem(await t.http.get('/users/me').set(user.auth), 401, 'UNAUTHORIZED');
@@ -297,13 +304,19 @@ describe('sessions: refresh tokens, logout, logout everywhere, the list of sessi
         await sleep(3_500);
         expectProblem(await short.http.post('/auth/refresh').send({ refresh_token: next.refresh_token }), 401, 'INVALID_REFRESH_TOKEN');
         expectProblem(await short.http.get('/users/me').set(bearer(next)), 401, 'UNAUTHORIZED');
-        expect((await short.http.get('/auth/sessions').set(bearer(await signInTo(short, user))).expect(200)).body).toHaveLength(1);
+        expect(
+          (
+            await short.http
+              .get('/auth/sessions')
+              .set(bearer(await signInTo(short, user)))
+              .expect(200)
+          ).body,
+        ).toHaveLength(1);
       } finally {
         await short.close();
       }
     });
   });
-
 });
 
 async function signInTo(app: TestApp, user: Pick<TestUser, 'email' | 'password'>): Promise<TokenPair> {

@@ -60,7 +60,10 @@ describe('live streams end with the session they were opened in (one instance, n
     const stream = await streams.open(url, lost.access_token);
     const mine = await streams.open(url, user.token);
 
-    await t.http.delete(`/auth/sessions/${sidOf(lost)}`).set(user.auth).expect(204);
+    await t.http
+      .delete(`/auth/sessions/${sidOf(lost)}`)
+      .set(user.auth)
+      .expect(204);
 
     await stream.waitForEnd(WITHIN_MS);
     await expectStillOpen(t, user, mine);
