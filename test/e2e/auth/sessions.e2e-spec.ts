@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import jwt from 'jsonwebtoken';
 import type { Test } from 'supertest';
+import { SignInLinks } from '../../../src/auth/sign-in-link.service';
+import { SecurityLog } from '../../../src/common/logging/security-log';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { resetTokenOf, waitForMail } from '../../helpers/mail';
 import { fireAtOnce, listen, send, statusCounts } from '../../helpers/parallel';
@@ -285,6 +287,89 @@ describe('sessions: refresh tokens, logout, logout everywhere, the list of sessi
 
       await expectSignedOut(pair);
       expectProblem(await t.http.get('/users/me').set(user.auth), 401, 'UNAUTHORIZED');
+    });
+  });
+
+  describe('the seam other flows end sessions with, sign-in links, pruning and the security log', () => {
+    it('credentials_changed_at moved past a session’s start refuses its tokens, even with the row not marked ended', async () => {
+      const user = await createUser(t);
+      const pair = await signIn(user);
+      // What any flow ending every session does first (e-mail change reverted, suspension...), here on its own.
+      await t.dataSource.query('UPDATE users SET credentials_changed_at = now() WHERE id = $1', [user.id]);
+
+      await expectSignedOut(pair);
+      expect(await sessionRow(sidOf(pair))).toEqual({ ended_at: null, end_reason: null });
+      const fresh = await signIn(user);
+      expect((await sessionsOf(fresh)).map((session) => session.id)).toEqual([sidOf(fresh)]);
+    });
+
+    it('a sign-in link opens a session too', async () => {
+      const user = await createUser(t);
+      t.app.get(SignInLinks).offer({ id: user.id, email: user.email, firstName: 'Links' });
+      const [mail] = await waitForMail(t.mailDir, 'sign_in_link', user.email);
+      const token = /\/sign-in\?token=([A-Za-z0-9_.-]+)/.exec(mail.body)?.[1];
+      const pair = (await t.http.post('/auth/sign-in-link').send({ token }).expect(200)).body as TokenPair;
+
+      expect(pair).toMatchObject({ refresh_token: expect.any(String), refresh_expires_in: 30 * 86_400 });
+      expect((await sessionsOf(pair)).find((session) => session.current)?.id).toBe(sidOf(pair));
+      await refreshed(pair.refresh_token);
+    });
+
+    it('a sign-in prunes sessions past their lifetime and those ended longer ago than an access token lives', async () => {
+      const user = await createUser(t);
+      const [expired, endedLongAgo, endedJustNow] = await Promise.all(
+        [
+          `INSERT INTO sessions (user_id, created_at, last_used_at, expires_at) VALUES ($1, now() - interval '31 days', now() - interval '31 days', now() - interval '1 day') RETURNING id`,
+          `INSERT INTO sessions (user_id, created_at, last_used_at, expires_at, ended_at, end_reason) VALUES ($1, now() - interval '2 days', now() - interval '2 days', now() + interval '28 days', now() - interval '1 day', 'logout') RETURNING id`,
+          `INSERT INTO sessions (user_id, expires_at, ended_at, end_reason) VALUES ($1, now() + interval '30 days', now(), 'logout') RETURNING id`,
+        ].map(async (statement) => (await t.dataSource.query<Array<{ id: string }>>(statement, [user.id]))[0].id),
+      );
+
+      await signIn(user);
+
+      const left = await t.dataSource.query<Array<{ id: string }>>('SELECT id FROM sessions WHERE id = ANY($1::uuid[])', [
+        [expired, endedLongAgo, endedJustNow],
+      ]);
+      expect(left.map((row) => row.id)).toEqual([endedJustNow]);
+    });
+
+    it('records login.succeeded, login.failed, logout, session.ended, sessions.ended and refresh_token.reused', async () => {
+      const log = jest.spyOn(t.app.get(SecurityLog), 'record');
+      try {
+        const user = await createUser(t);
+        await t.http.post('/auth/login').send({ email: user.email, password: 'Wrong123!' }).expect(401);
+        const pair = await signIn(user);
+        const other = await signIn(user);
+        await refreshed(pair.refresh_token);
+        await expectRefused(pair.refresh_token);
+        await t.http
+          .delete(`/auth/sessions/${sidOf(other)}`)
+          .set(user.auth)
+          .expect(204);
+        await t.http.post('/auth/logout').set(user.auth).expect(204);
+        const last = await signIn(user);
+        await t.http.post('/auth/logout-all').set(bearer(last)).expect(204);
+
+        const lines = log.mock.calls.filter(([, fields]) => fields?.userId === user.id).map(([event, fields]) => [event, fields?.detail]);
+        expect(lines).toEqual([
+          ['login.succeeded', 'password'],
+          ['login.failed', 'wrong password'],
+          ['login.succeeded', 'password'],
+          ['login.succeeded', 'password'],
+          ['refresh_token.reused', `session ${sidOf(pair)} ended`],
+          ['session.ended', `session ${sidOf(other)}`],
+          ['logout', `session ${sidOf({ access_token: user.token })}`],
+          ['login.succeeded', 'password'],
+          // Told by the event after commit, before the route's own line.
+          ['sessions.ended', 'logout_all'],
+          ['logout', 'every session'],
+        ]);
+        // Each line names the client: its address and the request.
+        const reused = log.mock.calls.find(([event]) => event === 'refresh_token.reused')?.[1];
+        expect(reused?.client).toEqual({ ip: expect.any(String), requestId: expect.any(String), userAgent: expect.any(String) });
+      } finally {
+        log.mockRestore();
+      }
     });
   });
 
