@@ -120,6 +120,7 @@ export class AuthController {
       'of that session is refused from then on (RFC 9700 reuse detection). Refused too: an unknown or expired refresh token, ' +
       'one of a session that ended, and one of a session begun before a password change or a logout everywhere.',
   })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiOkResponse({ type: TokenResponse })
   @ApiProblems(new InvalidRefreshTokenError())
   refresh(@Body() dto: RefreshTokenDto, @Client() client: ClientContext): Promise<TokenResponse> {

@@ -126,6 +126,14 @@ describe('sessions: refresh tokens, logout, logout everywhere, the list of sessi
       expect(await sessionRow(sidOf(pair))).toMatchObject({ end_reason: 'refresh_token_reused' });
     });
 
+    it('takes the OAuth2 refresh grant form too (grant_type=refresh_token)', async () => {
+      const user = await createUser(t);
+      const pair = await signIn(user);
+      const response = await t.http.post('/auth/refresh').type('form').send({ grant_type: 'refresh_token', refresh_token: pair.refresh_token }).expect(200);
+      expect(sidOf(response.body as TokenPair)).toBe(sidOf(pair));
+      expectFieldError(await t.http.post('/auth/refresh').type('form').send({ grant_type: 'password', refresh_token: pair.refresh_token }), 'grant_type');
+    });
+
     it('answers 401 INVALID_REFRESH_TOKEN for a token it never issued and 400 without one', async () => {
       await expectRefused('x'.repeat(43));
       await expectRefused(randomUUID());
