@@ -7,7 +7,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { AppConfig } from '../config/app.config';
 import { UsersRepository } from '../users/users.repository';
 import { AccessTokenClaims, AccessTokenService } from './access-token.service';
-import { isSessionLive, OpenSession } from './sessions/session-state';
+import { isSessionLive } from './sessions/session-state';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { TokenDenyList } from './token-deny-list';
 
@@ -54,18 +54,16 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(payload: Partial<AccessTokenClaims>): Promise<AuthUser | false> {
     if (!AccessTokenService.hasRequiredClaims(payload)) return false;
     const { sid } = payload;
-    // Both lookups at once: an ended session (or a revoked token) or a missing account fails either way.
-    const [session, user] = await Promise.all([
-      sid ? this.sessions.findOpen(sid) : this.denyList.isRevoked(payload.jti),
+    // The lookups at once: a missing account, an ended session or a revoked token fails either way.
+    const [user, session, revoked] = await Promise.all([
       this.users.findAccountState(payload.sub),
+      sid ? this.sessions.findOpen(sid) : null,
+      // A token from before sessions (no sid) is checked against the logged-out tokens instead.
+      sid ? false : this.denyList.isRevoked(payload.jti),
     ]);
-    if (!user || session === true) return false;
+    if (!user || revoked) return false;
     if (payload.iat < Math.floor(user.credentialsChangedAt.getTime() / 1000)) return false;
-    if (sid && !this.sessionStands(session, payload.sub, user.credentialsChangedAt)) return false;
+    if (sid && !(session && session.userId === user.id && isSessionLive(session, user.credentialsChangedAt))) return false;
     return { id: user.id, email: user.email, role: user.role, jti: payload.jti, exp: payload.exp, sessionId: sid ?? null };
-  }
-
-  private sessionStands(session: OpenSession | boolean | null, userId: string, credentialsChangedAt: Date): boolean {
-    return typeof session === 'object' && session !== null && session.userId === userId && isSessionLive(session, credentialsChangedAt);
   }
 }

@@ -59,6 +59,7 @@ export function buildLoggerParams(log: AppConfig['log']): Params {
           '*.currentPassword',
           '*.token',
           '*.access_token',
+          '*.refresh_token',
         ],
         censor: '[REDACTED]',
       },
