@@ -381,6 +381,23 @@ describe('sessions: refresh tokens, logout, logout everywhere, the list of sessi
     });
   });
 
+  it('records login.refused when the login limits refuse a client', async () => {
+    const limited = await createTestApp({ RATE_LIMIT_ENABLED: 'true', LOGIN_RATE_LIMIT: '1/hour' });
+    const log = jest.spyOn(limited.app.get(SecurityLog), 'record');
+    try {
+      const user = await createUser(limited);
+      await limited.http.post('/auth/login').send({ email: user.email, password: 'Wrong123!' }).expect(401);
+      expectProblem(await limited.http.post('/auth/login').send({ email: user.email, password: user.password }), 429, 'RATE_LIMITED');
+      const refused = log.mock.calls.filter(([event]) => event === 'login.refused');
+      expect(refused).toEqual([
+        ['login.refused', expect.objectContaining({ userId: user.id, detail: 'login', client: expect.objectContaining({ ip: expect.any(String) }) })],
+      ]);
+    } finally {
+      log.mockRestore();
+      await limited.close();
+    }
+  });
+
   describe('JWT_REFRESH_TOKEN_EXPIRE_DAYS: the absolute lifetime', () => {
     it('a session ends at its lifetime whatever the refreshes; its access tokens never outlive it', async () => {
       // 0.00003 days: about 2.6 seconds.
