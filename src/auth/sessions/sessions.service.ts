@@ -22,7 +22,7 @@ import { SessionsRepository } from './sessions.repository';
 /** What a refresh came to, decided in its transaction and answered after it committed. */
 type RefreshOutcome =
   | { kind: 'rotated'; userId: string; role: Role; session: { id: string; expiresAt: Date } }
-  | { kind: 'reused'; userId: string; sessionId: string }
+  | { kind: 'reused'; userId: string; sessionId: string; ended: boolean }
   | { kind: 'invalid' };
 
 /**
@@ -75,10 +75,9 @@ export class Sessions {
         // Unknown, or rotated already: a token presented twice means two holders, one of them not its owner.
         const owner = await this.sessions.findOwnerOfToken(presented, manager);
         if (!owner) return { kind: 'invalid' };
-        if (await this.sessions.end(owner.sessionId, 'refresh_token_reused', manager)) {
-          record(new SessionEndedEvent(owner.userId, owner.sessionId, 'refresh_token_reused'));
-        }
-        return { kind: 'reused', ...owner };
+        const ended = (await this.sessions.end(owner.sessionId, 'refresh_token_reused', manager)) !== null;
+        if (ended) record(new SessionEndedEvent(owner.userId, owner.sessionId, 'refresh_token_reused'));
+        return { kind: 'reused', ...owner, ended };
       }
       const found = await this.sessions.lockForRefresh(sessionId, manager);
       if (!found || found.session.ended || !found.account.active || !isSessionLive(found.session, found.account.credentialsChangedAt)) {
@@ -92,7 +91,11 @@ export class Sessions {
       case 'rotated':
         return this.pair({ id: outcome.userId, role: outcome.role }, outcome.session, next.token);
       case 'reused':
-        this.securityLog.record('refresh_token.reused', { userId: outcome.userId, client, detail: `session ${outcome.sessionId} ended` });
+        this.securityLog.record('refresh_token.reused', {
+          userId: outcome.userId,
+          client,
+          detail: `session ${outcome.sessionId} ${outcome.ended ? 'ended' : 'had ended already'}`,
+        });
         throw new InvalidRefreshTokenError();
       case 'invalid':
         throw new InvalidRefreshTokenError();
