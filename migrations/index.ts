@@ -6,6 +6,7 @@ import { Notifications1764400000000 } from './1764400000000-notifications';
 import { GeneratedColumnMetadata1764500000000 } from './1764500000000-generated-column-metadata';
 import { SettledAttempts1764510000000 } from './1764510000000-settled-attempts';
 import { BookingLifecycle1764600000000 } from './1764600000000-booking-lifecycle';
+import { Sessions1764720000000 } from './1764720000000-sessions';
 import { AccountStatusAndAudit1764730000000 } from './1764730000000-account-status-and-audit';
 
 /** Every migration, in order. A new migration file is added here too, so app, CLI and tests agree. */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   GeneratedColumnMetadata1764500000000,
   SettledAttempts1764510000000,
   BookingLifecycle1764600000000,
+  Sessions1764720000000,
   AccountStatusAndAudit1764730000000,
 ];

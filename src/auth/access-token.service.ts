@@ -13,7 +13,20 @@ export interface AccessTokenClaims {
   jti: string;
   iat: number;
   exp: number;
+  /** The session the token belongs to; tokens issued before sessions existed have none (they lapse on their own). */
+  sid?: string;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The session an access token is issued in: it never outlives the session's absolute end. */
+export interface TokenSession {
+  id: string;
+  expiresAt: Date;
+}
+
+/** An access token, as the OAuth2 token response names it. */
+export type AccessToken = Pick<TokenResponse, 'access_token' | 'token_type' | 'expires_in'>;
 
 @Injectable()
 export class AccessTokenService {
@@ -26,9 +39,10 @@ export class AccessTokenService {
     this.ttlSeconds = config.get('auth', { infer: true }).accessTokenTtlSeconds;
   }
 
-  async issue(user: { id: string; role: Role }): Promise<TokenResponse> {
-    const accessToken = await this.jwt.signAsync({ role: user.role }, { subject: user.id, jwtid: randomUUID(), expiresIn: this.ttlSeconds });
-    return { access_token: accessToken, token_type: 'bearer', expires_in: this.ttlSeconds };
+  async issue(user: { id: string; role: Role }, session: TokenSession, now = Date.now()): Promise<AccessToken> {
+    const expiresIn = Math.max(1, Math.min(this.ttlSeconds, Math.floor((session.expiresAt.getTime() - now) / 1000)));
+    const accessToken = await this.jwt.signAsync({ role: user.role, sid: session.id }, { subject: user.id, jwtid: randomUUID(), expiresIn });
+    return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn };
   }
 
   /** True when the decoded payload has every claim with the right type (the signature is checked before). */
@@ -38,6 +52,7 @@ export class AccessTokenService {
       typeof payload.jti === 'string' &&
       typeof payload.iat === 'number' &&
       typeof payload.exp === 'number' &&
+      (payload.sid === undefined || (typeof payload.sid === 'string' && UUID.test(payload.sid))) &&
       Object.values(Role).includes(payload.role as Role)
     );
   }

@@ -9,6 +9,10 @@ import { AccessTokenService } from './access-token.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
+import { SessionsEndedListener } from './listeners/sessions-ended.listener';
+import { OpenSessionsCache } from './sessions/open-sessions.cache';
+import { SessionsRepository } from './sessions/sessions.repository';
+import { Sessions } from './sessions/sessions.service';
 import { LoginLimits } from './login-limits.service';
 import { RevokedTokenEntity } from './revoked-token.entity';
 import { SignInLinks } from './sign-in-link.service';
@@ -33,7 +37,19 @@ import { TokenDenyList } from './token-deny-list';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, AccessTokenService, JwtStrategy, TokenDenyList, RevokedTokensRepository, LoginLimits, SignInLinks],
+  providers: [
+    AuthService,
+    AccessTokenService,
+    JwtStrategy,
+    TokenDenyList,
+    RevokedTokensRepository,
+    LoginLimits,
+    SignInLinks,
+    Sessions,
+    SessionsRepository,
+    OpenSessionsCache,
+    SessionsEndedListener,
+  ],
   // JwtStrategy: for the global JwtAuthGuard, which authenticates with this app's instance.
   exports: [AccessTokenService, JwtStrategy],
 })

@@ -8,6 +8,8 @@ import { AppConfig } from '../config/app.config';
 import { AccountStatus } from '../users/account-status.enum';
 import { UsersRepository } from '../users/users.repository';
 import { AccessTokenClaims, AccessTokenService } from './access-token.service';
+import { isSessionLive } from './sessions/session-state';
+import { SessionsRepository } from './sessions/sessions.repository';
 import { TokenDenyList } from './token-deny-list';
 
 /** The one route that accepts the token as `?access_token=`: browsers' EventSource cannot send headers. */
@@ -26,8 +28,10 @@ export function queryTokenOnStreamRoute(request: { method?: string; routeOptions
 
 /**
  * Verifies HS256 bearer tokens (the algorithm is pinned: `none` and others are refused), then refuses
- * tokens without every claim, logged-out tokens, tokens of deleted or suspended accounts and tokens issued
- * before the last password change (or suspension: reactivating an account does not revive its old tokens).
+ * tokens without every claim, tokens of deleted or suspended accounts, tokens issued before the last password
+ * change (or suspension: reactivating an account does not revive its old tokens), and tokens of a session that is
+ * over (ended, past its lifetime, begun before the credentials changed). A token from before sessions (no `sid`) is
+ * checked against the logged-out tokens instead, until it expires.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -35,6 +39,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     config: ConfigService<AppConfig, true>,
     private readonly users: UsersRepository,
     private readonly denyList: TokenDenyList,
+    private readonly sessions: SessionsRepository,
   ) {
     const auth = config.get('auth', { infer: true });
     super({
@@ -50,10 +55,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(payload: Partial<AccessTokenClaims>): Promise<AuthUser | false> {
     if (!AccessTokenService.hasRequiredClaims(payload)) return false;
-    // Both lookups at once: a revoked token or a missing account fails either way.
-    const [revoked, user] = await Promise.all([this.denyList.isRevoked(payload.jti), this.users.findAccountState(payload.sub)]);
-    if (revoked || !user || user.status === AccountStatus.SUSPENDED) return false;
+    const { sid } = payload;
+    // The lookups at once: a missing account, an ended session or a revoked token fails either way.
+    const [user, session, revoked] = await Promise.all([
+      this.users.findAccountState(payload.sub),
+      sid ? this.sessions.findOpen(sid) : null,
+      // A token from before sessions (no sid) is checked against the logged-out tokens instead.
+      sid ? false : this.denyList.isRevoked(payload.jti),
+    ]);
+    if (!user || revoked || user.status === AccountStatus.SUSPENDED) return false;
     if (payload.iat < Math.floor(user.credentialsChangedAt.getTime() / 1000)) return false;
-    return { id: user.id, email: user.email, role: user.role, jti: payload.jti, exp: payload.exp };
+    if (sid && !(session && session.userId === user.id && isSessionLive(session, user.credentialsChangedAt))) return false;
+    return { id: user.id, email: user.email, role: user.role, jti: payload.jti, exp: payload.exp, sessionId: sid ?? null };
   }
 }

@@ -65,6 +65,8 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       jwtSecret: env.JWT_SECRET_KEY as string,
       jwtAlgorithm: 'HS256' as const,
       accessTokenTtlSeconds: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+      /** A session's absolute lifetime (JWT_REFRESH_TOKEN_EXPIRE_DAYS), in whole seconds (at least one). */
+      sessionTtlSeconds: Math.max(1, Math.round(env.JWT_REFRESH_TOKEN_EXPIRE_DAYS * 86_400)),
       bcryptRounds: env.BCRYPT_ROUNDS,
       passwordResetTtlSeconds: env.PASSWORD_RESET_TOKEN_EXPIRE_MINUTES * 60,
       secretKey: env.SECRET_KEY as string,

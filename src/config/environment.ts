@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { Transform } from 'class-transformer';
 
 /** `N/second|minute|hour|day`, e.g. `5/hour`. */
@@ -64,6 +64,12 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(24 * 60)
   JWT_ACCESS_TOKEN_EXPIRE_MINUTES = 30;
+
+  /** The absolute lifetime of a session (its refresh tokens), in days from the sign-in; decimals allowed (0.5: 12 hours). */
+  @IsNumber()
+  @IsPositive()
+  @Max(3650)
+  JWT_REFRESH_TOKEN_EXPIRE_DAYS = 30;
 
   @IsOptional()
   @IsString()
@@ -257,6 +263,7 @@ type Warn = (message: string) => void;
 const NUMERIC_KEYS = new Set([
   'PORT',
   'JWT_ACCESS_TOKEN_EXPIRE_MINUTES',
+  'JWT_REFRESH_TOKEN_EXPIRE_DAYS',
   'PASSWORD_RESET_TOKEN_EXPIRE_MINUTES',
   'BCRYPT_ROUNDS',
   'PAYMENT_FAILURE_RATE',

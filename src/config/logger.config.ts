@@ -80,6 +80,7 @@ function stdoutParams(log: Pick<AppConfig['log'], 'level' | 'format'>): Params {
           '*.currentPassword',
           '*.token',
           '*.access_token',
+          '*.refresh_token',
         ],
         censor: '[REDACTED]',
       },

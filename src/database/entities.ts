@@ -2,6 +2,8 @@ import { BookingEntity } from '../bookings/booking.entity';
 import { PaymentEntity } from '../payments/payment.entity';
 import { RefundEntity } from '../payments/refund.entity';
 import { RevokedTokenEntity } from '../auth/revoked-token.entity';
+import { RefreshTokenEntity } from '../auth/sessions/refresh-token.entity';
+import { SessionEntity } from '../auth/sessions/session.entity';
 import { OutboxEmailEntity } from '../notifications/email/outbox-email.entity';
 import { NotificationEntity } from '../notifications/notification.entity';
 import { PasswordResetTokenEntity } from '../password-reset/password-reset-token.entity';
@@ -21,4 +23,6 @@ export const ENTITIES = [
   NotificationEntity,
   OutboxEmailEntity,
   AccountAuditEntity,
+  SessionEntity,
+  RefreshTokenEntity,
 ];

@@ -8,6 +8,7 @@ import { EmailOutboxRepository } from './email/email-outbox.repository';
 import { EmailSender } from './email/email-sender.service';
 import { OutboxEmailEntity } from './email/outbox-email.entity';
 import { NotifiableEventsListener } from './listeners/notifiable-events.listener';
+import { SessionEndingsListener } from './listeners/session-endings.listener';
 import { LocalNotificationBus, NotificationBus, RedisNotificationBus } from './live/notification-bus';
 import { NotificationHub } from './live/notification-hub';
 import { NotificationStreamsService } from './live/notification-streams.service';
@@ -27,6 +28,7 @@ import { NotificationsService } from './notifications.service';
     NotificationRecorder,
     NotificationDelivery,
     NotifiableEventsListener,
+    SessionEndingsListener,
     EmailOutboxRepository,
     EmailSender,
     NotificationHub,

@@ -5,6 +5,7 @@ import { UnitOfWork } from '../common/database/unit-of-work';
 import { AppConfig } from '../config/app.config';
 import { MailService } from '../mail/mail.service';
 import { PasswordChangedEvent } from '../users/events/password-changed.event';
+import { SessionsEndedEvent } from '../users/events/sessions-ended.event';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { UsersRepository } from '../users/users.repository';
 import { PasswordResetRepository } from './password-reset.repository';
@@ -54,6 +55,8 @@ export class PasswordResetService implements OnApplicationShutdown {
       await this.users.setPassword(owner.id, passwordHash, manager);
       await this.resets.invalidateOpenForUser(owner.id, manager);
       record(new PasswordChangedEvent(owner.id, owner.email, 'reset'));
+      // setPassword moved credentials_changed_at: every session ends, and its live streams close.
+      record(new SessionsEndedEvent(owner.id, 'password_changed'));
       return owner;
     });
     if (!user) {

@@ -4,8 +4,8 @@ import { AccountStatus } from './account-status.enum';
 import { auditedChanges, auditEntry, isAdminAction } from './account-changes';
 import type { UserEntity } from './user.entity';
 
-const ADMIN: AuthUser = { id: 'admin-1', email: 'a@example.com', role: Role.ADMIN, jti: 'j', exp: 0 };
-const CUSTOMER: AuthUser = { id: 'user-1', email: 'u@example.com', role: Role.CUSTOMER, jti: 'j', exp: 0 };
+const ADMIN: AuthUser = { id: 'admin-1', email: 'a@example.com', role: Role.ADMIN, jti: 'j', exp: 0, sessionId: null };
+const CUSTOMER: AuthUser = { id: 'user-1', email: 'u@example.com', role: Role.CUSTOMER, jti: 'j', exp: 0, sessionId: null };
 const before = { email: 'u@example.com', role: Role.CUSTOMER, status: AccountStatus.ACTIVE };
 const after = (changes: Partial<UserEntity>) => ({ ...before, passwordHash: '$2b$04$hash', ...changes }) as UserEntity;
 const none = { passwordChanged: false, profileFields: [] };

@@ -100,6 +100,14 @@ export class UsersRepository {
     await this.repo(manager).update({ id: userId }, { passwordHash, credentialsChangedAt: new Date() });
   }
 
+  /**
+   * Ends every session of the user: tokens issued before now are refused (with SessionsEndedEvent, in one
+   * transaction). The database's clock, as sessions' start is.
+   */
+  async markCredentialsChanged(userId: string, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id: userId }, { credentialsChangedAt: () => 'now()' });
+  }
+
   async softDelete(userId: string, manager?: EntityManager): Promise<void> {
     await this.repo(manager).softDelete({ id: userId });
   }

@@ -92,7 +92,11 @@ export class UsersService {
     const saved = await this.unitOfWork
       .run(async (manager, record) => {
         const updated = await this.users.save(user, manager);
-        if (passwordChanged) record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
+        if (passwordChanged) {
+          record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
+          // credentials_changed_at moved with the hash: every session ends, and its live streams close.
+          record(new SessionsEndedEvent(updated.id, 'password_changed'));
+        }
         if (before.status !== updated.status) record(new AccountStatusChangedEvent(updated.id, updated.role, updated.status));
         if (suspended) record(new SessionsEndedEvent(updated.id, 'suspended'));
         if (audited) {
@@ -117,6 +121,8 @@ export class UsersService {
     await this.unitOfWork.run(async (manager, record) => {
       await this.users.softDelete(id, manager);
       record(new UserDeletedEvent(id, user.role, caller.role));
+      // A deleted account's tokens are refused already; its sessions are marked ended and its live streams close.
+      record(new SessionsEndedEvent(id, 'deleted'));
       if (byAdmin) await this.audit.insertAll([auditEntry(caller, id, { action: 'account.deleted', details: { role: user.role } }, client)], manager);
     });
     const actorId = byAdmin ? caller.id : null;

@@ -8,4 +8,6 @@ export interface AuthUser {
   /** The access token's id and expiry, for logout. */
   jti: string;
   exp: number;
+  /** The session the token belongs to (`sid`); null for a token issued before sessions existed. */
+  sessionId: string | null;
 }

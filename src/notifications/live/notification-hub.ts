@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { AppConfig } from '../../config/app.config';
 import { LiveNotification } from './live-notification';
 import { NotificationStream } from './notification-stream';
+import { StreamsEnd } from './streams-end';
 
 /** Open streams one user may have on one instance. */
 export const MAX_STREAMS_PER_USER = 10;
@@ -49,6 +50,13 @@ export class NotificationHub implements OnApplicationBootstrap, BeforeApplicatio
   deliver(notification: LiveNotification): void {
     const streams = this.byUser.get(notification.userId);
     if (streams) for (const stream of streams) stream.push(notification);
+  }
+
+  /** Closes the user's streams on this instance that the ended session(s) opened; a client reconnecting must sign in again. */
+  endStreams({ userId, sessionId }: StreamsEnd): void {
+    const streams = this.byUser.get(userId);
+    if (!streams) return;
+    for (const stream of [...streams]) if (sessionId === undefined || stream.sessionId === sessionId) stream.close();
   }
 
   /** Every stream reads what it may have missed (after deliveries were interrupted). */

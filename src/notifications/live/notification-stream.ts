@@ -34,6 +34,8 @@ export class NotificationStream {
     private readonly missed: MissedNotifications,
     private readonly onClose: (stream: NotificationStream) => void,
     private readonly onError: (error: unknown, stream: NotificationStream) => void,
+    /** The session of the token that opened the stream (null for a token from before sessions): it closes when that ends. */
+    readonly sessionId: string | null = null,
   ) {
     out.once('close', () => this.close());
   }

@@ -35,6 +35,7 @@ export class NotificationStreamsService implements MissedNotifications {
       this,
       (closed) => this.hub.remove(closed),
       (error) => this.logger.warn({ err: error, userId: user.id }, 'Notification stream failed; closing it'),
+      user.sessionId,
     );
     this.hub.add(stream);
     let position: number;

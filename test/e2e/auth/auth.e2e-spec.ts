@@ -15,6 +15,7 @@ interface AccessClaims extends JwtPayload {
   jti: string;
   iat: number;
   exp: number;
+  sid?: string;
 }
 
 const base64url = (value: object | string): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -42,7 +43,13 @@ describe('auth', () => {
     const expectTokenResponse = (response: Response): string => {
       expect(response.status).toBe(200);
       expect(response.headers['content-type']).toMatch(/^application\/json/);
-      expect(response.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 1800 });
+      expect(response.body).toEqual({
+        access_token: expect.any(String),
+        token_type: 'bearer',
+        expires_in: 1800,
+        refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        refresh_expires_in: 30 * 86_400,
+      });
       return (response.body as { access_token: string }).access_token;
     };
 
@@ -69,7 +76,7 @@ describe('auth', () => {
       expect(decode(token).payload.sub).toBe(user.id);
     });
 
-    it('issues an HS256 JWT signed with the configured secret, with sub, role, jti, iat and exp', async () => {
+    it('issues an HS256 JWT signed with the configured secret, with sub, role, jti, iat, exp and its session (sid)', async () => {
       const user = await createUser(t);
       const token = await login(t, user.email, user.password);
       const { header, payload } = decode(token);
@@ -81,6 +88,7 @@ describe('auth', () => {
         jti: expect.stringMatching(UUID),
         iat: expect.any(Number),
         exp: expect.any(Number),
+        sid: expect.stringMatching(UUID),
       });
       expect(payload.exp - payload.iat).toBe(1800);
       expect(Math.abs(payload.iat - now())).toBeLessThanOrEqual(60);
@@ -255,6 +263,9 @@ describe('auth', () => {
       ['with a jti that is not a uuid', () => hs256(claims({ jti: 'not-a-uuid' }))],
       ['with claims of the wrong type', () => hs256(claims({ exp: String(now() + 1800) }))],
       ['for an account that does not exist', () => hs256(claims({ sub: randomUUID() }))],
+      ['with a sid that is not a uuid', () => hs256(claims({ sid: 'session-1' }))],
+      ['with a sid naming no session', () => hs256(claims({ sid: randomUUID() }))],
+      ['with a sid of another account’s session', () => hs256(claims({ sid: decode(other.token).payload.sid }))],
       ['a genuine token with role edited to ADMIN', () => edited(victim.token, { role: 'ADMIN' })],
       ['a genuine token with sub edited to another account', () => edited(victim.token, { sub: other.id })],
       ['a genuine token with exp pushed back', () => edited(victim.token, { exp: now() + 365 * 86400 })],

@@ -66,6 +66,12 @@ const EXPECTED: Record<string, Expected> = {
   'GET /services/:id/slots': everyone(200),
 
   'POST /auth/logout': signedIn(204),
+  // A refresh token is the credential: the caller's bearer token, if any, plays no part.
+  'POST /auth/refresh': everyone(200),
+  'POST /auth/logout-all': signedIn(204),
+  'GET /auth/sessions': signedIn(200),
+  // The customer's session: nobody else's, an admin's neither.
+  'DELETE /auth/sessions/:id': { ...everyone(404), anonymous: 401, customer: 204 },
   'GET /users/me': signedIn(200),
   'GET /users/:id': accountOwner(200),
   'PUT /users/:id': accountOwner(200),
@@ -220,6 +226,7 @@ describe('authorization matrix', () => {
     const kind = path.split('/')[1];
     const ids: Record<string, string> = {
       users: world.customer.id,
+      auth: (JSON.parse(Buffer.from(world.customer.token.split('.')[1], 'base64url').toString()) as { sid: string }).sid,
       services: world.service.id,
       bookings: world.booking.id,
       payments: world.paymentId,
@@ -235,6 +242,10 @@ describe('authorization matrix', () => {
     'POST /users': () => ({ email: uniqueEmail('matrix'), password: 'Test123!', role: Role.CUSTOMER, profile: { firstName: 'Matrix', lastName: 'Caller' } }),
     'PUT /users/:id': () => ({ profile: { firstName: 'Renamed' } }),
     'POST /auth/login': (world) => ({ email: world.customer.email, password: world.customer.password }),
+    'POST /auth/refresh': async (world) => {
+      const response = await t.http.post('/auth/login').send({ email: world.customer.email, password: world.customer.password }).expect(200);
+      return { refresh_token: (response.body as { refresh_token: string }).refresh_token };
+    },
     'POST /password-reset/request': (world) => ({ email: world.customer.email }),
     'POST /password-reset/confirm': async (world) => {
       await t.http.post('/password-reset/request').send({ email: world.customer.email }).expect(202);

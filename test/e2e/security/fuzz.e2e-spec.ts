@@ -200,6 +200,9 @@ function objectId(path: string, actor: Actor, world: World): string {
       return world.paymentId;
     case 'notifications':
       return world.notificationIds[own];
+    case 'auth':
+      // /auth/sessions/{id}: the session of the actor's own token (each write runs in a world of its own).
+      return (JSON.parse(Buffer.from(world.users[own].token.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
     default:
       throw new Error(`No object for ${path}: teach the fuzz suite about this resource`);
   }
@@ -267,6 +270,11 @@ const GOOD_REQUESTS: Record<string, (world: World, examples: GoodRequest[]) => P
     { actor: 'anonymous', body: { email: customer.email, password: customer.password } },
     { actor: 'anonymous', form: true, body: { grant_type: 'password', username: customer.email, password: customer.password } },
   ],
+  // A refresh token comes from a sign-in.
+  'POST /auth/refresh': async ({ users: { customer } }) => {
+    const response = await t.http.post('/auth/login').send({ email: customer.email, password: customer.password }).expect(200);
+    return [{ actor: 'anonymous', body: { refresh_token: (response.body as { refresh_token: string }).refresh_token } }];
+  },
   'POST /password-reset/confirm': async ({ users: { customer } }, [example]) => {
     await t.http.post('/password-reset/request').send({ email: customer.email }).expect(202);
     const [mail] = await waitForMail(t.mailDir, 'password_reset', customer.email);
