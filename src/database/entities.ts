@@ -6,6 +6,7 @@ import { OutboxEmailEntity } from '../notifications/email/outbox-email.entity';
 import { NotificationEntity } from '../notifications/notification.entity';
 import { PasswordResetTokenEntity } from '../password-reset/password-reset-token.entity';
 import { ServiceEntity } from '../services/service.entity';
+import { EmailTokenEntity } from '../users/email-token.entity';
 import { UserEntity } from '../users/user.entity';
 
 /** Every entity, listed once for the app, the migration CLI and the tests. */
@@ -19,4 +20,5 @@ export const ENTITIES = [
   RefundEntity,
   NotificationEntity,
   OutboxEmailEntity,
+  EmailTokenEntity,
 ];

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthUser } from '../common/auth/auth-user';
+import { Client, ClientContext } from '../common/decorators/client-context.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ConflictError, ForbiddenError, ValidationFailedError } from '../common/errors/domain.error';
 import { ApiProblems } from '../common/openapi/problem.response';
@@ -48,7 +49,14 @@ export class UsersController {
 
   @AnyRole()
   @Put(':id')
-  @ApiOperation({ operationId: 'updateUser', summary: 'Update profile, e-mail, password (with the current one) or, for admins, role' })
+  @ApiOperation({
+    operationId: 'updateUser',
+    summary: 'Update profile, e-mail or password (your own: with the current one) or, for admins, role',
+    description:
+      'Your own new `email` needs `currentPassword` and applies only once you open the link e-mailed to the new address ' +
+      '(`POST /users/email-change/confirm`); until then the answer shows it as `pendingEmail`, and the old address is told ' +
+      "once it applies, with a link that reverts it. An admin's change of someone else's e-mail applies at once.",
+  })
   @ApiOkResponse({ type: UserResponse })
   @ApiProblems(
     NOT_YOURS,
@@ -57,8 +65,13 @@ export class UsersController {
     new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is incorrect' }]),
   )
   @ApiParam({ name: 'id', format: 'uuid' })
-  update(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserResponse> {
-    return this.users.update(user, id, dto);
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateUserDto,
+    @Client() client: ClientContext,
+  ): Promise<UserResponse> {
+    return this.users.update(user, id, dto, client);
   }
 
   @AnyRole()

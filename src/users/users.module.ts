@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountEmailController } from './account-email.controller';
+import { EmailChangeService } from './email-change.service';
+import { EmailTokensRepository } from './email-tokens.repository';
+import { EmailVerificationService } from './email-verification.service';
 import { PasswordHasher } from './password-hasher.service';
 import { UserEntity } from './user.entity';
 import { UsersController } from './users.controller';
@@ -8,8 +12,8 @@ import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity])],
-  controllers: [UsersController],
-  providers: [UsersService, UsersRepository, PasswordHasher],
-  exports: [UsersService, UsersRepository, PasswordHasher],
+  controllers: [UsersController, AccountEmailController],
+  providers: [UsersService, UsersRepository, PasswordHasher, EmailTokensRepository, EmailChangeService, EmailVerificationService],
+  exports: [UsersService, UsersRepository, PasswordHasher, EmailChangeService, EmailVerificationService],
 })
 export class UsersModule {}

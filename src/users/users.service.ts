@@ -1,12 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
+import type { ClientContext } from '../common/decorators/client-context.decorator';
 import { SqlState, sqlStateOf } from '../common/database/sqlstate';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
+import { ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
 import { UnitOfWork } from '../common/database/unit-of-work';
+import { SecurityLog } from '../common/logging/security-log';
+import { emailTaken } from './account-email.errors';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
+import { EmailChangeService } from './email-change.service';
+import { EmailTokensRepository } from './email-tokens.repository';
+import { EmailVerificationService } from './email-verification.service';
+import { EmailChangedEvent } from './events/account-email.events';
 import { PasswordChangedEvent } from './events/password-changed.event';
 import { UserDeletedEvent } from './events/user-deleted.event';
 import { PasswordHasher } from './password-hasher.service';
@@ -17,67 +24,93 @@ function isUniqueViolation(error: unknown): boolean {
   return sqlStateOf(error) === SqlState.UNIQUE_VIOLATION;
 }
 
-const emailTaken = () => new ConflictError('EMAIL_TAKEN', 'An account with this e-mail already exists.');
-
 @Injectable()
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly unitOfWork: UnitOfWork,
+    private readonly emailChanges: EmailChangeService,
+    private readonly verification: EmailVerificationService,
+    private readonly emailTokens: EmailTokensRepository,
+    private readonly securityLog: SecurityLog,
   ) {}
 
+  /** A new account, unverified: its address is sent a verification link (through the outbox, in the same transaction). */
   async register(dto: CreateUserDto): Promise<UserResponse> {
     if (await this.users.findActiveByEmail(dto.email)) throw emailTaken();
     const passwordHash = await this.hasher.hash(dto.password);
-    const user = await this.users.insert({ email: dto.email, passwordHash, role: dto.role, ...dto.profile }).catch((error: unknown) => {
-      throw isUniqueViolation(error) ? emailTaken() : error;
-    });
+    const user = await this.unitOfWork
+      .run(async (manager, record) => {
+        const created = await this.users.insert({ email: dto.email, passwordHash, role: dto.role, ...dto.profile }, manager);
+        await this.verification.issue(manager, record, created);
+        return created;
+      })
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? emailTaken() : error;
+      });
     return toUserResponse(user);
   }
 
   async getMe(caller: AuthUser): Promise<UserResponse> {
-    return toUserResponse(await this.findOrFail(caller.id));
+    return this.respond(await this.findOrFail(caller.id));
   }
 
   async getById(caller: AuthUser, id: string): Promise<UserResponse> {
     this.assertSelfOrAdmin(caller, id);
-    return toUserResponse(await this.findOrFail(id));
+    return this.respond(await this.findOrFail(id));
   }
 
-  async update(caller: AuthUser, id: string, dto: UpdateUserDto): Promise<UserResponse> {
+  /**
+   * Profile, password, e-mail and (admins) role. Changing your own password or e-mail needs your current password;
+   * your own new e-mail applies only once the new address confirms it (EmailChangeService), while an admin's
+   * change of someone else's applies at once (the old address is told, the new one asked to verify).
+   */
+  async update(caller: AuthUser, id: string, dto: UpdateUserDto, client: ClientContext | null = null): Promise<UserResponse> {
     this.assertSelfOrAdmin(caller, id);
     const user = await this.findOrFail(id);
     if (dto.role !== undefined && caller.role !== Role.ADMIN) {
       throw new ForbiddenError('Only an admin can change a role.', 'ROLE_CHANGE_FORBIDDEN');
     }
-    if (dto.currentPassword !== undefined && dto.password === undefined) {
+    const newEmail = dto.email !== undefined && dto.email !== user.email ? dto.email : null;
+    if (dto.currentPassword !== undefined && dto.password === undefined && newEmail === null) {
       throw new ValidationFailedError([{ field: 'password', message: 'password is required with currentPassword' }]);
     }
-    if (dto.email !== undefined && dto.email !== user.email) {
-      if (await this.users.emailTakenByOther(dto.email, user.id)) throw emailTaken();
-      user.email = dto.email;
+    const changingOwn = caller.id === user.id;
+    if (changingOwn && (dto.password !== undefined || newEmail !== null)) {
+      await this.assertCurrentPassword(user, dto.currentPassword, dto.password !== undefined ? 'your password' : 'your e-mail');
     }
+    if (newEmail !== null && (await this.users.emailTakenByOther(newEmail, user.id))) throw emailTaken();
+    const oldEmail = user.email;
+    if (newEmail !== null && !changingOwn) Object.assign(user, { email: newEmail, emailVerified: false });
     const passwordChanged = dto.password !== undefined;
     if (dto.password !== undefined) {
-      await this.assertMayChangePassword(caller, user, dto.currentPassword);
       user.passwordHash = await this.hasher.hash(dto.password);
       user.credentialsChangedAt = new Date();
     }
     if (dto.role !== undefined) user.role = dto.role;
     if (dto.profile) Object.assign(user, definedOnly(dto.profile));
 
-    // The password_changed notification is written in the same transaction as the new hash.
+    // The password_changed notification and every e-mail are written in the same transaction as the change.
     const saved = await this.unitOfWork
       .run(async (manager, record) => {
         const updated = await this.users.save(user, manager);
         if (passwordChanged) record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
+        if (newEmail !== null && changingOwn) await this.emailChanges.request(manager, record, updated, newEmail);
+        if (newEmail !== null && !changingOwn) {
+          record(new EmailChangedEvent({ userId: updated.id, email: oldEmail, firstName: updated.firstName }, newEmail, null));
+          await this.verification.issue(manager, record, updated);
+        }
         return updated;
       })
       .catch((error: unknown) => {
         throw isUniqueViolation(error) ? emailTaken() : error;
       });
-    return toUserResponse(saved);
+    const actorId = changingOwn ? null : caller.id;
+    if (passwordChanged) this.securityLog.record('password.changed', { userId: saved.id, actorId, client });
+    if (newEmail !== null && changingOwn) this.securityLog.record('email_change.requested', { userId: saved.id, client });
+    if (newEmail !== null && !changingOwn) this.securityLog.record('admin.action', { userId: saved.id, actorId, client, detail: 'email changed' });
+    return this.respond(saved);
   }
 
   async remove(caller: AuthUser, id: string): Promise<void> {
@@ -100,19 +133,23 @@ export class UsersService {
       Object.assign(existing, { role: Role.ADMIN, passwordHash, credentialsChangedAt: new Date() });
       return { user: toUserResponse(await this.users.save(existing)), created: false };
     }
-    const user = await this.users.insert({ email: normalized, passwordHash, role: Role.ADMIN, firstName: 'Admin', lastName: 'User' });
+    // The operator running create-admin vouches for the address.
+    const user = await this.users.insert({ email: normalized, passwordHash, role: Role.ADMIN, firstName: 'Admin', lastName: 'User', emailVerified: true });
     return { user: toUserResponse(user), created: true };
   }
 
-  private async assertMayChangePassword(caller: AuthUser, user: UserEntity, currentPassword: string | undefined): Promise<void> {
-    const changingOwn = caller.id === user.id;
-    if (!changingOwn) return; // an admin resetting someone else's password
+  /** Changing your own password or e-mail: a stolen access token alone must not be enough (an admin changing someone else's needs none). */
+  private async assertCurrentPassword(user: UserEntity, currentPassword: string | undefined, what: string): Promise<void> {
     if (currentPassword === undefined) {
-      throw new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is required to change your password' }]);
+      throw new ValidationFailedError([{ field: 'currentPassword', message: `currentPassword is required to change ${what}` }]);
     }
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
       throw new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
     }
+  }
+
+  private async respond(user: UserEntity): Promise<UserResponse> {
+    return toUserResponse(user, await this.emailTokens.findPendingEmail(user.id));
   }
 
   private assertSelfOrAdmin(caller: AuthUser, id: string): void {

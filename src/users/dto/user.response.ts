@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Role } from '../../common/auth/role.enum';
 import { UserEntity } from '../user.entity';
 
@@ -12,16 +12,26 @@ export class ProfileResponse {
 export class UserResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'email', maxLength: 254 }) email: string;
+  @ApiProperty({ description: 'The owner used a link e-mailed to this address (accounts from before the check count as verified)' })
+  emailVerified: boolean;
+  @ApiPropertyOptional({
+    format: 'email',
+    maxLength: 254,
+    description: 'An address the account moves to once its owner opens the link e-mailed there (present only while one waits)',
+  })
+  pendingEmail?: string;
   @ApiProperty({ enum: Role }) role: Role;
   @ApiProperty({ type: ProfileResponse }) profile: ProfileResponse;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
 }
 
-export function toUserResponse(user: UserEntity): UserResponse {
+export function toUserResponse(user: UserEntity, pendingEmail: string | null = null): UserResponse {
   return {
     id: user.id,
     email: user.email,
+    emailVerified: user.emailVerified,
+    ...(pendingEmail ? { pendingEmail } : {}),
     role: user.role,
     profile: { firstName: user.firstName, lastName: user.lastName, phone: user.phone, address: user.address },
     createdAt: user.createdAt,
