@@ -75,7 +75,7 @@ describe('changing your e-mail', () => {
     expect(link).toBe(`http://localhost:8000/confirm-email-change?token=${token}`);
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
     // Only the SHA-256 is stored.
-    const stored = await t.dataSource.query<Array<{ token_hash: string; purpose: string }>>('SELECT token_hash, purpose FROM email_tokens WHERE user_id = $1', [
+    const stored = await t.dataSource.query<Array<{ token_hash: string; purpose: string }>>("SELECT token_hash, purpose FROM email_tokens WHERE user_id = $1 AND purpose = 'email_change'", [
       user.id,
     ]);
     expect(stored).toEqual([{ token_hash: sha256(token), purpose: 'email_change' }]);
