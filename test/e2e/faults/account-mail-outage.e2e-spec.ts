@@ -77,10 +77,7 @@ describe('account e-mails through an SMTP outage', () => {
 
     smtp = await startSmtpServer({ disabledCommands: ['STARTTLS'], disableReverseLookup: true }, smtpPort);
     const server = smtp;
-    const byKind = async (kind: string, to: string) => {
-      await waitUntil(async () => server.received.some((mail) => mail.headers['x-mail-kind'] === kind && mail.rcptTo.includes(to)), `${kind} to ${to} arrived`);
-      return server.received.find((mail) => mail.headers['x-mail-kind'] === kind && mail.rcptTo.includes(to))!;
-    };
+    const byKind = (kind: string, to: string) => server.waitForKind(to, kind, 30_000);
 
     const reset = await byKind('password_reset', user.email);
     const verification = await byKind('email_verification', user.email);
