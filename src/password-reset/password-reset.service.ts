@@ -81,9 +81,7 @@ export class PasswordResetService implements OnApplicationShutdown {
     const expiresAt = new Date(Date.now() + this.ttlSeconds * 1000);
     await this.unitOfWork.run(async (manager, record) => {
       await this.resets.insertToken(user.id, hash, expiresAt, manager);
-      record(
-        new PasswordResetRequestedEvent({ userId: user.id, email: user.email, firstName: user.firstName }, token, Math.round(this.ttlSeconds / 60)),
-      );
+      record(new PasswordResetRequestedEvent({ userId: user.id, email: user.email, firstName: user.firstName }, token, Math.round(this.ttlSeconds / 60)));
     });
   }
 }

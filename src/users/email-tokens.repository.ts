@@ -29,7 +29,11 @@ export class EmailTokensRepository {
 
   /** Spends every open link of these purposes of the user (a newer one replaces them, or the account was recovered). */
   async invalidateOpen(manager: EntityManager, userId: string, purposes: EmailTokenPurpose[]): Promise<void> {
-    await this.sql.query(`UPDATE email_tokens SET used_at = now() WHERE user_id = $1 AND purpose = ANY($2::varchar[]) AND used_at IS NULL`, [userId, purposes], manager);
+    await this.sql.query(
+      `UPDATE email_tokens SET used_at = now() WHERE user_id = $1 AND purpose = ANY($2::varchar[]) AND used_at IS NULL`,
+      [userId, purposes],
+      manager,
+    );
   }
 
   /** The address an open e-mail change would move the account to, if any. */

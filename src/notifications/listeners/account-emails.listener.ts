@@ -7,13 +7,7 @@ import { AppConfig } from '../../config/app.config';
 import { PasswordResetRequestedEvent } from '../../password-reset/events/password-reset-requested.event';
 import { EmailChangedEvent, EmailChangeRequestedEvent, EmailVerificationRequestedEvent } from '../../users/events/account-email.events';
 import { EmailSender } from '../email/email-sender.service';
-import {
-  emailChangeConfirmationEmail,
-  emailChangedNotice,
-  emailVerificationEmail,
-  LinkBase,
-  passwordResetEmail,
-} from '../templates/account-emails';
+import { emailChangeConfirmationEmail, emailChangedNotice, emailVerificationEmail, LinkBase, passwordResetEmail } from '../templates/account-emails';
 import { EmailDraft } from '../templates/notification-templates';
 
 interface EventClass<E extends DomainEvent> {
@@ -40,7 +34,8 @@ export const ACCOUNT_EMAILS = [
   accountEmail({ event: EmailChangedEvent, template: emailChangedNotice }),
 ] as const;
 
-type AccountEmailEvent = InstanceType<(typeof ACCOUNT_EMAILS)[number]['event']>;
+type InstanceOf<C> = C extends EventClass<infer E> ? E : never;
+type AccountEmailEvent = InstanceOf<(typeof ACCOUNT_EMAILS)[number]['event']>;
 
 const templates = new Map<string, (event: AccountEmailEvent, links: LinkBase) => EmailDraft>(
   ACCOUNT_EMAILS.map((entry) => [entry.event.eventName, entry.template as (event: AccountEmailEvent, links: LinkBase) => EmailDraft]),

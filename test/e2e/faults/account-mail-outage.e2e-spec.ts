@@ -34,7 +34,10 @@ describe('account e-mails through an SMTP outage', () => {
   let user: TestUser;
 
   const attemptsOf = async (kind: string, recipient: string): Promise<number> => {
-    const rows = await t.dataSource.query<Array<{ attempts: number }>>('SELECT attempts FROM email_outbox WHERE kind = $1 AND recipient = $2', [kind, recipient]);
+    const rows = await t.dataSource.query<Array<{ attempts: number }>>('SELECT attempts FROM email_outbox WHERE kind = $1 AND recipient = $2', [
+      kind,
+      recipient,
+    ]);
     return rows.reduce((sum, row) => sum + row.attempts, 0);
   };
 

@@ -75,9 +75,10 @@ describe('changing your e-mail', () => {
     expect(link).toBe(`http://localhost:8000/confirm-email-change?token=${token}`);
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
     // Only the SHA-256 is stored.
-    const stored = await t.dataSource.query<Array<{ token_hash: string; purpose: string }>>("SELECT token_hash, purpose FROM email_tokens WHERE user_id = $1 AND purpose = 'email_change'", [
-      user.id,
-    ]);
+    const stored = await t.dataSource.query<Array<{ token_hash: string; purpose: string }>>(
+      "SELECT token_hash, purpose FROM email_tokens WHERE user_id = $1 AND purpose = 'email_change'",
+      [user.id],
+    );
     expect(stored).toEqual([{ token_hash: sha256(token), purpose: 'email_change' }]);
 
     const confirmed = await t.http.post('/users/email-change/confirm').send({ token }).expect(200);
@@ -107,7 +108,10 @@ describe('changing your e-mail', () => {
     // The attacker, now at the new address, resets the password.
     await t.http.post('/password-reset/request').send({ email: attacker }).expect(202);
     const [reset] = await waitForMail(t.mailDir, 'password_reset', attacker);
-    await t.http.post('/password-reset/confirm').send({ token: resetTokenOf(reset.body), newPassword: 'Attacker-Pass-1' }).expect(200);
+    await t.http
+      .post('/password-reset/confirm')
+      .send({ token: resetTokenOf(reset.body), newPassword: 'Attacker-Pass-1' })
+      .expect(200);
     const attackerToken = await login(t, attacker, 'Attacker-Pass-1');
     // A second reset link the attacker keeps for later.
     await t.http.post('/password-reset/request').send({ email: attacker }).expect(202);

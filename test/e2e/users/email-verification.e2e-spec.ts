@@ -58,7 +58,11 @@ describe('e-mail verification', () => {
     const admin = await createUser(t, Role.ADMIN);
     const user = await createUser(t);
     const stale = await verificationToken(user.email);
-    await t.http.put(`/users/${user.id}`).set(admin.auth).send({ email: uniqueEmail('elsewhere') }).expect(200);
+    await t.http
+      .put(`/users/${user.id}`)
+      .set(admin.auth)
+      .send({ email: uniqueEmail('elsewhere') })
+      .expect(200);
     expectFieldError(await t.http.post('/users/verify-email').send({ token: stale }), 'token');
   });
 
@@ -85,7 +89,10 @@ describe('e-mail verification', () => {
       const user = await createUser(t);
       await t.http.post('/password-reset/request').send({ email: user.email }).expect(202);
       const [reset] = await waitForMail(t.mailDir, 'password_reset', user.email);
-      await t.http.post('/password-reset/confirm').send({ token: resetTokenOf(reset.body), newPassword: 'Reset-Pass-1' }).expect(200);
+      await t.http
+        .post('/password-reset/confirm')
+        .send({ token: resetTokenOf(reset.body), newPassword: 'Reset-Pass-1' })
+        .expect(200);
       const [mail] = await waitForMail(t.mailDir, 'password_changed', user.email);
       expect(mail.body).toContain('password reset link');
     });
