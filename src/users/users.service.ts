@@ -130,7 +130,7 @@ export class UsersService {
     const passwordHash = await this.hasher.hash(password);
     const existing = await this.users.findActiveByEmail(normalized);
     if (existing) {
-      Object.assign(existing, { role: Role.ADMIN, passwordHash, credentialsChangedAt: new Date() });
+      Object.assign(existing, { role: Role.ADMIN, passwordHash, emailVerified: true, credentialsChangedAt: new Date() });
       return { user: toUserResponse(await this.users.save(existing)), created: false };
     }
     // The operator running create-admin vouches for the address.
