@@ -6,6 +6,7 @@ import { Notifications1764400000000 } from './1764400000000-notifications';
 import { GeneratedColumnMetadata1764500000000 } from './1764500000000-generated-column-metadata';
 import { SettledAttempts1764510000000 } from './1764510000000-settled-attempts';
 import { BookingLifecycle1764600000000 } from './1764600000000-booking-lifecycle';
+import { AccountEmails1764710000000 } from './1764710000000-account-emails';
 import { Sessions1764720000000 } from './1764720000000-sessions';
 import { AccountStatusAndAudit1764730000000 } from './1764730000000-account-status-and-audit';
 
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   GeneratedColumnMetadata1764500000000,
   SettledAttempts1764510000000,
   BookingLifecycle1764600000000,
+  AccountEmails1764710000000,
   Sessions1764720000000,
   AccountStatusAndAudit1764730000000,
 ];

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AccountPagesModule } from './account-pages/account-pages.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { BookingsModule } from './bookings/bookings.module';
@@ -59,6 +60,8 @@ export class AppModule {
         NotificationsModule,
         HealthModule,
         SeedModule,
+        // The pages e-mail links open, unless FRONTEND_URL says the web app serves them.
+        ...(options.env.FRONTEND_URL ? [] : [AccountPagesModule]),
       ],
       // Global guards run in this order: who is calling (auth/), what their role allows, then the rate limits
       // (keyed by the caller when there is one). Registered here together so the order is written down once.

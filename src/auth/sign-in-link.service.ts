@@ -37,7 +37,9 @@ export class SignInLinks implements OnApplicationShutdown {
     private readonly mail: MailService,
   ) {
     this.secret = config.get('auth', { infer: true }).secretKey;
-    this.appUrl = config.get('http', { infer: true }).appUrl;
+    // Like every link in an e-mail: the web app's when FRONTEND_URL is set.
+    const http = config.get('http', { infer: true });
+    this.appUrl = http.frontendUrl ?? http.appUrl;
   }
 
   /** Sends the owner a link, after the response (a 429 is not delayed nor failed by the mail). */

@@ -21,6 +21,7 @@ import { BookingResponse, CancellationQuoteResponse } from './dto/booking.respon
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { ListBookingsQuery } from './dto/list-bookings.query';
 import { UpdateBookingDto } from './dto/update-booking.dto';
+import { RequireVerifiedEmail } from '../users/verified-email.guard';
 
 /** What a start time can fail on, for a new booking and a reschedule alike (see assertBookableTime). */
 const SCHEDULE_PROBLEMS = [
@@ -51,6 +52,7 @@ export class BookingsController {
 
   @Roles(Role.CUSTOMER)
   @RateLimit({ policy: 'booking', by: 'user' })
+  @RequireVerifiedEmail()
   @Post()
   @Idempotent({ outcomes: BookingCheckoutService })
   @ApiOperation({ operationId: 'createBooking', summary: 'Book a service and pay for it (customers)' })

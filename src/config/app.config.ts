@@ -42,13 +42,20 @@ export function resolveLogFormat(env: EnvironmentVariables, stdoutIsTty = Boolea
   return env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && stdoutIsTty ? 'pretty' : 'json');
 }
 
+/** APP_URL without a trailing slash; unset, this process's own address (`http://localhost:<PORT>`). */
+function appUrlOf(env: EnvironmentVariables): string {
+  return (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+}
+
 /** The typed configuration, one namespace per concern. Read it through `ConfigService<AppConfig, true>`. */
 export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseUrl?: string } = {}) {
   return {
     http: {
       nodeEnv: env.NODE_ENV,
       port: env.PORT,
-      appUrl: env.APP_URL.replace(/\/+$/, ''),
+      appUrl: appUrlOf(env),
+      /** FRONTEND_URL without a trailing slash; unset: the API serves the pages e-mail links open. */
+      frontendUrl: env.FRONTEND_URL?.replace(/\/+$/, '') ?? null,
       corsOrigins: env.CORS_ORIGINS,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       bodyLimitBytes: 1024 * 1024,
@@ -69,6 +76,7 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       sessionTtlSeconds: Math.max(1, Math.round(env.JWT_REFRESH_TOKEN_EXPIRE_DAYS * 86_400)),
       bcryptRounds: env.BCRYPT_ROUNDS,
       passwordResetTtlSeconds: env.PASSWORD_RESET_TOKEN_EXPIRE_MINUTES * 60,
+      requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
       secretKey: env.SECRET_KEY as string,
     },
     mail: {
@@ -97,6 +105,7 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       booking: parseRateLimit(env.BOOKING_RATE_LIMIT),
       browse: parseRateLimit(env.BROWSE_RATE_LIMIT),
       passwordReset: parseRateLimit(env.PASSWORD_RESET_RATE_LIMIT),
+      verificationEmail: parseRateLimit(env.VERIFICATION_EMAIL_RATE_LIMIT),
     },
     notifications: {
       sseHeartbeatSeconds: env.SSE_HEARTBEAT_SECONDS,

@@ -36,9 +36,23 @@ export class EnvironmentVariables {
   @Max(65535)
   PORT = 8000;
 
-  @IsString()
+  /** The API's public base URL (`Link` headers, and e-mail links without FRONTEND_URL). Unset: http://localhost:<PORT>. */
+  @IsOptional()
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'APP_URL must be an http(s) URL' })
-  APP_URL = 'http://localhost:8000';
+  APP_URL?: string;
+
+  /**
+   * The web app's base URL: when set, every link in e-mails points there (`/reset-password`, `/verify-email`,
+   * `/confirm-email-change`, `/revert-email-change`); unset, the API serves those pages itself.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'FRONTEND_URL must be an http(s) URL' })
+  FRONTEND_URL?: string;
+
+  /** Refuse booking and offering services (403 EMAIL_NOT_VERIFIED) until the account's address is verified. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  REQUIRE_VERIFIED_EMAIL = false;
 
   @IsOptional()
   @Matches(DB_URL_PATTERN, { message: 'DATABASE_URL must be a postgres:// URL' })
@@ -155,6 +169,9 @@ export class EnvironmentVariables {
 
   @Matches(RATE_LIMIT_PATTERN, { message: 'PASSWORD_RESET_RATE_LIMIT must look like 3/hour' })
   PASSWORD_RESET_RATE_LIMIT = '3/hour';
+
+  @Matches(RATE_LIMIT_PATTERN, { message: 'VERIFICATION_EMAIL_RATE_LIMIT must look like 3/hour' })
+  VERIFICATION_EMAIL_RATE_LIMIT = '3/hour';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -295,6 +312,8 @@ export function parseEnvironment(raw: NodeJS.ProcessEnv = process.env, warn: War
   const known = new EnvironmentVariables();
   const input: Record<string, unknown> = {};
   for (const key of Object.keys(known).concat([
+    'APP_URL',
+    'FRONTEND_URL',
     'DATABASE_URL',
     'TEST_DATABASE_URL',
     'REDIS_URL',
@@ -328,6 +347,8 @@ export function parseEnvironment(raw: NodeJS.ProcessEnv = process.env, warn: War
   }
   env.SEED_SAMPLE_DATA ??= !production;
   env.API_DOCS_ENABLED ??= !production;
+  // The port this process serves, not a fixed 8000: with PORT=8600 the links say 8600.
+  env.APP_URL ??= `http://localhost:${env.PORT}`;
 
   for (const key of ['JWT_SECRET_KEY', 'SECRET_KEY'] as const) {
     const secret = env[key];

@@ -9,6 +9,7 @@ import { NotificationEntity } from '../notifications/notification.entity';
 import { PasswordResetTokenEntity } from '../password-reset/password-reset-token.entity';
 import { ServiceEntity } from '../services/service.entity';
 import { AccountAuditEntity } from '../users/account-audit.entity';
+import { EmailTokenEntity } from '../users/email-token.entity';
 import { UserEntity } from '../users/user.entity';
 
 /** Every entity, listed once for the app, the migration CLI and the tests. */
@@ -25,4 +26,5 @@ export const ENTITIES = [
   AccountAuditEntity,
   SessionEntity,
   RefreshTokenEntity,
+  EmailTokenEntity,
 ];

@@ -7,6 +7,7 @@ import { UsersModule } from '../users/users.module';
 import { EmailOutboxRepository } from './email/email-outbox.repository';
 import { EmailSender } from './email/email-sender.service';
 import { OutboxEmailEntity } from './email/outbox-email.entity';
+import { AccountEmailsListener } from './listeners/account-emails.listener';
 import { NotifiableEventsListener } from './listeners/notifiable-events.listener';
 import { SessionEndingsListener } from './listeners/session-endings.listener';
 import { LocalNotificationBus, NotificationBus, RedisNotificationBus } from './live/notification-bus';
@@ -29,6 +30,7 @@ import { NotificationsService } from './notifications.service';
     NotificationDelivery,
     NotifiableEventsListener,
     SessionEndingsListener,
+    AccountEmailsListener,
     EmailOutboxRepository,
     EmailSender,
     NotificationHub,

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Client, ClientContext } from '../common/decorators/client-context.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ValidationFailedError } from '../common/errors/domain.error';
 import { ApiProblems } from '../common/openapi/problem.response';
@@ -34,7 +35,7 @@ export class PasswordResetController {
       'The reset token is invalid, expired or already used.',
     ),
   )
-  confirm(@Body() dto: ConfirmPasswordResetDto): Promise<PasswordResetAcceptedResponse> {
-    return this.resets.confirm(dto.token, dto.newPassword);
+  confirm(@Body() dto: ConfirmPasswordResetDto, @Client() client: ClientContext): Promise<PasswordResetAcceptedResponse> {
+    return this.resets.confirm(dto.token, dto.newPassword, client);
   }
 }

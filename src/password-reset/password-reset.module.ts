@@ -10,5 +10,6 @@ import { PasswordResetService } from './password-reset.service';
   imports: [UsersModule, TypeOrmModule.forFeature([PasswordResetTokenEntity])],
   controllers: [PasswordResetController],
   providers: [PasswordResetService, PasswordResetRepository],
+  exports: [PasswordResetService],
 })
 export class PasswordResetModule {}

@@ -1,14 +1,16 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { ClientContext } from '../common/decorators/client-context.decorator';
 import { ValidationFailedError } from '../common/errors/domain.error';
+import { SecurityLog } from '../common/logging/security-log';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import { AppConfig } from '../config/app.config';
-import { MailService } from '../mail/mail.service';
 import { PasswordChangedEvent } from '../users/events/password-changed.event';
 import { SessionsEndedEvent } from '../users/events/sessions-ended.event';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { UsersRepository } from '../users/users.repository';
 import { PasswordResetRepository } from './password-reset.repository';
+import { PasswordResetRequestedEvent } from './events/password-reset-requested.event';
 import { generateResetToken, hashResetToken } from './reset-token';
 
 export const RESET_REQUEST_ACCEPTED = 'If an account exists for this e-mail, a password reset link has been sent to it.';
@@ -18,7 +20,6 @@ export class PasswordResetService implements OnApplicationShutdown {
   private readonly logger = new Logger(PasswordResetService.name);
   private readonly pending = new Set<Promise<void>>();
   private readonly ttlSeconds: number;
-  private readonly appUrl: string;
 
   constructor(
     config: ConfigService<AppConfig, true>,
@@ -26,10 +27,9 @@ export class PasswordResetService implements OnApplicationShutdown {
     private readonly resets: PasswordResetRepository,
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
-    private readonly mail: MailService,
+    private readonly securityLog: SecurityLog,
   ) {
     this.ttlSeconds = config.get('auth', { infer: true }).passwordResetTtlSeconds;
-    this.appUrl = config.get('http', { infer: true }).appUrl;
   }
 
   /**
@@ -46,7 +46,7 @@ export class PasswordResetService implements OnApplicationShutdown {
     return { message: RESET_REQUEST_ACCEPTED };
   }
 
-  async confirm(token: string, newPassword: string): Promise<{ message: string }> {
+  async confirm(token: string, newPassword: string, client: ClientContext | null = null): Promise<{ message: string }> {
     const passwordHash = await this.hasher.hash(newPassword);
     const user = await this.unitOfWork.run(async (manager, record) => {
       const userId = await this.resets.consume(hashResetToken(token), manager);
@@ -59,6 +59,7 @@ export class PasswordResetService implements OnApplicationShutdown {
       record(new SessionsEndedEvent(owner.id, 'password_changed'));
       return owner;
     });
+    if (user) this.securityLog.record('password.reset', { userId: user.id, client });
     if (!user) {
       throw new ValidationFailedError(
         [{ field: 'token', message: 'token is invalid, expired or already used' }],
@@ -72,27 +73,18 @@ export class PasswordResetService implements OnApplicationShutdown {
     await Promise.allSettled([...this.pending]);
   }
 
+  /**
+   * The token and its e-mail are written in one transaction (the e-mail through the outbox), so a reset asked
+   * for while the mail server is down is sent once it is back.
+   */
   private async issueAndSend(email: string): Promise<void> {
     const user = await this.users.findActiveByEmail(email);
     if (!user) return;
     const { token, hash } = generateResetToken();
     const expiresAt = new Date(Date.now() + this.ttlSeconds * 1000);
-    await this.resets.insertToken(user.id, hash, expiresAt);
-    const link = `${this.appUrl}/reset-password?token=${token}`;
-    await this.mail.send({
-      kind: 'password_reset',
-      to: user.email,
-      subject: 'Reset your password',
-      text: [
-        `Hello ${user.firstName},`,
-        '',
-        'Someone asked to reset the password of your Service Marketplace account.',
-        `Open this link to choose a new one (valid for ${Math.round(this.ttlSeconds / 60)} minutes, once):`,
-        '',
-        link,
-        '',
-        'If it was not you, ignore this e-mail: your password stays as it is.',
-      ].join('\n'),
+    await this.unitOfWork.run(async (manager, record) => {
+      await this.resets.insertToken(user.id, hash, expiresAt, manager);
+      record(new PasswordResetRequestedEvent({ userId: user.id, email: user.email, firstName: user.firstName }, token, Math.round(this.ttlSeconds / 60)));
     });
   }
 }

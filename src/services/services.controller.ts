@@ -26,6 +26,7 @@ import { ListServicesQuery, SlotsQuery } from './dto/list-services.query';
 import { CategoryResponse, MAX_CATEGORIES, ServiceResponse, SlotResponse } from './dto/service.response';
 import { UpdateServiceDto } from './dto/update-service.dto';
 import { ServiceCatalogService } from './service-catalog.service';
+import { RequireVerifiedEmail } from '../users/verified-email.guard';
 import { ServicesService } from './services.service';
 import { MAX_SLOTS, SlotsService } from './slots.service';
 
@@ -43,6 +44,7 @@ export class ServicesController {
   ) {}
 
   @Roles(Role.PROVIDER)
+  @RequireVerifiedEmail()
   @Post()
   @ApiOperation({ operationId: 'createService', summary: 'Offer a new service (providers)' })
   @ApiCreatedResponse({ type: ServiceResponse })

@@ -17,7 +17,7 @@ export class AccountAdministration {
 
   async list(query: ListUsersQuery): Promise<Page<UserResponse>> {
     const { items, total } = await this.users.listPage({ q: query.q || undefined, role: query.role, status: query.status }, query.limit, query.offset);
-    return { items: items.map(toUserResponse), total, limit: query.limit, offset: query.offset };
+    return { items: items.map((user) => toUserResponse(user)), total, limit: query.limit, offset: query.offset };
   }
 
   /** Newest first. A deleted account's trail stays readable. */

@@ -33,6 +33,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 500, nullable: true })
   address: string | null;
 
+  /** The owner used a link e-mailed to this address (accounts older than the check count as verified). */
+  @Column({ name: 'email_verified', type: 'boolean' })
+  emailVerified: boolean;
+
   /** Access tokens issued before this instant are refused (password change or reset). */
   @Column({ name: 'credentials_changed_at', type: 'timestamptz' })
   credentialsChangedAt: Date;

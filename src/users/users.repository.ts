@@ -82,14 +82,43 @@ export class UsersRepository {
     return this.repo(manager).findOne({ where: { email, deletedAt: IsNull() } });
   }
 
-  async emailTakenByOther(email: string, userId: string | null): Promise<boolean> {
-    const other = await this.findActiveByEmail(email);
+  async emailTakenByOther(email: string, userId: string | null, manager?: EntityManager): Promise<boolean> {
+    const other = await this.findActiveByEmail(email, manager);
     return other !== null && other.id !== userId;
   }
 
-  insert(user: NewUser, manager?: EntityManager): Promise<UserEntity> {
+  /** A new account; its address is unverified unless said otherwise (an admin created by the CLI). */
+  insert(user: NewUser & { emailVerified?: boolean }, manager?: EntityManager): Promise<UserEntity> {
     const repo = this.repo(manager);
-    return repo.save(repo.create({ phone: null, address: null, status: AccountStatus.ACTIVE, ...user, credentialsChangedAt: new Date() }));
+    return repo.save(
+      repo.create({ phone: null, address: null, status: AccountStatus.ACTIVE, emailVerified: false, ...user, credentialsChangedAt: new Date() }),
+    );
+  }
+
+  /** The account moves to an address its owner just proved they read. */
+  async setVerifiedEmail(userId: string, email: string, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id: userId }, { email, emailVerified: true });
+  }
+
+  /**
+   * An e-mail change reverted: the account gets its address back and every session ends (tokens issued before
+   * now are refused); with `passwordHash`, the password is replaced too.
+   */
+  async restoreEmail(userId: string, email: string, passwordHash: string | null, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update(
+      { id: userId },
+      { email, emailVerified: true, credentialsChangedAt: new Date(), ...(passwordHash ? { passwordHash } : {}) },
+    );
+  }
+
+  async markEmailVerified(userId: string, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id: userId }, { emailVerified: true });
+  }
+
+  /** Whether the account's address is verified (false for an unknown or deleted account). */
+  async isEmailVerified(userId: string): Promise<boolean> {
+    const [row] = await this.sql.rows<{ email_verified: boolean }>('SELECT email_verified FROM users WHERE id = $1 AND deleted_at IS NULL', [userId]);
+    return row?.email_verified === true;
   }
 
   save(user: UserEntity, manager?: EntityManager): Promise<UserEntity> {

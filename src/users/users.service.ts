@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
-import { SqlState, sqlStateOf } from '../common/database/sqlstate';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
-import { UnitOfWork } from '../common/database/unit-of-work';
 import type { ClientContext } from '../common/decorators/client-context.decorator';
+import { SqlState, sqlStateOf } from '../common/database/sqlstate';
+import { ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
+import { UnitOfWork } from '../common/database/unit-of-work';
 import { SecurityLog } from '../common/logging/security-log';
 import { AccountAuditRepository } from './account-audit.repository';
 import { AuditedChange, auditedChanges, auditEntry, isAdminAction } from './account-changes';
@@ -14,6 +14,11 @@ import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
 import { AccountStatusChangedEvent } from './events/account-status-changed.event';
+import { emailTaken } from './account-email.errors';
+import { EmailChangeService } from './email-change.service';
+import { EmailTokensRepository } from './email-tokens.repository';
+import { EmailVerificationService } from './email-verification.service';
+import { EmailChangedEvent } from './events/account-email.events';
 import { PasswordChangedEvent } from './events/password-changed.event';
 import { SessionsEndedEvent } from './events/sessions-ended.event';
 import { UserDeletedEvent } from './events/user-deleted.event';
@@ -25,8 +30,6 @@ function isUniqueViolation(error: unknown): boolean {
   return sqlStateOf(error) === SqlState.UNIQUE_VIOLATION;
 }
 
-const emailTaken = () => new ConflictError('EMAIL_TAKEN', 'An account with this e-mail already exists.');
-
 @Injectable()
 export class UsersService {
   constructor(
@@ -34,27 +37,42 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly unitOfWork: UnitOfWork,
     private readonly audit: AccountAuditRepository,
+    private readonly emailChanges: EmailChangeService,
+    private readonly verification: EmailVerificationService,
+    private readonly emailTokens: EmailTokensRepository,
     private readonly securityLog: SecurityLog,
   ) {}
 
+  /** A new account, unverified: its address is sent a verification link (through the outbox, in the same transaction). */
   async register(dto: CreateUserDto): Promise<UserResponse> {
     if (await this.users.findActiveByEmail(dto.email)) throw emailTaken();
     const passwordHash = await this.hasher.hash(dto.password);
-    const user = await this.users.insert({ email: dto.email, passwordHash, role: dto.role, ...dto.profile }).catch((error: unknown) => {
-      throw isUniqueViolation(error) ? emailTaken() : error;
-    });
+    const user = await this.unitOfWork
+      .run(async (manager, record) => {
+        const created = await this.users.insert({ email: dto.email, passwordHash, role: dto.role, ...dto.profile }, manager);
+        await this.verification.issue(manager, record, created);
+        return created;
+      })
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? emailTaken() : error;
+      });
     return toUserResponse(user);
   }
 
   async getMe(caller: AuthUser): Promise<UserResponse> {
-    return toUserResponse(await this.findOrFail(caller.id));
+    return this.respond(await this.findOrFail(caller.id));
   }
 
   async getById(caller: AuthUser, id: string): Promise<UserResponse> {
     this.assertSelfOrAdmin(caller, id);
-    return toUserResponse(await this.findOrFail(id));
+    return this.respond(await this.findOrFail(id));
   }
 
+  /**
+   * Profile, password, e-mail and (admins) role. Changing your own password or e-mail needs your current password;
+   * your own new e-mail applies only once the new address confirms it (EmailChangeService), while an admin's
+   * change of someone else's applies at once (the old address is told, the new one asked to verify).
+   */
   async update(caller: AuthUser, id: string, dto: UpdateUserDto, client: ClientContext | null = null): Promise<UserResponse> {
     this.assertSelfOrAdmin(caller, id);
     const user = await this.findOrFail(id);
@@ -63,17 +81,20 @@ export class UsersService {
     }
     if (dto.status !== undefined && caller.role !== Role.ADMIN) throw new StatusChangeForbiddenError();
     if (dto.status === AccountStatus.SUSPENDED && caller.id === id) throw new CannotSuspendSelfError();
-    if (dto.currentPassword !== undefined && dto.password === undefined) {
+    const before = { email: user.email, role: user.role, status: user.status };
+    const newEmail = dto.email !== undefined && dto.email !== user.email ? dto.email : null;
+    if (dto.currentPassword !== undefined && dto.password === undefined && newEmail === null) {
       throw new ValidationFailedError([{ field: 'password', message: 'password is required with currentPassword' }]);
     }
-    const before = { email: user.email, role: user.role, status: user.status };
-    if (dto.email !== undefined && dto.email !== user.email) {
-      if (await this.users.emailTakenByOther(dto.email, user.id)) throw emailTaken();
-      user.email = dto.email;
+    const changingOwn = caller.id === user.id;
+    if (changingOwn && (dto.password !== undefined || newEmail !== null)) {
+      await this.assertCurrentPassword(user, dto.currentPassword, dto.password !== undefined ? 'your password' : 'your e-mail');
     }
+    if (newEmail !== null && (await this.users.emailTakenByOther(newEmail, user.id))) throw emailTaken();
+    const oldEmail = user.email;
+    if (newEmail !== null && !changingOwn) Object.assign(user, { email: newEmail, emailVerified: false });
     const passwordChanged = dto.password !== undefined;
     if (dto.password !== undefined) {
-      await this.assertMayChangePassword(caller, user, dto.currentPassword);
       user.passwordHash = await this.hasher.hash(dto.password);
       user.credentialsChangedAt = new Date();
     }
@@ -87,8 +108,8 @@ export class UsersService {
     const changes = auditedChanges(before, user, { passwordChanged, profileFields });
     const audited = isAdminAction(caller, id, changes);
 
-    // The password_changed notification is written in the same transaction as the new hash; a suspension's
-    // cancellations and refunds, and the audit entries, in the same transaction as the change.
+    // The password_changed notification and every e-mail are written in the same transaction as the change; a
+    // suspension's cancellations and refunds, and the audit entries, too.
     const saved = await this.unitOfWork
       .run(async (manager, record) => {
         const updated = await this.users.save(user, manager);
@@ -96,6 +117,11 @@ export class UsersService {
           record(new PasswordChangedEvent(updated.id, updated.email, 'profile'));
           // credentials_changed_at moved with the hash: every session ends, and its live streams close.
           record(new SessionsEndedEvent(updated.id, 'password_changed'));
+        }
+        if (newEmail !== null && changingOwn) await this.emailChanges.request(manager, record, updated, newEmail);
+        if (newEmail !== null && !changingOwn) {
+          record(new EmailChangedEvent({ userId: updated.id, email: oldEmail, firstName: updated.firstName }, newEmail, null));
+          await this.verification.issue(manager, record, updated);
         }
         if (before.status !== updated.status) record(new AccountStatusChangedEvent(updated.id, updated.role, updated.status));
         if (suspended) record(new SessionsEndedEvent(updated.id, 'suspended'));
@@ -109,7 +135,8 @@ export class UsersService {
         throw isUniqueViolation(error) ? emailTaken() : error;
       });
     this.logChanges(caller, id, changes, audited, client);
-    return toUserResponse(saved);
+    if (newEmail !== null && changingOwn) this.securityLog.record('email_change.requested', { userId: saved.id, client });
+    return this.respond(saved);
   }
 
   async remove(caller: AuthUser, id: string, client: ClientContext | null = null): Promise<void> {
@@ -136,18 +163,18 @@ export class UsersService {
     const passwordHash = await this.hasher.hash(password);
     const existing = await this.users.findActiveByEmail(normalized);
     if (existing) {
-      Object.assign(existing, { role: Role.ADMIN, passwordHash, credentialsChangedAt: new Date() });
+      Object.assign(existing, { role: Role.ADMIN, passwordHash, emailVerified: true, credentialsChangedAt: new Date() });
       return { user: toUserResponse(await this.users.save(existing)), created: false };
     }
-    const user = await this.users.insert({ email: normalized, passwordHash, role: Role.ADMIN, firstName: 'Admin', lastName: 'User' });
+    // The operator running create-admin vouches for the address.
+    const user = await this.users.insert({ email: normalized, passwordHash, role: Role.ADMIN, firstName: 'Admin', lastName: 'User', emailVerified: true });
     return { user: toUserResponse(user), created: true };
   }
 
-  private async assertMayChangePassword(caller: AuthUser, user: UserEntity, currentPassword: string | undefined): Promise<void> {
-    const changingOwn = caller.id === user.id;
-    if (!changingOwn) return; // an admin resetting someone else's password
+  /** Changing your own password or e-mail: a stolen access token alone must not be enough (an admin changing someone else's needs none). */
+  private async assertCurrentPassword(user: UserEntity, currentPassword: string | undefined, what: string): Promise<void> {
     if (currentPassword === undefined) {
-      throw new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is required to change your password' }]);
+      throw new ValidationFailedError([{ field: 'currentPassword', message: `currentPassword is required to change ${what}` }]);
     }
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
       throw new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
@@ -166,6 +193,10 @@ export class UsersService {
       }
       if (audited) this.securityLog.record('admin.action', { ...fields, actorId: caller.id, detail: change.action });
     }
+  }
+
+  private async respond(user: UserEntity): Promise<UserResponse> {
+    return toUserResponse(user, await this.emailTokens.findPendingEmail(user.id));
   }
 
   private assertSelfOrAdmin(caller: AuthUser, id: string): void {

@@ -57,3 +57,11 @@ export function resetTokenOf(text: string): string {
   secretScan.registerResetToken(token);
   return token;
 }
+
+/** The token of the `{path}?token=...` link in an e-mail (e.g. `/verify-email`), and the whole link. */
+export function linkOf(text: string, path: string): { link: string; token: string } {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`(https?://\\S*${escaped}\\?token=([A-Za-z0-9_-]+))`).exec(text);
+  if (!match) throw new Error(`No ${path} link in:\n${text}`);
+  return { link: match[1], token: match[2] };
+}

@@ -18,7 +18,9 @@ const BCRYPT_HASH = /\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}/;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
 /** What a reset token looks like (32 random bytes, base64url), standing alone. */
 const TOKEN_SHAPED = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
-const RESET_LINK = /\/reset-password\?token=([A-Za-z0-9_-]+)/g;
+/** The links whose token is only ever e-mailed: password reset, address verification, e-mail change and its revert. */
+const TOKEN_LINK = /\/(?:reset-password|verify-email|confirm-email-change|revert-email-change)\?token=([A-Za-z0-9_-]+)/g;
+const TOKEN_MAIL_KINDS = ['password_reset_', 'email_verification_', 'email_change_confirmation_', 'email_change_notice_'];
 /** Bounds the memory of token-shaped strings (a suite with very many answers forgets the oldest). */
 const MAX_REMEMBERED = 50_000;
 
@@ -36,10 +38,11 @@ const asText = (value: unknown): string => (typeof value === 'string' ? value : 
 
 /**
  * Looks at every answer the e2e suites get for what must never leave the app: a JWT signing secret, a
- * bcrypt hash, a password reset token (they are only ever e-mailed), and another user's e-mail address.
- * An address is fine to its owner, to an admin and to the caller who sent it. Reset tokens reach the
- * scanner late (the e-mail is written after the answer), so token-shaped strings in answers are
- * remembered and matched against every reset e-mail when the hits are collected.
+ * bcrypt hash, the token of an e-mailed link (password reset, address verification, e-mail change and its
+ * revert: they are only ever e-mailed), and another user's e-mail address. An address is fine to its owner,
+ * to an admin and to the caller who sent it. Link tokens reach the scanner late (the e-mail is written after
+ * the answer), so token-shaped strings in answers are remembered and matched against every such e-mail when
+ * the hits are collected.
  */
 export class SecretScanner {
   private readonly secrets = new Set<string>();
@@ -87,12 +90,12 @@ export class SecretScanner {
     for (const dir of this.mailDirs) {
       let files: string[];
       try {
-        files = readdirSync(dir).filter((file) => file.startsWith('password_reset_'));
+        files = readdirSync(dir).filter((file) => TOKEN_MAIL_KINDS.some((kind) => file.startsWith(kind)));
       } catch {
         continue;
       }
       for (const file of files) {
-        for (const [, token] of readFileSync(join(dir, file), 'utf8').matchAll(RESET_LINK)) this.registerResetToken(token);
+        for (const [, token] of readFileSync(join(dir, file), 'utf8').matchAll(TOKEN_LINK)) this.registerResetToken(token);
       }
     }
     return [...this.hits];

@@ -15,6 +15,8 @@ export interface TestSmtpServer {
   received: ReceivedMail[];
   /** Polls until a message to `to` arrived; the deadline only keeps a broken feature from hanging the suite. */
   waitFor(to: string, deadlineMs?: number): Promise<ReceivedMail>;
+  /** The same, for a message of one kind (its X-Mail-Kind header: `password_reset`...). */
+  waitForKind(to: string, kind: string, deadlineMs?: number): Promise<ReceivedMail>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,16 @@ export function parseMessage(raw: string): { headers: Record<string, string>; te
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   return { headers, text: decodeBody(raw.slice(split + 4), headers['content-transfer-encoding']) };
+}
+
+async function waitUntilReceived(received: ReceivedMail[], wanted: (mail: ReceivedMail) => boolean, what: string, deadlineMs: number): Promise<ReceivedMail> {
+  const giveUpAt = Date.now() + deadlineMs;
+  for (;;) {
+    const mail = received.find(wanted);
+    if (mail) return mail;
+    if (Date.now() > giveUpAt) throw new Error(`No SMTP message ${what} arrived (received ${received.length})`);
+    await sleep(25);
+  }
 }
 
 /** A real SMTP server on a free local port (or on `port`) that accepts every message (no authentication). */
@@ -66,13 +78,10 @@ export async function startSmtpServer(options: SMTPServerOptions = {}, port = 0)
     port: (server.server.address() as AddressInfo).port,
     received,
     async waitFor(to, deadlineMs = 10_000) {
-      const giveUpAt = Date.now() + deadlineMs;
-      for (;;) {
-        const mail = received.find((message) => message.rcptTo.includes(to));
-        if (mail) return mail;
-        if (Date.now() > giveUpAt) throw new Error(`No SMTP message to ${to} arrived (received ${received.length})`);
-        await sleep(25);
-      }
+      return waitUntilReceived(received, (message) => message.rcptTo.includes(to), `to ${to}`, deadlineMs);
+    },
+    async waitForKind(to, kind, deadlineMs = 10_000) {
+      return waitUntilReceived(received, (message) => message.rcptTo.includes(to) && message.headers['x-mail-kind'] === kind, `${kind} to ${to}`, deadlineMs);
     },
     close: () => new Promise<void>((resolve) => server.close(resolve)),
   };

@@ -6,7 +6,7 @@ import { AppConfig, RateLimit } from '../../config/app.config';
  * quota, for a client the account knows); `loginAccount`: failed logins on one account from clients it does
  * not know.
  */
-export type RateLimitPolicyName = 'login' | 'loginDevice' | 'loginAccount' | 'booking' | 'browse' | 'passwordReset';
+export type RateLimitPolicyName = 'login' | 'loginDevice' | 'loginAccount' | 'booking' | 'browse' | 'passwordReset' | 'verificationEmail';
 
 /** How a request is keyed: its client address, its signed-in user, or the e-mail in its body. */
 export type RateLimitKey = 'ip' | 'user' | 'email';
@@ -23,6 +23,7 @@ export function policiesFrom(config: AppConfig['rateLimit']): Record<RateLimitPo
     booking: { name: 'booking', ...config.booking },
     browse: { name: 'browse', ...config.browse },
     passwordReset: { name: 'passwordReset', ...config.passwordReset },
+    verificationEmail: { name: 'verificationEmail', ...config.verificationEmail },
   };
 }
 

@@ -40,7 +40,7 @@ export class SeedService {
         .getRepository(UserEntity)
         .save(
           SAMPLE_ACCOUNTS.map(({ password: _password, ...account }, index) =>
-            manager.getRepository(UserEntity).create({ ...account, passwordHash: hashes[index], credentialsChangedAt: new Date() }),
+            manager.getRepository(UserEntity).create({ ...account, passwordHash: hashes[index], emailVerified: true, credentialsChangedAt: new Date() }),
           ),
         );
       const providers = users.filter((user) => user.role === Role.PROVIDER);

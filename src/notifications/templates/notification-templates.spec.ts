@@ -216,12 +216,14 @@ describe('payments', () => {
 });
 
 describe('password changed', () => {
-  it('tells the user only, stores how, and sends no mail', () => {
+  it('tells the user only, stores how, and e-mails them (someone who took the account over signs its owner out)', () => {
     const { drafts } = draftsOf(new PasswordChangedEvent(CUSTOMER.id, CUSTOMER.email, 'reset'));
     expect(drafts).toEqual([
-      expect.objectContaining({ userId: CUSTOMER.id, type: NotificationType.PASSWORD_CHANGED, title: 'Password changed', data: { via: 'reset' }, email: null }),
+      expect.objectContaining({ userId: CUSTOMER.id, type: NotificationType.PASSWORD_CHANGED, title: 'Password changed', data: { via: 'reset' } }),
     ]);
     expect(drafts[0].message).toContain('reset link');
+    expect(drafts[0].email).toMatchObject({ kind: 'password_changed', to: CUSTOMER.email, subject: 'Your password was changed' });
+    expect(drafts[0].email?.text).toContain('password reset link');
   });
 });
 

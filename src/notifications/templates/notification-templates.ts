@@ -262,15 +262,27 @@ export function paymentRefunded(event: PaymentRefundedEvent, to: Recipient, sche
   };
 }
 
-export function passwordChanged(event: PasswordChangedEvent, _to: Recipient): NotificationContent {
+export function passwordChanged(event: PasswordChangedEvent, to: Recipient): NotificationContent {
+  const message =
+    event.via === 'reset'
+      ? 'Your password was changed with a reset link. If this was not you, reset it again now.'
+      : 'Your password was changed. If this was not you, reset it now.';
   return {
     title: 'Password changed',
-    message:
-      event.via === 'reset'
-        ? 'Your password was changed with a reset link. If this was not you, reset it again now.'
-        : 'Your password was changed. If this was not you, reset it now.',
+    message,
     data: { via: event.via },
-    // Stored and pushed only: the e-mails are about bookings and payments.
-    email: null,
+    // E-mailed too: someone who took the account over signs its owner out, so a notification alone would never be seen.
+    email: email(
+      'password_changed',
+      to,
+      'Your password was changed',
+      [
+        event.via === 'reset'
+          ? 'The password of your Service Marketplace account was just changed with a password reset link.'
+          : 'The password of your Service Marketplace account was just changed.',
+        'If this was not you, ask for a password reset link at once and contact support.',
+      ],
+      [],
+    ),
   };
 }

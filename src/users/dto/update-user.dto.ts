@@ -11,7 +11,12 @@ import { UpdateProfileDto } from './profile.dto';
 const IsOmittable = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ example: 'ada@example.com', format: 'email', maxLength: 254 })
+  @ApiPropertyOptional({
+    example: 'ada@example.com',
+    format: 'email',
+    maxLength: 254,
+    description: 'Your own: needs currentPassword, and applies once the new address confirms it (see pendingEmail).',
+  })
   @IsOmittable()
   @NormalizeEmail()
   @IsEmail({}, { message: 'email must be a valid e-mail address' })
@@ -24,7 +29,7 @@ export class UpdateUserDto {
   @MeetsPasswordPolicy()
   password?: string;
 
-  @ApiPropertyOptional({ format: 'password', maxLength: 200, description: 'Your current password, required to change your own password.' })
+  @ApiPropertyOptional({ format: 'password', maxLength: 200, description: 'Your current password, required to change your own password or e-mail.' })
   @IsOmittable()
   @IsString()
   @MaxLength(200)

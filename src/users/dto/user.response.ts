@@ -13,6 +13,14 @@ export class ProfileResponse {
 export class UserResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'email', maxLength: 254 }) email: string;
+  @ApiProperty({ description: 'The owner used a link e-mailed to this address (accounts from before the check count as verified)' })
+  emailVerified: boolean;
+  @ApiPropertyOptional({
+    format: 'email',
+    maxLength: 254,
+    description: 'An address the account moves to once its owner opens the link e-mailed there (present only while one waits)',
+  })
+  pendingEmail?: string;
   @ApiProperty({ enum: Role }) role: Role;
   @ApiPropertyOptional({ enum: AccountStatus, description: 'ACTIVE, or SUSPENDED by an admin (always sent; optional for clients written before it)' })
   status?: AccountStatus;
@@ -21,10 +29,12 @@ export class UserResponse {
   @ApiProperty() updatedAt: Date;
 }
 
-export function toUserResponse(user: UserEntity): UserResponse {
+export function toUserResponse(user: UserEntity, pendingEmail: string | null = null): UserResponse {
   return {
     id: user.id,
     email: user.email,
+    emailVerified: user.emailVerified,
+    ...(pendingEmail ? { pendingEmail } : {}),
     role: user.role,
     status: user.status,
     profile: { firstName: user.firstName, lastName: user.lastName, phone: user.phone, address: user.address },

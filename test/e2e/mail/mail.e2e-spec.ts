@@ -67,7 +67,7 @@ describe('mail', () => {
       const user = await createUser(t, Role.CUSTOMER);
       await t.http.post('/password-reset/request').send({ email: user.email }).expect(202);
 
-      const mail = await smtp.waitFor(user.email);
+      const mail = await smtp.waitForKind(user.email, 'password_reset');
       expect(mail.mailFrom).toBe('robot@marketplace.test');
       expect(mail.rcptTo).toEqual([user.email]);
       expect(mail.headers.to).toBe(user.email);
@@ -81,7 +81,7 @@ describe('mail', () => {
     it('delivers a link whose token resets the password', async () => {
       const user = await createUser(t, Role.PROVIDER);
       await t.http.post('/password-reset/request').send({ email: user.email }).expect(202);
-      const token = resetTokenOf((await smtp.waitFor(user.email)).text);
+      const token = resetTokenOf((await smtp.waitForKind(user.email, 'password_reset')).text);
 
       await t.http.post('/password-reset/confirm').send({ token, newPassword: 'Via-Smtp-Pass-1' }).expect(200);
       await login(t, user.email, 'Via-Smtp-Pass-1');
@@ -107,7 +107,7 @@ describe('mail', () => {
       const user = await createUser(t, Role.CUSTOMER);
       await t.http.post('/password-reset/request').send({ email: user.email }).expect(202);
 
-      const mail = await smtp.waitFor(user.email);
+      const mail = await smtp.waitForKind(user.email, 'password_reset');
       expect(mail.headers.subject).toBe(RESET_SUBJECT);
       expect(mail.headers.from).toBe('Service Marketplace <no-reply@marketplace.local>');
       expect(resetTokenOf(mail.text)).toMatch(/^[A-Za-z0-9_-]{43}$/);

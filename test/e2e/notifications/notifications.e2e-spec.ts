@@ -32,9 +32,10 @@ interface OutboxRow {
 async function waitForOutbox(t: TestApp, recipients: string[], status: string, deadlineMs = 10_000): Promise<OutboxRow[]> {
   const giveUpAt = Date.now() + deadlineMs;
   for (;;) {
-    const rows = await t.dataSource.query<OutboxRow[]>('SELECT id, recipient, status, attempts FROM email_outbox WHERE recipient = ANY($1) ORDER BY kind', [
-      recipients,
-    ]);
+    const rows = await t.dataSource.query<OutboxRow[]>(
+      'SELECT id, recipient, status, attempts FROM email_outbox WHERE recipient = ANY($1) AND notification_id IS NOT NULL ORDER BY kind',
+      [recipients],
+    );
     if (rows.length && rows.every((row) => row.status === status)) return rows;
     if (Date.now() > giveUpAt) throw new Error(`Outbox rows not all ${status}: ${JSON.stringify(rows)}`);
     await sleep(20);
@@ -390,9 +391,10 @@ describe('notifications', () => {
         [customer.id, provider.id],
       ]);
       expect(rows[0].count).toBe('0');
-      const emails = await t.dataSource.query<Array<{ count: string }>>('SELECT count(*) FROM email_outbox WHERE recipient = ANY($1)', [
-        [customer.email, provider.email],
-      ]);
+      const emails = await t.dataSource.query<Array<{ count: string }>>(
+        'SELECT count(*) FROM email_outbox WHERE recipient = ANY($1) AND notification_id IS NOT NULL',
+        [[customer.email, provider.email]],
+      );
       expect(emails[0].count).toBe('0');
       expect(await listNotifications(t, provider)).toEqual([]);
 

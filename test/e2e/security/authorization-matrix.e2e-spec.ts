@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BookingResponse } from '../../../src/bookings/dto/booking.response';
 import { Role } from '../../../src/common/auth/role.enum';
+import { EMAIL_LINK_PAGES } from '../../../src/config/email-links';
 import type { ServiceResponse } from '../../../src/services/dto/service.response';
 import { book, bookingBody, nextLocal, shift, startBooking } from '../../factories/booking.factory';
 import { createService, validServiceBody } from '../../factories/service.factory';
@@ -60,6 +61,12 @@ const EXPECTED: Record<string, Expected> = {
   'POST /auth/sign-in-link': everyone(400),
   'POST /password-reset/request': everyone(202),
   'POST /password-reset/confirm': everyone(200),
+  // The same for the links e-mailed about an address (verify it, confirm or revert a change).
+  'POST /users/verify-email': everyone(400),
+  'POST /users/email-change/confirm': everyone(400),
+  'POST /users/email-change/revert': everyone(400),
+  // The pages those links open (HTML for people, served without FRONTEND_URL): without the link's token, 400 alike.
+  ...Object.fromEntries(EMAIL_LINK_PAGES.flatMap((page) => [`GET ${page}`, `POST ${page}`]).map((route) => [route, everyone(400)])),
   'GET /services': everyone(200),
   'GET /services/categories': everyone(200),
   'GET /services/:id': everyone(200),
@@ -79,6 +86,8 @@ const EXPECTED: Record<string, Expected> = {
   // Admins only: every other role is refused outright.
   'GET /users': { ...everyone(403), anonymous: 401, admin: 200 },
   'GET /users/:id/audit': { ...everyone(403), anonymous: 401, admin: 200 },
+  // Admins (made by create-admin) are verified already.
+  'POST /users/me/verification-email': { ...signedIn(202), admin: 409 },
 
   'POST /services': { anonymous: 401, customer: 403, otherCustomer: 403, provider: 201, otherProvider: 201, admin: 403 },
   'PUT /services/:id': serviceOwner(200),
@@ -304,7 +313,8 @@ describe('authorization matrix', () => {
     const answer = await send(row.route, await callFor(row, world), user);
     const deviations: Deviation[] = [];
     if (answer.status !== expected) deviations.push({ route: row.name, caller, expected, actual: answer.status });
-    if (answer.status >= 400 && !answer.contentType.startsWith('application/problem+json')) {
+    const isPage = (EMAIL_LINK_PAGES as readonly string[]).includes(row.route.path);
+    if (answer.status >= 400 && !answer.contentType.startsWith(isPage ? 'text/html' : 'application/problem+json')) {
       deviations.push({ route: row.name, caller, expected: 'problem+json', actual: answer.contentType });
     }
     if (answer.status === 404 && row.route.path.includes(':')) {

@@ -12,7 +12,7 @@ import { notify } from '../../factories/notification.factory';
 import { createService } from '../../factories/service.factory';
 import { createUser, TestUser, uniqueEmail } from '../../factories/user.factory';
 import { answerLog } from '../../helpers/answers';
-import { resetTokenOf, waitForMail } from '../../helpers/mail';
+import { linkOf, resetTokenOf, waitForMail } from '../../helpers/mail';
 import { AppRoute, appRoutes, OpenApiDocument, operationsOf, ParameterObject, resolveSchema, SchemaObject } from '../../helpers/openapi';
 import { createTestApp, TEST_JWT_SECRET, TestApp } from '../../helpers/test-app';
 
@@ -285,6 +285,30 @@ const GOOD_REQUESTS: Record<string, (world: World, examples: GoodRequest[]) => P
     t.app.get(SignInLinks).offer({ id: customer.id, email: customer.email, firstName: 'Fuzz' });
     const [mail] = await waitForMail(t.mailDir, 'sign_in_link', customer.email);
     return [{ actor: 'anonymous', body: { token: /\/sign-in\?token=([A-Za-z0-9_.-]+)/.exec(mail.body)?.[1] } }];
+  },
+  // The links e-mailed about an address: read from the mail, as their owner would.
+  'POST /users/verify-email': async ({ users: { customer } }) => {
+    const [mail] = await waitForMail(t.mailDir, 'email_verification', customer.email);
+    return [{ actor: 'anonymous', body: { token: linkOf(mail.body, '/verify-email').token } }];
+  },
+  // Admins (made by create-admin) are verified already: 409.
+  'POST /users/me/verification-email': (_world, examples) => examples.filter((example) => example.actor !== 'admin'),
+  'POST /users/email-change/confirm': async ({ users: { customer } }) => {
+    const newEmail = uniqueEmail('fuzz-moved');
+    await t.http.put(`/users/${customer.id}`).set(customer.auth).send({ email: newEmail, currentPassword: customer.password }).expect(200);
+    const [mail] = await waitForMail(t.mailDir, 'email_change_confirmation', newEmail);
+    return [{ actor: 'anonymous', body: { token: linkOf(mail.body, '/confirm-email-change').token } }];
+  },
+  'POST /users/email-change/revert': async ({ users: { customer } }, [example]) => {
+    const newEmail = uniqueEmail('fuzz-moved');
+    await t.http.put(`/users/${customer.id}`).set(customer.auth).send({ email: newEmail, currentPassword: customer.password }).expect(200);
+    const [confirmation] = await waitForMail(t.mailDir, 'email_change_confirmation', newEmail);
+    await t.http
+      .post('/users/email-change/confirm')
+      .send({ token: linkOf(confirmation.body, '/confirm-email-change').token })
+      .expect(200);
+    const [notice] = await waitForMail(t.mailDir, 'email_change_notice', customer.email);
+    return [{ ...example, body: { ...(example.body as object), token: linkOf(notice.body, '/revert-email-change').token } }];
   },
   // The catalog is shared with every other suite (thousands of services): the examples' filters, narrowed to this world's provider.
   'GET /services': (world, examples) => examples.map((example) => ({ ...example, query: { ...example.query, providerId: world.users.provider.id } })),
