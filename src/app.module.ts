@@ -16,6 +16,7 @@ import { buildLoggerParams } from './config/logger.config';
 import { foundationModules } from './database/foundation.modules';
 import { SeedModule } from './database/seeds/seed.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { MailModule } from './mail/mail.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -41,6 +42,7 @@ export class AppModule {
           inject: [ConfigService],
           useFactory: (config: ConfigService<AppConfig, true>) => buildLoggerParams(config.get('log', { infer: true })),
         }),
+        JobsModule,
         IdempotencyModule,
         RedisModule,
         RateLimitModule,

@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { RepeatingTask } from '../common/scheduling/repeating-task';
 import { AppConfig } from '../config/app.config';
+import { JobEngine } from '../jobs/job-engine';
+import { JobQueue } from '../jobs/job-queue';
 import { PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { RefundsService } from '../payments/refunds.service';
@@ -10,18 +11,20 @@ import { BookingCheckoutService } from './booking-checkout.service';
 /** How often a pass runs: twice per cut-off, so an abandoned attempt waits at most one and a half cut-offs, and at least once a minute. */
 const intervalFor = (abandonedAfterMs: number): number => Math.max(500, Math.min(60_000, Math.floor(abandonedAfterMs / 2)));
 
+/** The reconciliation pass: a stately queue, so one pass at a time runs (on any one instance) and none piles up. */
+export const PAYMENT_RECONCILE_QUEUE: JobQueue = { name: 'payments.reconcile', policy: 'stately', retryLimit: 2, retryDelaySeconds: 5, expireInSeconds: 600 };
+
 /**
- * Settles what a crash (or a process paused past the cut-off) left half-done, at start and then
- * periodically, on every instance (each row is settled by compare-and-swap, so two instances never settle
- * one twice): PENDING payments older than `PAYMENT_RECONCILE_AFTER_SECONDS`, by cancelling their charge key
- * at the gateway and applying what the gateway then says; PENDING refunds (voids of late charges included),
- * by retrying them.
+ * Settles what a crash (or a process paused past the cut-off) left half-done, as a scheduled singleton job
+ * (at start, then every half cut-off, and every minute by cron should that chain break): PENDING payments
+ * older than `PAYMENT_RECONCILE_AFTER_SECONDS`, by cancelling their charge key at the gateway and applying
+ * what the gateway then says; PENDING refunds (voids of late charges included), by retrying them. Each row
+ * is settled by compare-and-swap, so a pass run by hand beside the job never settles one twice.
  */
 @Injectable()
-export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PaymentReconciler {
   private readonly logger = new Logger(PaymentReconciler.name);
   private readonly abandonedAfterMs: number;
-  private readonly task: RepeatingTask;
 
   constructor(
     private readonly payments: PaymentsRepository,
@@ -29,17 +32,12 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     private readonly checkout: BookingCheckoutService,
     private readonly refunds: RefundsService,
     config: ConfigService<AppConfig, true>,
+    jobs: JobEngine,
   ) {
     this.abandonedAfterMs = config.get('payments', { infer: true }).reconcileAfterMs;
-    this.task = new RepeatingTask(() => this.reconcile(), intervalFor(this.abandonedAfterMs));
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.task.stop();
+    jobs.register({ ...PAYMENT_RECONCILE_QUEUE, recurring: { everyMs: intervalFor(this.abandonedAfterMs), cron: '* * * * *' } }, async () => {
+      await this.reconcile();
+    });
   }
 
   /** One pass; never throws. */
