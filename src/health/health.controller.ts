@@ -29,7 +29,8 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     operationId: 'checkReadiness',
-    summary: 'Readiness: the database and the job engine answer (503 when one does not, and while the instance shuts down); a configured Redis that does not answer makes the status `degraded`, still 200',
+    summary:
+      'Readiness: the database and the job engine answer (503 when one does not, and while the instance shuts down); a configured Redis that does not answer makes the status `degraded`, still 200',
   })
   ready(): Promise<HealthCheckResult> {
     const database = () => this.database.pingCheck('database').withTimeout(1500);

@@ -176,7 +176,15 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
         const willRetry = job.retryCount < job.retryLimit;
         // One line per failed job: what, which attempt, what happens next.
         this.logger.error(
-          { queue: queue.name, jobId: job.id, attempt: job.retryCount + 1, retryLimit: job.retryLimit, willRetry, deadLetter: willRetry ? undefined : queue.deadLetter, err: error },
+          {
+            queue: queue.name,
+            jobId: job.id,
+            attempt: job.retryCount + 1,
+            retryLimit: job.retryLimit,
+            willRetry,
+            deadLetter: willRetry ? undefined : queue.deadLetter,
+            err: error,
+          },
           'Job failed',
         );
         throw error;
