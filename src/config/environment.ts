@@ -169,7 +169,7 @@ export class EnvironmentVariables {
   @IsString()
   MAIL_FROM = 'Service Marketplace <no-reply@marketplace.local>';
 
-  /** How often, in milliseconds, the e-mail outbox is swept for messages to retry; also the first retry's delay. */
+  /** The first retry's delay, in milliseconds, for an e-mail not sent (doubling after); also how often a down server is probed. */
   @IsInt()
   @Min(10)
   @Max(3_600_000)
