@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
@@ -119,6 +120,9 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
     mailDir,
     close: async () => {
       await app.close();
+      // pg-boss lets its stopped workers go on a timer of its own (a 1 s check): give it that, so it does not
+      // outlive the test file (jest then tears its modules down under it).
+      await sleep(1100);
       if (ownJobsSchema) await dropSchema(databaseUrl, ownJobsSchema);
     },
   };
