@@ -35,18 +35,19 @@ export class PaymentReconciler {
     jobs: JobEngine,
   ) {
     this.abandonedAfterMs = config.get('payments', { infer: true }).reconcileAfterMs;
-    jobs.register({ ...PAYMENT_RECONCILE_QUEUE, recurring: { everyMs: intervalFor(this.abandonedAfterMs), cron: '* * * * *' } }, async () => {
-      await this.reconcile();
+    jobs.register({ ...PAYMENT_RECONCILE_QUEUE, recurring: { everyMs: intervalFor(this.abandonedAfterMs), cron: '* * * * *' } }, async (_data, job) => {
+      await this.reconcile(this.abandonedAfterMs, job.stopping);
     });
   }
 
-  /** One pass; never throws. */
-  async reconcile(abandonedAfterMs = this.abandonedAfterMs): Promise<{ payments: number; refunds: number }> {
+  /** One pass; never throws. With `stopping` aborted (shutdown), it stops between rows: the next pass, anywhere, goes on. */
+  async reconcile(abandonedAfterMs = this.abandonedAfterMs, stopping?: AbortSignal): Promise<{ payments: number; refunds: number }> {
     const cutoff = new Date(Date.now() - abandonedAfterMs);
     let settledPayments = 0;
     let retriedRefunds = 0;
     try {
       for (const payment of await this.payments.listStalePending(cutoff)) {
+        if (stopping?.aborted) break;
         try {
           // The key is cancelled before the attempt is failed: a charge still on its way (its request paused
           // or slow past the cut-off) is then refused, instead of taking money for a booking already released.
@@ -60,6 +61,7 @@ export class PaymentReconciler {
         }
       }
       for (const refund of await this.payments.listPendingRefunds(cutoff)) {
+        if (stopping?.aborted) break;
         await this.refunds.execute(refund);
         retriedRefunds++;
       }

@@ -51,8 +51,8 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
       connectionString: config.get('database', { infer: true }).url,
       schema,
       application_name: 'marketplace-jobs',
-      // Fetching, completing and maintenance only: handlers write through the app's own pool.
-      max: 4,
+      // Fetching, completing and maintenance only (one fetch per worker at a time): handlers write through the app's own pool.
+      max: 10,
       // Expired jobs (their instance died) are found and retried within this.
       maintenanceIntervalSeconds: 30,
       // Completed jobs stay countable for a day, failed ones for a week, before they are archived.

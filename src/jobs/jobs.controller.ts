@@ -24,7 +24,7 @@ export class JobsController {
   @Post(':queue/retry')
   @HttpCode(200)
   @ApiOperation({ operationId: 'retryFailedJobs', summary: 'Runs a queue’s failed jobs again (admin)' })
-  @ApiParam({ name: 'queue', example: 'email.send' })
+  @ApiParam({ name: 'queue', example: 'email.send', schema: { type: 'string', maxLength: 100 } })
   @ApiOkResponse({ type: JobRetryResponse })
   @ApiProblems(new NotFoundError('Job queue'))
   async retry(@Param('queue') queue: string): Promise<JobRetryResponse> {

@@ -21,7 +21,7 @@ export class JobQueueResponse {
 }
 
 export class JobQueuesResponse {
-  @ApiProperty({ type: [JobQueueResponse] })
+  @ApiProperty({ type: [JobQueueResponse], maxItems: 100 })
   queues: JobQueueResponse[];
 }
 
