@@ -160,6 +160,11 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
     return ids.length;
   }
 
+  /** What the engine does every 30 s, now: fails (and so retries) jobs past their expiry, archives and drops old ones. */
+  async maintain(): Promise<void> {
+    await this.boss.maintain();
+  }
+
   /** The engine answers: its tables can be read. */
   async ping(): Promise<void> {
     if (this.engineState !== 'running') throw new Error(`job engine ${this.engineState}`);

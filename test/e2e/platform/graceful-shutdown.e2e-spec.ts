@@ -7,12 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import request from 'supertest';
+import { JobEngine } from '../../../src/jobs/job-engine';
 import { AROUND_THE_CLOCK, book, gridStartIn } from '../../factories/booking.factory';
 import { createMarketplace } from '../../factories/marketplace.factory';
 import { freePort } from '../../helpers/ports';
 import { startSmtpServer, TestSmtpServer } from '../../helpers/smtp';
 import { SseClient } from '../../helpers/sse';
-import { TEST_JWT_SECRET, TestApp } from '../../helpers/test-app';
+import { createTestApp, TEST_JWT_SECRET, TestApp } from '../../helpers/test-app';
 
 const ROOT = resolve(__dirname, '../../..');
 /** A build of its own (inside dist/, which is ignored), so a suite building dist/src alongside cannot race it. */
@@ -31,15 +32,37 @@ async function onDatabase<T>(url: string, work: (client: Client) => Promise<T>):
   }
 }
 
+interface Child {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `node <build>/src/main.js` on the test database, with its own job schema (unless `env` names one), once it serves. */
+async function startChild(env: NodeJS.ProcessEnv): Promise<Child> {
+  const proc = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => proc.once('exit', (code, signal) => done({ code, signal })));
+  for (const giveUpAt = Date.now() + 60_000; !output.includes('API on http'); await sleep(100)) {
+    if (Date.now() > giveUpAt || proc.exitCode !== null) throw new Error(`the app did not start:\n${output}`);
+  }
+  return { proc, output: () => output, exited };
+}
+
 /**
  * `node dist/src/main.js` as a child process, told SIGTERM while an e-mail job is running and a notification
  * stream is open: the job finishes, the stream ends with a retry hint, and the process exits 0.
  */
-describe('graceful shutdown (SIGTERM to the built app)', () => {
+describe('the built app as a child process: SIGTERM, and kill -9 mid-job', () => {
   const databaseUrl = process.env.E2E_DATABASE_URL as string;
   const schema = `jobs_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  let child: ChildProcess | undefined;
+  const sharedSchema = `jobs_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  let smtp2: TestSmtpServer | undefined;
+  const children: ChildProcess[] = [];
   let smtp: TestSmtpServer | undefined;
+  let other: TestApp | undefined;
 
   beforeAll(async () => {
     await promisify(execFile)(
@@ -53,10 +76,12 @@ describe('graceful shutdown (SIGTERM to the built app)', () => {
   }, 240_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await other?.close();
     await smtp?.close();
+    await smtp2?.close();
     rmSync(OUT, { recursive: true, force: true });
-    await onDatabase(databaseUrl, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+    for (const name of [schema, sharedSchema]) await onDatabase(databaseUrl, (client) => client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`));
   });
 
   it('finishes the running job, ends the stream with a retry hint, and exits 0', async () => {
@@ -89,15 +114,9 @@ describe('graceful shutdown (SIGTERM to the built app)', () => {
       LOG_FORMAT: 'json',
       EMAIL_OUTPUT_DIR: mkdtempSync(join(tmpdir(), 'shutdown-mail-')),
     };
-    const proc = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    let output = '';
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => proc.once('exit', (code, signal) => done({ code, signal })));
-    for (const giveUpAt = Date.now() + 60_000; !output.includes('API on http'); await sleep(100)) {
-      if (Date.now() > giveUpAt || proc.exitCode !== null) throw new Error(`the app did not start:\n${output}`);
-    }
+    const started = await startChild(env);
+    const { proc, exited } = started;
+    children.push(proc);
 
     const url = `http://127.0.0.1:${port}`;
     const t = { http: request(url) } as unknown as TestApp;
@@ -114,7 +133,7 @@ describe('graceful shutdown (SIGTERM to the built app)', () => {
     proc.kill('SIGTERM');
 
     expect(await exited).toEqual({ code: 0, signal: null });
-    expect(output).toContain('SIGTERM received');
+    expect(started.output()).toContain('SIGTERM received');
     // The stream was ended by the server, with a reconnect hint, rather than cut.
     await stream.waitForEnd();
     expect(stream.comments).toContain('server shutting down; reconnect');
@@ -130,5 +149,83 @@ describe('graceful shutdown (SIGTERM to the built app)', () => {
       client.query<{ state: string }>(`SELECT state FROM ${schema}.job WHERE name = 'email.send' AND data->>'emailId' = $1`, [rows.rows[0].id]),
     );
     expect(jobs.rows).toEqual([{ state: 'completed' }]);
+  }, 120_000);
+
+  it('a worker killed (kill -9) mid-job: the job runs again on another instance, and its e-mail is delivered once', async () => {
+    let providerEmail = '';
+    let tries = 0;
+    smtp2 = await startSmtpServer({
+      disabledCommands: ['STARTTLS'],
+      disableReverseLookup: true,
+      onRcptTo(address, _session, callback) {
+        if (address.address !== providerEmail) return callback();
+        // The first try hangs (its instance is killed meanwhile); the next is taken at once.
+        if (++tries === 1) return void setTimeout(() => callback(), 60_000).unref();
+        callback();
+      },
+    });
+    const server = smtp2;
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      TMPDIR: process.env.TMPDIR,
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      JOBS_SCHEMA: sharedSchema,
+      PORT: String(await freePort()),
+      SMTP_URL: `smtp://127.0.0.1:${server.port}`,
+      JWT_SECRET_KEY: TEST_JWT_SECRET,
+      SECRET_KEY: TEST_JWT_SECRET,
+      BCRYPT_ROUNDS: '4',
+      RATE_LIMIT_ENABLED: 'false',
+      PAYMENT_FAILURE_RATE: '0',
+      SEED_SAMPLE_DATA: 'false',
+      LOG_FORMAT: 'json',
+      EMAIL_OUTPUT_DIR: mkdtempSync(join(tmpdir(), 'killed-mail-')),
+    };
+    const killed = await startChild(env);
+    children.push(killed.proc);
+    const url = `http://127.0.0.1:${env.PORT}`;
+    const t = { http: request(url) } as unknown as TestApp;
+    const { customer, provider, service } = await createMarketplace(t, { service: { availability: AROUND_THE_CLOCK, durationMinutes: 30 } });
+    providerEmail = provider.email;
+    await book(t, customer, service, gridStartIn(30));
+    for (const giveUpAt = Date.now() + 20_000; tries === 0; await sleep(20)) {
+      if (Date.now() > giveUpAt) throw new Error('the provider e-mail was never tried');
+    }
+    killed.proc.kill('SIGKILL');
+    expect(await killed.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+    // Another instance of the same deployment (same job tables).
+    other = await createTestApp({ JOBS_SCHEMA: sharedSchema, SMTP_URL: env.SMTP_URL });
+    const [row] = await other.dataSource.query<Array<{ id: string; status: string }>>('SELECT id, status FROM email_outbox WHERE recipient = $1', [
+      provider.email,
+    ]);
+    expect(row.status).toBe('PENDING');
+    const jobOf = async () =>
+      (
+        await other!.dataSource.query<Array<{ id: string; state: string; retry_count: number }>>(
+          `SELECT id, state, retry_count FROM ${sharedSchema}.job WHERE name = 'email.send' AND data->>'emailId' = $1`,
+          [row.id],
+        )
+      )[0];
+    expect((await jobOf()).state).toBe('active');
+    // Its expiry (2 minutes) has passed, as far as the engine can tell; its maintenance (every 30 s) runs now.
+    await other.dataSource.query(`UPDATE ${sharedSchema}.job SET started_on = now() - interval '1 hour' WHERE name = 'email.send' AND data->>'emailId' = $1`, [
+      row.id,
+    ]);
+    await other.app.get(JobEngine).maintain();
+
+    await server.waitFor(provider.email, 20_000);
+    for (const giveUpAt = Date.now() + 20_000; (await jobOf()).state !== 'completed'; await sleep(50)) {
+      if (Date.now() > giveUpAt) throw new Error(`the job did not complete: ${JSON.stringify(await jobOf())}`);
+    }
+    await sleep(300);
+    expect(await jobOf()).toMatchObject({ state: 'completed', retry_count: 1 });
+    expect(server.received.filter((mail) => mail.rcptTo.includes(provider.email))).toHaveLength(1);
+    expect(tries).toBe(2);
+    const [after] = await other.dataSource.query<Array<{ status: string; attempts: number }>>('SELECT status, attempts FROM email_outbox WHERE id = $1', [
+      row.id,
+    ]);
+    expect(after).toEqual({ status: 'SENT', attempts: 1 });
   }, 120_000);
 });
