@@ -16,6 +16,8 @@ import { securityHeaders } from '../src/common/http/security-headers';
 import { registerBookingRoutes } from './floor/booking.routes';
 import { registerCatalogRoutes } from './floor/catalog.routes';
 import { env, pool, redis } from './floor/context';
+import { boss } from './floor/jobs';
+import { startMailWorkers } from './floor/mail';
 
 const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } });
 // The app's response headers (a request id, helmet's policy), so that both send the same bytes.
@@ -29,12 +31,15 @@ app.get('/health', () => ({ status: 'ok' }));
 registerCatalogRoutes(app);
 registerBookingRoutes(app);
 
-app.listen({ port: Number(env.FLOOR_PORT), host: '127.0.0.1' }).catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+startMailWorkers()
+  .then(() => app.listen({ port: Number(env.FLOOR_PORT), host: '127.0.0.1' }))
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
 process.once('SIGTERM', () => {
   void app.close().then(async () => {
+    await boss.stop({ graceful: true, timeout: 10_000 });
     await pool.end();
     redis?.disconnect();
     process.exit(0);

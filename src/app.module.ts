@@ -18,6 +18,7 @@ import { LogFiles } from './common/logging/log-files';
 import { foundationModules } from './database/foundation.modules';
 import { SeedModule } from './database/seeds/seed.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { MailModule } from './mail/mail.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -47,6 +48,7 @@ export class AppModule {
             return buildLoggerParams(log, files.open(log.dir ? { dir: log.dir, maxSize: log.fileMaxSize, keep: log.fileKeep } : undefined));
           },
         }),
+        JobsModule,
         IdempotencyModule,
         RedisModule,
         RateLimitModule,

@@ -21,7 +21,8 @@ async function bootstrap(): Promise<void> {
 
   // Logged once the app (and its logger, in LOG_FORMAT) exists: a few lines, not one per module and route.
   const app = await createApp({ env, databaseUrl: database.url });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): its own signal listeners would re-raise the signal after closing (exit by signal,
+  // not 0); `stop` below closes the app (which runs the shutdown hooks) and exits itself.
   const logger = new Logger('Bootstrap');
   logger.log(`Database: ${describeDatabase(database.url, database.embedded, env.EMBEDDED_POSTGRES_DIR)}`);
   logger.log(applied.length ? `Migrations: applied ${applied.length}, up to ${applied.at(-1)}` : 'Migrations: up to date');
@@ -33,13 +34,26 @@ async function bootstrap(): Promise<void> {
   const docs = env.API_DOCS_ENABLED ? `docs: /docs, /redoc, /docs-json` : 'API docs off (API_DOCS_ENABLED=true serves them)';
   logger.log(`API on http://localhost:${env.PORT} (${docs})`);
 
-  const stop = async () => {
-    await app.close();
-    await database.stop();
+  // Graceful shutdown: closing the app stops taking jobs and waits (JOB_SHUTDOWN_TIMEOUT_MS at most) for the
+  // running ones, ends the notification streams with a retry hint, closes the server and the pools. A second
+  // signal, or a close that hangs well past that bound, ends the process at once.
+  const stop = async (signal: NodeJS.Signals) => {
+    logger.log(`${signal} received: shutting down (finishing running jobs, ending streams)`);
+    setTimeout(() => {
+      logger.error('Shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, env.JOB_SHUTDOWN_TIMEOUT_MS + 15_000).unref();
+    try {
+      await app.close();
+      await database.stop();
+    } catch (error) {
+      logger.error({ err: error }, 'Shutdown failed');
+      process.exit(1);
+    }
+    logger.log('Shut down');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
 }
 
 bootstrap().catch((error: unknown) => {

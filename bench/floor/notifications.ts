@@ -1,4 +1,5 @@
 import { PoolClient } from 'pg';
+import { enqueueEmail } from './jobs';
 import { formatSseEvent } from '../../src/notifications/live/sse';
 import { draftNotifications, NotifiableEvent, recipientIdsOf } from '../../src/notifications/notifiable-events';
 import { redis } from './context';
@@ -49,11 +50,12 @@ export async function recordEvent(
         client,
         {
           text: `INSERT INTO email_outbox (notification_id, kind, recipient, subject, body, next_attempt_at)
-                 VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::double precision / 1000))
-                 RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, now())
+       RETURNING id`,
         },
-        [notification.id, draft.email.kind, draft.email.to, draft.email.subject, draft.email.text, 60_000],
+        [notification.id, draft.email.kind, draft.email.to, draft.email.subject, draft.email.text],
       );
+      await enqueueEmail(client, email.id);
       emails.push(email.id);
     }
   }

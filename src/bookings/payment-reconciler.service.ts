@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { RepeatingTask } from '../common/scheduling/repeating-task';
 import { AppConfig } from '../config/app.config';
+import { JobEngine } from '../jobs/job-engine';
+import { JobQueue } from '../jobs/job-queue';
 import { PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { RefundsService } from '../payments/refunds.service';
@@ -10,18 +11,20 @@ import { BookingCheckoutService } from './booking-checkout.service';
 /** How often a pass runs: twice per cut-off, so an abandoned attempt waits at most one and a half cut-offs, and at least once a minute. */
 const intervalFor = (abandonedAfterMs: number): number => Math.max(500, Math.min(60_000, Math.floor(abandonedAfterMs / 2)));
 
+/** The reconciliation pass: a stately queue, so one pass at a time runs (on any one instance) and none piles up. */
+export const PAYMENT_RECONCILE_QUEUE: JobQueue = { name: 'payments.reconcile', policy: 'stately', retryLimit: 2, retryDelaySeconds: 5, expireInSeconds: 600 };
+
 /**
- * Settles what a crash (or a process paused past the cut-off) left half-done, at start and then
- * periodically, on every instance (each row is settled by compare-and-swap, so two instances never settle
- * one twice): PENDING payments older than `PAYMENT_RECONCILE_AFTER_SECONDS`, by cancelling their charge key
- * at the gateway and applying what the gateway then says; PENDING refunds (voids of late charges included),
- * by retrying them.
+ * Settles what a crash (or a process paused past the cut-off) left half-done, as a scheduled singleton job
+ * (at start, then every half cut-off, and every minute by cron should that chain break): PENDING payments
+ * older than `PAYMENT_RECONCILE_AFTER_SECONDS`, by cancelling their charge key at the gateway and applying
+ * what the gateway then says; PENDING refunds (voids of late charges included), by retrying them. Each row
+ * is settled by compare-and-swap, so a pass run by hand beside the job never settles one twice.
  */
 @Injectable()
-export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PaymentReconciler {
   private readonly logger = new Logger(PaymentReconciler.name);
   private readonly abandonedAfterMs: number;
-  private readonly task: RepeatingTask;
 
   constructor(
     private readonly payments: PaymentsRepository,
@@ -29,26 +32,22 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     private readonly checkout: BookingCheckoutService,
     private readonly refunds: RefundsService,
     config: ConfigService<AppConfig, true>,
+    jobs: JobEngine,
   ) {
     this.abandonedAfterMs = config.get('payments', { infer: true }).reconcileAfterMs;
-    this.task = new RepeatingTask(() => this.reconcile(), intervalFor(this.abandonedAfterMs));
+    jobs.register({ ...PAYMENT_RECONCILE_QUEUE, recurring: { everyMs: intervalFor(this.abandonedAfterMs), cron: '* * * * *' } }, async (_data, job) => {
+      await this.reconcile(this.abandonedAfterMs, job.stopping);
+    });
   }
 
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.task.stop();
-  }
-
-  /** One pass; never throws. */
-  async reconcile(abandonedAfterMs = this.abandonedAfterMs): Promise<{ payments: number; refunds: number }> {
+  /** One pass; never throws. With `stopping` aborted (shutdown), it stops between rows: the next pass, anywhere, goes on. */
+  async reconcile(abandonedAfterMs = this.abandonedAfterMs, stopping?: AbortSignal): Promise<{ payments: number; refunds: number }> {
     const cutoff = new Date(Date.now() - abandonedAfterMs);
     let settledPayments = 0;
     let retriedRefunds = 0;
     try {
       for (const payment of await this.payments.listStalePending(cutoff)) {
+        if (stopping?.aborted) break;
         try {
           // The key is cancelled before the attempt is failed: a charge still on its way (its request paused
           // or slow past the cut-off) is then refused, instead of taking money for a booking already released.
@@ -62,6 +61,7 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
         }
       }
       for (const refund of await this.payments.listPendingRefunds(cutoff)) {
+        if (stopping?.aborted) break;
         await this.refunds.execute(refund);
         retriedRefunds++;
       }

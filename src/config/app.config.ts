@@ -112,6 +112,12 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       mailRetryIntervalMs: env.MAIL_RETRY_INTERVAL_MS,
       mailRetryMaxDelayMs: env.MAIL_RETRY_MAX_DELAY_MS,
     },
+    jobs: {
+      concurrency: env.JOB_CONCURRENCY,
+      pollIntervalMs: env.JOB_POLL_INTERVAL_MS,
+      shutdownTimeoutMs: env.JOB_SHUTDOWN_TIMEOUT_MS,
+      schema: env.JOBS_SCHEMA,
+    },
     log: {
       level: env.LOG_LEVEL,
       format: resolveLogFormat(env),

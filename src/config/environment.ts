@@ -217,7 +217,7 @@ export class EnvironmentVariables {
   @IsString()
   MAIL_FROM = 'Service Marketplace <no-reply@marketplace.local>';
 
-  /** How often, in milliseconds, the e-mail outbox is swept for messages to retry; also the first retry's delay. */
+  /** The first retry's delay, in milliseconds, for an e-mail not sent (doubling after); also how often a down server is probed. */
   @IsInt()
   @Min(10)
   @Max(3_600_000)
@@ -228,6 +228,28 @@ export class EnvironmentVariables {
   @Min(10)
   @Max(86_400_000)
   MAIL_RETRY_MAX_DELAY_MS = 3_600_000;
+
+  /** Jobs of one queue (e.g. e-mails) one instance works on at the same time. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  JOB_CONCURRENCY = 5;
+
+  /** How often, in milliseconds, an idle instance asks the job engine for new work (pg-boss polls; at least 500). */
+  @IsInt()
+  @Min(500)
+  @Max(60_000)
+  JOB_POLL_INTERVAL_MS = 1000;
+
+  /** On SIGTERM/SIGINT, how long (ms) running jobs may take to finish before they are left to another instance. */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  JOB_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** The PostgreSQL schema of the job engine's tables (pg-boss); instances that share it share their jobs. */
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'JOBS_SCHEMA must be a lower-case SQL identifier' })
+  JOBS_SCHEMA = 'pgboss';
 
   /** Seconds between the comment lines that keep an idle notification stream (and the proxies on its way) open. */
   @IsInt()
@@ -296,6 +318,9 @@ const NUMERIC_KEYS = new Set([
   'MAIL_RETRY_MAX_DELAY_MS',
   'SSE_HEARTBEAT_SECONDS',
   'LOG_FILE_KEEP',
+  'JOB_CONCURRENCY',
+  'JOB_POLL_INTERVAL_MS',
+  'JOB_SHUTDOWN_TIMEOUT_MS',
 ]);
 
 /** Reads `.env` (when present) into the process environment, without overriding what is already set. */

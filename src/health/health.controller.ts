@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator';
 import { ApiProblems, platformProblem } from '../common/openapi/problem.response';
+import { JobEngineHealthIndicator } from '../jobs/job-engine.health';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('health')
@@ -13,6 +14,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly jobs: JobEngineHealthIndicator,
   ) {}
 
   @Get()
@@ -27,10 +29,12 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     operationId: 'checkReadiness',
-    summary: 'Readiness: the database answers (503 when it does not); a configured Redis that does not answer makes the status `degraded`, still 200',
+    summary:
+      'Readiness: the database and the job engine answer (503 when one does not, and while the instance shuts down); a configured Redis that does not answer makes the status `degraded`, still 200',
   })
   ready(): Promise<HealthCheckResult> {
     const database = () => this.database.pingCheck('database').withTimeout(1500);
-    return this.health.check(this.redis.configured ? [database, () => this.redis.ping('redis')] : [database]);
+    const jobs = () => this.jobs.check('jobs');
+    return this.health.check(this.redis.configured ? [database, jobs, () => this.redis.ping('redis')] : [database, jobs]);
   }
 }

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup';
 import { parseEnvironment } from '../../src/config/environment';
@@ -68,6 +71,16 @@ function scanned(agent: TestAgent): TestAgent {
   return agent;
 }
 
+async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * Boots the real app in-process, the way main.ts does (same setup), on the test PostgreSQL. `env` adds
  * or overrides variables; by default Redis is off, rate limits are off and bcrypt is cheap.
@@ -77,7 +90,11 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
   // A suite may bring a database of its own, migrated, when it must not share rows with suites running alongside.
   const databaseUrl = options.databaseUrl ?? process.env.E2E_DATABASE_URL;
   if (!databaseUrl) throw new Error('E2E_DATABASE_URL is not set: run the e2e suites through jest (global setup).');
+  // Each app is a deployment of its own, with its own job tables (its jobs must not be run by another suite's
+  // app, with another mail directory); apps meant as instances of one deployment pass the same JOBS_SCHEMA.
+  const ownJobsSchema = env.JOBS_SCHEMA ? undefined : `jobs_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const raw: NodeJS.ProcessEnv = {
+    ...(ownJobsSchema ? { JOBS_SCHEMA: ownJobsSchema } : {}),
     NODE_ENV: 'test',
     JWT_SECRET_KEY: TEST_JWT_SECRET,
     SECRET_KEY: TEST_JWT_SECRET,
@@ -101,6 +118,12 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
     http: scanned(request(app.getHttpServer())),
     dataSource: app.get(DataSource),
     mailDir,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      // pg-boss lets its stopped workers go on a timer of its own (a 1 s check): give it that, so it does not
+      // outlive the test file (jest then tears its modules down under it).
+      await sleep(1100);
+      if (ownJobsSchema) await dropSchema(databaseUrl, ownJobsSchema);
+    },
   };
 }

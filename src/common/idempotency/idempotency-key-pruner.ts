@@ -1,27 +1,31 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { RepeatingTask } from '../scheduling/repeating-task';
+import { Injectable, Logger } from '@nestjs/common';
+import { JobEngine } from '../../jobs/job-engine';
+import { JobQueue } from '../../jobs/job-queue';
 import { IdempotencyRepository } from './idempotency.repository';
 
-const INTERVAL_MS = 60_000;
+/** Every minute, on one instance at a time. */
+export const IDEMPOTENCY_PRUNE_QUEUE: JobQueue = {
+  name: 'idempotency.prune',
+  policy: 'stately',
+  retryLimit: 1,
+  recurring: { everyMs: 60_000, cron: '* * * * *' },
+};
 
 /**
- * Drops expired idempotency keys, at start and then every minute, on every instance (a DELETE of expired
- * rows is safe to run twice). An expired key is already reusable (`reserve` takes it over): this only keeps
- * the table small.
+ * Drops expired idempotency keys, as a scheduled singleton job (at start, then every minute). An expired key
+ * is already reusable (`reserve` takes it over): this only keeps the table small.
  */
 @Injectable()
-export class IdempotencyKeyPruner implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IdempotencyKeyPruner {
   private readonly logger = new Logger(IdempotencyKeyPruner.name);
-  private readonly task = new RepeatingTask(() => this.prune(), INTERVAL_MS);
 
-  constructor(private readonly keys: IdempotencyRepository) {}
-
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.task.stop();
+  constructor(
+    private readonly keys: IdempotencyRepository,
+    jobs: JobEngine,
+  ) {
+    jobs.register(IDEMPOTENCY_PRUNE_QUEUE, async () => {
+      await this.prune();
+    });
   }
 
   /** One pass; never throws. */

@@ -25,6 +25,7 @@ const TAGS: Record<string, string> = {
   payments: 'Payments of bookings and their refunds',
   notifications: 'Your notifications, as a list and as a live stream',
   health: 'Liveness and readiness',
+  admin: 'Operations for admins: background job queues',
 };
 
 const JWT_DESCRIPTION =

@@ -31,16 +31,13 @@ const CLAIMED_COLUMNS = 'id, kind, recipient, subject, body, attempts';
 export class EmailOutboxRepository {
   constructor(private readonly sql: Sql) {}
 
-  /**
-   * Queues an e-mail inside the caller's transaction. The instance that commits sends it right away; the
-   * sweep leaves it alone for `directWindowMs` and takes it only if that did not happen (a crash).
-   */
-  async insert(manager: EntityManager, email: NewOutboxEmail, directWindowMs: number): Promise<string> {
+  /** Writes an e-mail inside the caller's transaction (its job is enqueued beside it, by EmailSender). */
+  async insert(manager: EntityManager, email: NewOutboxEmail): Promise<string> {
     const [row] = await this.sql.rows<{ id: string }>(
       `INSERT INTO email_outbox (notification_id, kind, recipient, subject, body, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::double precision / 1000))
+       VALUES ($1, $2, $3, $4, $5, now())
        RETURNING id`,
-      [email.notificationId, email.kind, email.to, email.subject, email.text, directWindowMs],
+      [email.notificationId, email.kind, email.to, email.subject, email.text],
       manager,
     );
     return row.id;
@@ -57,19 +54,6 @@ export class EmailOutboxRepository {
         ORDER BY created_at, id
         FOR UPDATE SKIP LOCKED`,
       [ids],
-      manager,
-    );
-  }
-
-  /** Locks up to `limit` pending e-mails that are due, oldest due first, skipping rows another instance holds. */
-  claimDue(manager: EntityManager, limit: number): Promise<ClaimedEmail[]> {
-    return this.sql.rows<ClaimedEmail>(
-      `SELECT ${CLAIMED_COLUMNS} FROM email_outbox
-        WHERE status = 'PENDING' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at, id
-        LIMIT $1
-        FOR UPDATE SKIP LOCKED`,
-      [limit],
       manager,
     );
   }
@@ -95,15 +79,6 @@ export class EmailOutboxRepository {
     await this.sql.query(
       `UPDATE email_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 WHERE id = $1`,
       [id, error.slice(0, 1000)],
-      manager,
-    );
-  }
-
-  /** Makes these pending e-mails due now, for the sweep, without counting an attempt. */
-  async makeDue(ids: string[], manager?: EntityManager): Promise<void> {
-    await this.sql.query(
-      `UPDATE email_outbox SET next_attempt_at = now() WHERE id = ANY($1::uuid[]) AND status = 'PENDING' AND next_attempt_at > now()`,
-      [ids],
       manager,
     );
   }

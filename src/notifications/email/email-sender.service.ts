@@ -1,184 +1,154 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app.config';
+import { JobEngine } from '../../jobs/job-engine';
+import { JobContext, JobQueue } from '../../jobs/job-queue';
 import { MailService } from '../../mail/mail.service';
 import { ClaimedEmail, EmailOutboxRepository, NewOutboxEmail } from './email-outbox.repository';
 import { isPermanentMailError, retryDelayMs } from './retry-schedule';
 
-/** How long the sweep leaves a new e-mail to the instance that committed it (which sends it at once). */
-const DIRECT_WINDOW_MS = 60_000;
-/** E-mails claimed per transaction, and sent at the same time within it. */
-const BATCH = 20;
-const CONCURRENCY = 5;
-/** Past this many e-mails waiting in memory, new ones are left to the sweep (they are safe in the table). */
-const MAX_QUEUED = 10_000;
 const SENT_RETENTION_DAYS = 7;
-const PRUNE_EVERY_MS = 3_600_000;
+/** A promise and the function that resolves it (Promise.withResolvers, which Node 20 lacks). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
 
-type Outcome = { sentId: string } | { error: unknown };
+/** How long a job waits for the server to come back before it tries anyway (well within its expiry). */
+const MAX_PARK_MS = 30_000;
+
+/** One attempt at one e-mail of the outbox. */
+export const EMAIL_QUEUE: JobQueue<{ emailId: string }> = {
+  name: 'email.send',
+  // The handler records its own outcomes (and schedules the next attempt); these retries are for what it
+  // cannot record: a database error, or its instance dying mid-send (the job expires and runs elsewhere).
+  retryLimit: 10,
+  retryDelaySeconds: 5,
+  retryBackoff: true,
+  expireInSeconds: 120,
+  deadLetter: 'email.dead',
+};
+/** E-mails the server refused for good (5xx), and attempts that kept failing: kept for inspection, never worked. */
+export const EMAIL_DEAD_QUEUE: JobQueue<{ emailId: string; error?: string }> = { name: 'email.dead', retryLimit: 0 };
+/** Forgets sent e-mails after SENT_RETENTION_DAYS, hourly, on one instance at a time. */
+export const EMAIL_PRUNE_QUEUE: JobQueue = { name: 'email.prune', policy: 'stately', retryLimit: 1, recurring: { everyMs: 3_600_000, cron: '7 * * * *' } };
 
 /**
- * Sends the e-mails in the outbox table (EmailOutboxRepository). Right after a commit, the instance that
- * committed sends its e-mails; a periodic sweep on every instance retries failures with backoff and picks
- * up e-mails whose instance died before sending. A sender holds its rows locked (`FOR UPDATE SKIP LOCKED`) until it has
- * recorded the outcome, so no two instances send the same e-mail. While the server is unreachable, new
- * e-mails are handed straight to the sweep, which probes with one e-mail per interval until one goes
- * through, then sends the backlog.
+ * Sends the e-mails of the outbox table (EmailOutboxRepository), one job per e-mail. `enqueue` writes the
+ * row and its job in the caller's transaction; a worker on any instance then claims the row
+ * (`FOR UPDATE SKIP LOCKED`, held until the outcome is recorded, so no two instances send one e-mail),
+ * sends it with the row's id as Message-ID and records the outcome. A failure for now records the attempt
+ * and, in the same transaction, enqueues the next one after a doubling delay (MAIL_RETRY_INTERVAL_MS up to
+ * MAIL_RETRY_MAX_DELAY_MS); a permanent refusal (5xx) marks the row FAILED and hands it to `email.dead`.
+ * While the server is unreachable, an instance tries one e-mail per MAIL_RETRY_INTERVAL_MS (a probe); its
+ * other workers wait for the probe's answer instead of failing one e-mail after another, and the jobs they
+ * have not fetched wait in the table; once a probe goes through, they all go.
  */
 @Injectable()
-export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class EmailSender {
   private readonly logger = new Logger(EmailSender.name);
   private readonly intervalMs: number;
   private readonly maxDelayMs: number;
-  private readonly queue: string[] = [];
-  private draining: Promise<void> | null = null;
-  private drainScheduled = false;
-  private sweeping: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private serverReachable = true;
-  private stopped = false;
-  private lastPruneAt = 0;
+  /** What this instance knows of the server: reachable, or down with the next probe due at `nextProbeAt`. */
+  private serverDown = false;
+  private probing = false;
+  private nextProbeAt = 0;
+  private serverBack = signal();
 
   constructor(
     config: ConfigService<AppConfig, true>,
     private readonly dataSource: DataSource,
     private readonly emails: EmailOutboxRepository,
     private readonly mail: MailService,
+    private readonly jobs: JobEngine,
   ) {
     const { mailRetryIntervalMs, mailRetryMaxDelayMs } = config.get('notifications', { infer: true });
     this.intervalMs = mailRetryIntervalMs;
     this.maxDelayMs = mailRetryMaxDelayMs;
+    jobs.register({ ...EMAIL_QUEUE, concurrency: config.get('jobs', { infer: true }).concurrency }, ({ emailId }, job) => this.sendOne(emailId, job));
+    jobs.register(EMAIL_DEAD_QUEUE);
+    jobs.register(EMAIL_PRUNE_QUEUE, () => this.pruneSent());
   }
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.timer.unref();
+  /** Inside the caller's transaction: the e-mail and its job exist if and only if the transaction commits. */
+  async enqueue(manager: EntityManager, email: NewOutboxEmail): Promise<string> {
+    const id = await this.emails.insert(manager, email);
+    await this.jobs.enqueue(manager, EMAIL_QUEUE, { emailId: id });
+    return id;
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    // What is not sent by now stays in the table for the next sweep, here or on another instance.
-    await Promise.allSettled([this.draining, this.sweeping]);
-  }
-
-  /** Inside the caller's transaction: the e-mail exists if and only if the transaction commits. */
-  enqueue(manager: EntityManager, email: NewOutboxEmail): Promise<string> {
-    return this.emails.insert(manager, email, DIRECT_WINDOW_MS);
-  }
-
-  /** After commit: sends these soon, in the background. Never throws. */
+  /** After commit: this instance's e-mail workers look for these now rather than at their next poll. Never throws. */
   sendSoon(ids: string[]): void {
-    if (this.stopped || ids.length === 0) return;
-    if (this.queue.length + ids.length > MAX_QUEUED) {
-      this.logger.warn({ count: ids.length }, 'E-mail queue full; the sweep will send these');
-      return;
-    }
-    this.queue.push(...ids);
-    // A commit's e-mails arrive from one after-commit step per event, all in the same turn of the event loop: starting on
-    // the next turn sends them in one transaction rather than one per event.
-    if (this.drainScheduled) return;
-    this.drainScheduled = true;
-    setImmediate(() => {
-      this.drainScheduled = false;
-      this.drain();
-    });
+    if (ids.length) this.jobs.wake(EMAIL_QUEUE);
   }
 
-  /** One sweep now (the timer calls it too); resolves when it is done. Never throws. */
-  sweep(): Promise<void> {
-    if (!this.sweeping && !this.stopped) {
-      this.sweeping = this.sweepDue()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'E-mail sweep failed'))
-        .finally(() => (this.sweeping = null));
-    }
-    return this.sweeping ?? Promise.resolve();
-  }
-
-  private drain(): void {
-    if (this.draining || this.stopped) return;
-    this.draining = this.drainQueue().finally(() => {
-      this.draining = null;
-      if (this.queue.length) this.drain();
-    });
-  }
-
-  private async drainQueue(): Promise<void> {
-    while (this.queue.length && !this.stopped) {
-      const ids = this.queue.splice(0, BATCH);
-      try {
-        if (this.serverReachable) await this.sendClaimed((manager) => this.emails.claimByIds(manager, ids));
-        else await this.emails.makeDue(ids);
-      } catch (error) {
-        this.logger.error({ err: error }, 'E-mail delivery failed; the sweep will retry');
-      }
-    }
-  }
-
-  private async sweepDue(): Promise<void> {
-    await this.pruneNowAndThen();
-    while (!this.stopped) {
-      // While the server is unreachable, one e-mail per sweep finds out whether it is back.
-      const limit = this.serverReachable ? BATCH : 1;
-      const claimed = await this.sendClaimed((manager) => this.emails.claimDue(manager, limit));
-      if (claimed < limit || !this.serverReachable) return;
-    }
-  }
-
-  /** Claims rows, sends them and records each outcome, all in one transaction that holds the rows' locks. */
-  private sendClaimed(claim: (manager: EntityManager) => Promise<ClaimedEmail[]>): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows = await claim(manager);
-      for (let start = 0; start < rows.length; start += CONCURRENCY) {
-        if (!this.serverReachable && start > 0) {
-          // The server just failed: the rest wait for the sweep's probe rather than fail one by one.
-          await this.emails.makeDue(
-            rows.slice(start).map((row) => row.id),
-            manager,
-          );
-          break;
-        }
-        const chunk = rows.slice(start, start + CONCURRENCY);
-        const outcomes = await Promise.all(chunk.map((row) => this.attempt(row)));
-        // One connection, one statement at a time.
-        for (const [index, row] of chunk.entries()) await this.recordOutcome(manager, row, outcomes[index]);
-      }
-      return rows.length;
-    });
-  }
-
-  private async attempt(row: ClaimedEmail): Promise<Outcome> {
+  /** One attempt, its outcome recorded in the transaction that holds the row. */
+  private async sendOne(emailId: string, job: JobContext): Promise<void> {
+    await this.waitForServer(job.stopping);
+    const probe = this.serverDown;
+    if (probe) this.probing = true;
     try {
-      const sent = await this.mail.send({ kind: row.kind, to: row.recipient, subject: row.subject, text: row.body, id: row.id });
-      this.serverReachable = true;
-      return { sentId: sent.id };
-    } catch (error) {
-      // A permanent refusal still means the server is there.
-      this.serverReachable = isPermanentMailError(error);
-      return { error };
+      await this.dataSource.transaction(async (manager) => {
+        // Nothing when it was sent or refused already, or another attempt holds it (a job that expired while its instance was still sending).
+        const [row] = await this.emails.claimByIds(manager, [emailId]);
+        if (!row) return;
+        try {
+          const sent = await this.mail.send({ kind: row.kind, to: row.recipient, subject: row.subject, text: row.body, id: row.id });
+          this.serverReached();
+          await this.emails.markSent(manager, row.id, sent.id);
+        } catch (error) {
+          // A permanent refusal still means the server is there.
+          if (isPermanentMailError(error)) this.serverReached();
+          else this.serverUnreachable();
+          await this.recordFailure(manager, row, error);
+        }
+      });
+    } finally {
+      if (probe) this.probing = false;
     }
   }
 
-  private async recordOutcome(manager: EntityManager, row: ClaimedEmail, outcome: Outcome): Promise<void> {
-    if ('sentId' in outcome) {
-      await this.emails.markSent(manager, row.id, outcome.sentId);
-      return;
+  /** While the server is down, returns when this job may try: it is the next probe, the server is back, or it waited long enough. */
+  private async waitForServer(stopping: AbortSignal): Promise<void> {
+    const giveUpAt = Date.now() + MAX_PARK_MS;
+    while (this.serverDown && !stopping.aborted) {
+      const now = Date.now();
+      if (now >= giveUpAt || (!this.probing && now >= this.nextProbeAt)) return;
+      const waitMs = Math.max(10, Math.min(giveUpAt, this.probing ? now + this.intervalMs : this.nextProbeAt) - now);
+      await Promise.race([this.serverBack.promise, sleep(waitMs, undefined, { signal: stopping }).catch(() => undefined)]);
     }
-    const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-    if (isPermanentMailError(outcome.error)) {
-      this.logger.warn({ emailId: row.id, kind: row.kind, err: outcome.error }, 'E-mail refused by the server; not retrying');
+  }
+
+  private serverReached(): void {
+    if (!this.serverDown) return;
+    this.serverDown = false;
+    this.serverBack.resolve();
+    this.serverBack = signal();
+  }
+
+  private serverUnreachable(): void {
+    this.serverDown = true;
+    this.nextProbeAt = Date.now() + this.intervalMs;
+  }
+
+  private async recordFailure(manager: EntityManager, row: ClaimedEmail, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    if (isPermanentMailError(error)) {
+      this.logger.warn({ emailId: row.id, kind: row.kind, err: error }, 'E-mail refused by the server; not retrying');
       await this.emails.markFailed(manager, row.id, message);
+      await this.jobs.enqueue(manager, EMAIL_DEAD_QUEUE, { emailId: row.id, error: message.slice(0, 300) });
       return;
     }
     const delayMs = retryDelayMs(row.attempts + 1, this.intervalMs, this.maxDelayMs);
-    this.logger.warn({ emailId: row.id, kind: row.kind, attempts: row.attempts + 1, retryInMs: delayMs, err: outcome.error }, 'E-mail not sent; will retry');
+    this.logger.warn({ emailId: row.id, kind: row.kind, attempts: row.attempts + 1, retryInMs: delayMs, err: error }, 'E-mail not sent; will retry');
     await this.emails.markRetry(manager, row.id, delayMs, message);
+    await this.jobs.enqueue(manager, EMAIL_QUEUE, { emailId: row.id }, { startAfter: new Date(Date.now() + delayMs) });
   }
 
-  private async pruneNowAndThen(): Promise<void> {
-    if (Date.now() - this.lastPruneAt < PRUNE_EVERY_MS) return;
-    this.lastPruneAt = Date.now();
-    await this.emails.pruneSent(SENT_RETENTION_DAYS);
+  private async pruneSent(): Promise<void> {
+    while ((await this.emails.pruneSent(SENT_RETENTION_DAYS)) > 0);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * How long to wait before the next attempt at an e-mail that has failed `failures` times: the base delay
- * (the sweep interval), doubled after each further failure, never more than `maxMs`. Deterministic: one
- * instance probes the server per sweep (see EmailSender), so there is no herd for jitter to spread.
+ * (MAIL_RETRY_INTERVAL_MS), doubled after each further failure, never more than `maxMs`. Deterministic: an
+ * e-mail's attempts are spread by when each was written, and each attempt is a job of its own (see EmailSender).
  */
 export function retryDelayMs(failures: number, baseMs: number, maxMs: number): number {
   if (failures < 1) return 0;

@@ -7,6 +7,9 @@ import { StreamsEnd } from './streams-end';
 
 /** Open streams one user may have on one instance. */
 export const MAX_STREAMS_PER_USER = 10;
+/** When clients of a shutting-down instance reconnect: after 1 to 4 s, each at its own moment. */
+const SHUTDOWN_RECONNECT_MIN_MS = 1000;
+const SHUTDOWN_RECONNECT_SPREAD_MS = 3000;
 
 /** This instance's open notification streams, by user: fan-out, heartbeats and shutdown. */
 @Injectable()
@@ -25,10 +28,13 @@ export class NotificationHub implements OnApplicationBootstrap, BeforeApplicatio
     this.heartbeat.unref();
   }
 
-  /** Ends every stream, so the server can close; clients reconnect (elsewhere) with Last-Event-ID. */
+  /**
+   * Ends every stream with a retry hint, so the server can close; clients reconnect (elsewhere) with
+   * Last-Event-ID, spread over a few seconds rather than all at once.
+   */
   beforeApplicationShutdown(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.forEach((stream) => stream.close());
+    this.forEach((stream) => stream.end(SHUTDOWN_RECONNECT_MIN_MS + Math.floor(Math.random() * SHUTDOWN_RECONNECT_SPREAD_MS)));
   }
 
   add(stream: NotificationStream): void {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { LiveNotification } from './live-notification';
-import { formatSseComment } from './sse';
+import { formatSseComment, formatSseRetry } from './sse';
 
 /** Where a stream reads what it missed: the user's notifications after a position, oldest first. */
 export interface MissedNotifications {
@@ -78,6 +78,13 @@ export class NotificationStream {
   heartbeat(): void {
     // A client that is not reading needs no heartbeat, and its buffer no more bytes.
     if (this.started && !this.closed && !this.out.writableNeedDrain) this.out.write(HEARTBEAT);
+  }
+
+  /** Ends the stream telling the client when to reconnect (to another instance, as this one is going away). */
+  end(reconnectAfterMs: number): void {
+    if (this.closed) return;
+    if (!this.out.writableEnded) this.out.write(formatSseRetry(reconnectAfterMs) + formatSseComment('server shutting down; reconnect'));
+    this.close();
   }
 
   close(): void {

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { Role } from '../../../src/common/auth/role.enum';
 import { runMigrations } from '../../../src/database/migrate';
-import { EmailSender } from '../../../src/notifications/email/email-sender.service';
+import { JobEngine } from '../../../src/jobs/job-engine';
+import { EMAIL_QUEUE } from '../../../src/notifications/email/email-sender.service';
 import { bookingCreated, recordEvents } from '../../factories/notification.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { startSmtpServer, TestSmtpServer } from '../../helpers/smtp';
@@ -31,9 +32,8 @@ interface OutboxRow {
 }
 
 /**
- * SMTP down, then back: every e-mail is delivered once. Two instances share a database of their own (the
- * sweep takes any due e-mail in its database, and other suites' apps must not send these, nor these apps
- * theirs), and both sweep it every 100 ms.
+ * SMTP down, then back: every e-mail is delivered once. Two instances of one deployment share a database
+ * of their own and its job tables (JOBS_SCHEMA): either may run any e-mail's job; retries start at 100 ms.
  */
 describe('notification e-mail through an SMTP outage', () => {
   const database = `marketplace_outbox_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -48,6 +48,12 @@ describe('notification e-mail through an SMTP outage', () => {
 
   const outbox = (): Promise<OutboxRow[]> =>
     a.dataSource.query<OutboxRow[]>('SELECT id, recipient, kind, status, attempts FROM email_outbox ORDER BY created_at, id');
+
+  /** No e-mail job waiting or running on either instance. */
+  const emailJobsSettled = async (): Promise<boolean> => {
+    const queue = (await a.app.get(JobEngine).queues()).find((q) => q.name === EMAIL_QUEUE.name);
+    return queue?.queued === 0 && queue.active === 0;
+  };
 
   async function waitUntil(condition: () => Promise<boolean>, what: string, deadlineMs = 30_000): Promise<void> {
     const giveUpAt = Date.now() + deadlineMs;
@@ -67,7 +73,13 @@ describe('notification e-mail through an SMTP outage', () => {
     await runMigrations(databaseUrl);
 
     smtpPort = await freePort();
-    const env = { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, MAIL_RETRY_INTERVAL_MS: '100', MAIL_RETRY_MAX_DELAY_MS: '1000' };
+    const env = {
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      MAIL_RETRY_INTERVAL_MS: '100',
+      MAIL_RETRY_MAX_DELAY_MS: '1000',
+      JOBS_SCHEMA: 'pgboss',
+      JOB_POLL_INTERVAL_MS: '500',
+    };
     a = await createTestApp(env, { databaseUrl });
     b = await createTestApp(env, { databaseUrl });
     customer = await createUser(a, Role.CUSTOMER);
@@ -98,8 +110,8 @@ describe('notification e-mail through an SMTP outage', () => {
     smtp = await startSmtpServer({ disabledCommands: ['STARTTLS'], disableReverseLookup: true }, smtpPort);
     const server = smtp;
     await waitUntil(async () => (await outbox()).every((row) => row.status === 'SENT'), 'every e-mail was sent');
-    // Both instances sweep again: nothing is due, nothing more is sent.
-    await Promise.all([a.app.get(EmailSender).sweep(), b.app.get(EmailSender).sweep()]);
+    // Every job has run out: nothing is left to send, nothing more is sent.
+    await waitUntil(emailJobsSettled, 'no e-mail job is left');
     await sleep(300);
 
     const rows = await outbox();
@@ -138,7 +150,9 @@ describe('notification e-mail through an SMTP outage', () => {
     await waitUntil(async () => (await outbox()).every((row) => row.status !== 'PENDING'), 'both e-mails were settled');
     const settled = (await outbox()).filter((row) => row.recipient === refused.email || (row.recipient === provider.email && row.status !== 'SENT'));
     expect(settled.map(({ status, attempts }) => ({ status, attempts }))).toEqual([{ status: 'FAILED', attempts: 1 }]);
-    await Promise.all([a.app.get(EmailSender).sweep(), b.app.get(EmailSender).sweep()]);
+    await waitUntil(emailJobsSettled, 'no e-mail job is left');
+    const dead = await a.dataSource.query<Array<{ data: { emailId: string } }>>(`SELECT data FROM pgboss.job WHERE name = 'email.dead'`);
+    expect(dead.map((job) => job.data.emailId)).toEqual(settled.map((row) => row.id));
     expect((await outbox()).find((row) => row.recipient === refused.email)).toMatchObject({ status: 'FAILED', attempts: 1 });
     expect(server.received.map((mail) => mail.rcptTo.join())).toEqual([provider.email]);
   });

@@ -66,10 +66,10 @@ describe('health', () => {
       expect(response.body).toEqual({ status: 'ok' });
     });
 
-    it('GET /health/ready checks the database, and only the database', async () => {
+    it('GET /health/ready checks the database and the job engine, and only those', async () => {
       const response = await t.http.get('/health/ready').expect(200);
-      expect(response.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } }, error: {} });
-      expect(Object.keys((response.body as { details: object }).details)).toEqual(['database']);
+      expect(response.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, jobs: { status: 'up' } }, error: {} });
+      expect(Object.keys((response.body as { details: object }).details)).toEqual(['database', 'jobs']);
     });
   });
 

@@ -53,6 +53,8 @@ const EXPECTED: Record<string, Expected> = {
   'GET /redoc/redoc.standalone.js': everyone(200),
   'GET /health': everyone(200),
   'GET /health/ready': everyone(200),
+  'GET /admin/jobs': { anonymous: 401, customer: 403, otherCustomer: 403, provider: 403, otherProvider: 403, admin: 200 },
+  'POST /admin/jobs/:queue/retry': { anonymous: 401, customer: 403, otherCustomer: 403, provider: 403, otherProvider: 403, admin: 200 },
   // The CORS preflight handler: with no CORS_ORIGINS there is nothing to grant, to anyone.
   'OPTIONS /*': everyone(404),
   'POST /users': everyone(201),
@@ -240,6 +242,8 @@ describe('authorization matrix', () => {
       bookings: world.booking.id,
       payments: world.paymentId,
       notifications: world.notificationId,
+      // /admin/jobs/:queue: a queue every instance declares.
+      admin: 'email.send',
     };
     const id = ids[kind];
     if (!id) throw new Error(`No object to put in ${path}: teach idFor about it`);

@@ -203,6 +203,9 @@ function objectId(path: string, actor: Actor, world: World): string {
     case 'auth':
       // /auth/sessions/{id}: the session of the actor's own token (each write runs in a world of its own).
       return (JSON.parse(Buffer.from(world.users[own].token.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
+    case 'admin':
+      // /admin/jobs/{queue}: a queue every instance declares.
+      return 'email.send';
     default:
       throw new Error(`No object for ${path}: teach the fuzz suite about this resource`);
   }
