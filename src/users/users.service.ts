@@ -87,7 +87,7 @@ export class UsersService {
     // in the same transaction, so a deleted party never keeps a CONFIRMED booking.
     await this.unitOfWork.run(async (manager, record) => {
       await this.users.softDelete(id, manager);
-      record(new UserDeletedEvent(id, user.role, caller.role));
+      record(new UserDeletedEvent(id, user.role, caller.role, caller.id));
     });
   }
 

@@ -150,7 +150,7 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async attempt(row: ClaimedEmail): Promise<Outcome> {
     try {
-      const sent = await this.mail.send({ kind: row.kind, to: row.recipient, subject: row.subject, text: row.body, id: row.id });
+      const sent = await this.mail.send({ kind: row.kind, to: row.recipient, subject: row.subject, text: row.body, id: row.id, calendar: row.calendar });
       this.serverReachable = true;
       return { sentId: sent.id };
     } catch (error) {
