@@ -1,10 +1,11 @@
 import { Controller, Get, Header, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { AnyRole } from '../common/decorators/roles.decorator';
 import { BookingRecordsService } from './booking-records.service';
 import { BookingHistoryEntryResponse } from './dto/booking-history.response';
+import { MAX_HISTORY_ENTRIES } from './history/booking-history.repository';
 
 /** GET /bookings/{id}/history and GET /bookings/{id}/calendar.ics: what is on record about a booking. */
 @ApiTags('bookings')
@@ -18,7 +19,11 @@ export class BookingRecordsController {
     operationId: 'getBookingHistory',
     summary: 'Every change of a booking, oldest first: what, from and to which status, by whom, why, in which request',
   })
-  @ApiOkResponse({ type: BookingHistoryEntryResponse, isArray: true })
+  @ApiOkResponse({
+    description: `Oldest first; at most ${MAX_HISTORY_ENTRIES} entries`,
+    schema: { type: 'array', items: { $ref: getSchemaPath(BookingHistoryEntryResponse) }, maxItems: MAX_HISTORY_ENTRIES },
+  })
+  @ApiExtraModels(BookingHistoryEntryResponse)
   @ApiParam({ name: 'id', format: 'uuid' })
   history(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<BookingHistoryEntryResponse[]> {
     return this.records.history(user, id);

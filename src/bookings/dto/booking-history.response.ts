@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Role } from '../../common/auth/role.enum';
 import { BookingStatus } from '../booking.entity';
 import { HistoryRecord } from '../history/booking-history.repository';
@@ -8,6 +8,15 @@ const HISTORY_ACTIONS = ['created', 'confirmed', 'rescheduled', 'completed', 'ca
 export class HistoryActorResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: Role }) role: Role;
+}
+
+/** What else a change says; each action fills the members that concern it. */
+export class HistoryDetailsResponse {
+  @ApiPropertyOptional({ format: 'date-time', description: 'rescheduled: the start before' }) fromScheduledAt?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'rescheduled: the start after' }) toScheduledAt?: string;
+  @ApiPropertyOptional({ example: 89.5, description: 'cancelled: the refund the cancellation made' }) refundAmount?: number;
+  @ApiPropertyOptional({ example: 20, description: 'refunded: the amount refunded' }) amount?: number;
+  @ApiPropertyOptional({ format: 'uuid', description: 'confirmed, refunded: the payment' }) paymentId?: string;
 }
 
 @ApiExtraModels(HistoryActorResponse)
@@ -25,13 +34,7 @@ export class BookingHistoryEntryResponse {
   @ApiProperty({ type: String, nullable: true, maxLength: 500, example: 'Cancelled by the customer' }) reason: string | null;
   @ApiProperty({ type: String, nullable: true, maxLength: 128, description: 'The X-Request-Id of the request that made it; null for the system' })
   requestId: string | null;
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    nullable: true,
-    description:
-      'What else the change says: fromScheduledAt and toScheduledAt for a reschedule, refundAmount for a cancellation, amount and paymentId for a refund',
-  })
+  @ApiProperty({ type: () => HistoryDetailsResponse, nullable: true, description: 'What else the change says (null: nothing)' })
   details: Record<string, unknown> | null;
 }
 

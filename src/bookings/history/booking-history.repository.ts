@@ -26,6 +26,9 @@ export interface HistoryRecord {
   details: Record<string, unknown> | null;
 }
 
+/** The most rows a booking's history answers (a booking changes a handful of times; this only bounds the answer). */
+export const MAX_HISTORY_ENTRIES = 1000;
+
 interface HistoryRow {
   at: Date;
   action: HistoryAction;
@@ -80,8 +83,8 @@ export class BookingHistoryRepository {
   async listFor(bookingId: string): Promise<HistoryRecord[]> {
     const rows = await this.sql.rows<HistoryRow>(
       `SELECT at, action, from_status, to_status, actor_id, actor_role, reason, request_id, details
-         FROM booking_history WHERE booking_id = $1 ORDER BY id`,
-      [bookingId],
+         FROM booking_history WHERE booking_id = $1 ORDER BY id LIMIT $2`,
+      [bookingId, MAX_HISTORY_ENTRIES],
     );
     return rows.map(fromRow);
   }
