@@ -87,7 +87,7 @@ export class SecretScanner {
     for (const dir of this.mailDirs) {
       let files: string[];
       try {
-        files = readdirSync(dir).filter((file) => file.startsWith('password_reset_'));
+        files = readdirSync(dir).filter((file) => file.startsWith('password_reset_') && file.endsWith('.txt'));
       } catch {
         continue;
       }
