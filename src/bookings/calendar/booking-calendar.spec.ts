@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import ICAL from 'ical.js';
 import { AppConfig } from '../../config/app.config';
 import { BookingCalendar } from './booking-calendar';
 
@@ -40,8 +41,19 @@ describe('BookingCalendar', () => {
     expect(ics).toContain('SEQUENCE:3\r\n');
     expect(ics).toContain('STATUS:CANCELLED\r\n');
     expect(ics).toContain('SUMMARY:Deep clean\\; 3 rooms\\, 2 baths\r\n');
-    expect(ics).toMatch(/^ORGANIZER;CN="?Service Marketplace"?:MAILTO:bookings@marketplace\.example\r$/m);
+    expect(ics).toMatch(/^ORGANIZER;CN="Service Marketplace":mailto:bookings@marketplace\.example\r$/m);
     expect(ics.replace(/\r\n[ \t]/g, '')).toMatch(/^ATTENDEE;[^\r\n]*CN="?Ann"?:mailto:ann@example\.com\r$/im);
+  });
+
+  it('folds long lines at 75 octets without splitting a character; a calendar parser reads the text back unchanged', () => {
+    const summary = `Ménage complet — ${'salle de bains, cuisine; '.repeat(6)}"fin"\nsecond line`;
+    const ics = calendar.render({ ...booking, serviceTitle: summary }, 'REQUEST', [{ name: 'Zoë "Z" Ångström', email: 'zoe@example.com' }], stamp);
+    expect(ics.endsWith('\r\n')).toBe(true);
+    for (const line of ics.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
+    const vevent = new ICAL.Component(ICAL.parse(ics)).getFirstSubcomponent('vevent');
+    expect(vevent?.getFirstPropertyValue('summary')).toBe(summary);
+    expect(vevent?.getFirstProperty('attendee')?.getParameter('cn')).toBe('Zoë Z Ångström');
+    expect(String(vevent?.getFirstPropertyValue('attendee'))).toBe('mailto:zoe@example.com');
   });
 
   it('takes a bare MAIL_FROM address as the organizer, named after the marketplace', () => {
