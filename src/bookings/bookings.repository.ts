@@ -179,7 +179,8 @@ export class BookingsRepository {
 
   /**
    * Compare-and-swap on the status, recorded in the history with the status it had: true when this call made
-   * the move. A cancellation raises the calendar SEQUENCE (the CANCEL supersedes the last invite).
+   * the move. A cancellation raises the calendar SEQUENCE (the CANCEL supersedes the last invite). The row is
+   * locked as the UPDATE alone would lock it (NO KEY), so rows referencing the booking are not held up.
    */
   async transition(
     manager: EntityManager,
@@ -190,7 +191,7 @@ export class BookingsRepository {
     details: Record<string, unknown> | null = null,
   ): Promise<boolean> {
     const [moved] = await this.sql.rows<{ from_status: BookingStatus }>(
-      `WITH previous AS (SELECT id, status FROM bookings WHERE id = $1 AND status = ANY($2::varchar[]) FOR UPDATE)
+      `WITH previous AS (SELECT id, status FROM bookings WHERE id = $1 AND status = ANY($2::varchar[]) FOR NO KEY UPDATE)
        UPDATE bookings b
           SET status = $3, updated_at = CURRENT_TIMESTAMP,
               calendar_sequence = b.calendar_sequence + CASE WHEN $3::varchar = $4::varchar THEN 1 ELSE 0 END
