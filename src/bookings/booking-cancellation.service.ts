@@ -19,6 +19,8 @@ import { BookingResponse, CancellationQuoteResponse, toBookingResponse } from '.
 import { BookingCancelledEvent } from './events/booking.events';
 import { BookingPolicyClock } from './policy-clock';
 import { quoteCancellationRefund, refundPolicyStart } from './refund-policy';
+import { BookingChange, changeBy } from './history/booking-change';
+import { ClientContext } from '../common/decorators/client-context.decorator';
 
 const ROLE_OF: Record<BookingParty, Role> = { customer: Role.CUSTOMER, provider: Role.PROVIDER, admin: Role.ADMIN };
 
@@ -60,13 +62,14 @@ export class BookingCancellationService {
     };
   }
 
-  async cancel(caller: AuthUser, id: string): Promise<BookingResponse> {
+  async cancel(caller: AuthUser, id: string, client: ClientContext | null = null): Promise<BookingResponse> {
     const { party } = await this.access.findForParty(caller, id);
+    const change = changeBy(caller, client, `Cancelled by the ${party}`);
     const { booking, refund } = await this.unitOfWork.run(async (manager, record) => {
       const booking = await this.bookings.lockById(manager, id);
       if (!booking) throw new Error(`booking ${id} vanished`);
       assertAllowed(party, 'cancel', booking, this.clock.now());
-      const refund = await this.cancelAndRefund(manager, record, booking, party, caller);
+      const refund = await this.cancelAndRefund(manager, record, booking, party, caller, change);
       return { booking: (await this.bookings.findById(id, manager)) as BookingEntity, refund };
     });
     if (refund) await this.refunds.execute(refund);
@@ -76,12 +79,18 @@ export class BookingCancellationService {
   /**
    * Cancels the open bookings of a party that goes away (a deleted service or account), inside the deleting
    * transaction, each refunded as if `by` had cancelled it; answers the after-commit work paying the refunds.
-   * The bookings are locked by the caller.
+   * The bookings are locked by the caller. `change`: who deleted, and what, for the bookings' history.
    */
-  async cancelForDeparture(manager: EntityManager, record: (event: DomainEvent) => void, locked: BookingEntity[], by: BookingParty): Promise<AfterCommit> {
+  async cancelForDeparture(
+    manager: EntityManager,
+    record: (event: DomainEvent) => void,
+    locked: BookingEntity[],
+    by: BookingParty,
+    change: BookingChange,
+  ): Promise<AfterCommit> {
     const refunds: RefundEntity[] = [];
     for (const booking of locked) {
-      const refund = await this.cancelAndRefund(manager, record, booking, by, null);
+      const refund = await this.cancelAndRefund(manager, record, booking, by, null, change);
       if (refund) refunds.push(refund);
     }
     return async () => {
@@ -96,6 +105,7 @@ export class BookingCancellationService {
     booking: BookingEntity,
     by: BookingParty,
     requestedBy: AuthUser | null,
+    change: BookingChange,
   ): Promise<RefundEntity | null> {
     let refund: RefundEntity | null = null;
     let refundAmount = 0;
@@ -121,7 +131,7 @@ export class BookingCancellationService {
         refundAmount = fromMinor(quote.refundMinor);
       }
     }
-    await this.cancelLocked(manager, record, booking, by, refundAmount);
+    await this.cancelLocked(manager, record, booking, by, refundAmount, change);
     return refund;
   }
 
@@ -136,9 +146,10 @@ export class BookingCancellationService {
     booking: BookingEntity,
     by: BookingParty,
     refundAmount: number,
+    change: BookingChange,
   ): Promise<void> {
     assertTransition(booking.status, BookingStatus.CANCELLED);
-    if (!(await this.bookings.transition(manager, booking.id, [booking.status], BookingStatus.CANCELLED))) {
+    if (!(await this.bookings.transition(manager, booking.id, [booking.status], BookingStatus.CANCELLED, change, { refundAmount }))) {
       throw new InvalidTransitionError(booking.status, BookingStatus.CANCELLED);
     }
     record(new BookingCancelledEvent(await this.bookings.findFacts(manager, booking.id), cancellerOf(by), refundAmount));

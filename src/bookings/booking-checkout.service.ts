@@ -21,6 +21,8 @@ import { BookingsRepository } from './bookings.repository';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { BookingResponse, toBookingResponse } from './dto/booking.response';
 import { BookingCreatedEvent } from './events/booking.events';
+import { BookingChange, changeBy, SYSTEM_CHANGE } from './history/booking-change';
+import { ClientContext } from '../common/decorators/client-context.decorator';
 
 export class SlotTakenError extends ConflictError {
   constructor() {
@@ -85,8 +87,15 @@ export class BookingCheckoutService implements IdempotentOutcomes {
   /**
    * `idempotency`: the request's hold on its Idempotency-Key, linked to the payment in the transaction that
    * creates it, so that the key is answered from this attempt's outcome and never books a second time.
+   * `client`: the request, named in the booking's history.
    */
-  async book(customer: AuthUser, dto: CreateBookingDto, idempotency: IdempotencyClaim | null = null): Promise<BookingResponse> {
+  async book(
+    customer: AuthUser,
+    dto: CreateBookingDto,
+    idempotency: IdempotencyClaim | null = null,
+    client: ClientContext | null = null,
+  ): Promise<BookingResponse> {
+    const change = changeBy(customer, client);
     const service = await this.services.findBookable(dto.serviceId);
     if (!service) throw new NotFoundError('Service');
     const start = new Date(dto.scheduledAt);
@@ -105,17 +114,21 @@ export class BookingCheckoutService implements IdempotentOutcomes {
     const payment = await this.dataSource
       .transaction(async (manager) => {
         await this.bookings.lockSchedule(manager, service.providerId);
-        const booking = await this.bookings.insertPending(manager, {
-          customerId: customer.id,
-          serviceId: service.id,
-          providerId: service.providerId,
-          scheduledAt: start,
-          endsAt: end,
-          durationMinutes: service.durationMinutes,
-          totalAmount: service.price,
-          currency: service.currency,
-          notes: dto.notes ?? null,
-        });
+        const booking = await this.bookings.insertPending(
+          manager,
+          {
+            customerId: customer.id,
+            serviceId: service.id,
+            providerId: service.providerId,
+            scheduledAt: start,
+            endsAt: end,
+            durationMinutes: service.durationMinutes,
+            totalAmount: service.price,
+            currency: service.currency,
+            notes: dto.notes ?? null,
+          },
+          change,
+        );
         const { type, brand, last4 } = dto.payment.paymentMethod;
         const payment = await this.payments.insertPending(manager, {
           bookingId: booking.id,
@@ -153,7 +166,7 @@ export class BookingCheckoutService implements IdempotentOutcomes {
       if (!recorded) throw new PaymentUnconfirmedError();
       result = recorded;
     }
-    const settled = await this.settle(payment, result);
+    const settled = await this.settle(payment, result, { ...change, reason: 'Payment approved' });
     if (!settled.approved) throw new PaymentDeclinedError(settled.reason);
     return { ...toBookingResponse(settled.booking), paymentId: payment.id };
   }
@@ -180,16 +193,22 @@ export class BookingCheckoutService implements IdempotentOutcomes {
    * Applies the gateway's answer to a PENDING payment and its booking. Used right after the charge and by
    * the reconciler; whichever comes second finds nothing PENDING and changes nothing, except that a charge
    * approved for an attempt already failed (by either) is voided: no approved charge stands without a
-   * CONFIRMED booking.
+   * CONFIRMED booking. `change`: who the confirmation is recorded as made by (the system's, for the reconciler).
    */
-  async settle(payment: PaymentEntity, result: ChargeResult): Promise<{ approved: true; booking: BookingEntity } | { approved: false; reason: string }> {
+  async settle(
+    payment: PaymentEntity,
+    result: ChargeResult,
+    change: BookingChange = SYSTEM_CHANGE,
+  ): Promise<{ approved: true; booking: BookingEntity } | { approved: false; reason: string }> {
     const bookingId = payment.bookingId;
     if (result.approved && bookingId) {
       const booking = await this.unitOfWork
         .run(async (manager, record) => {
           // Both moves or neither: a booking cancelled meanwhile, or a payment already settled, rolls back.
           await this.bookings.lockSchedule(manager, payment.providerId);
-          const confirmed = await this.bookings.transition(manager, bookingId, [BookingStatus.PENDING], BookingStatus.CONFIRMED);
+          const confirmed = await this.bookings.transition(manager, bookingId, [BookingStatus.PENDING], BookingStatus.CONFIRMED, change, {
+            paymentId: payment.id,
+          });
           if (!confirmed || !(await this.payments.markSucceeded(manager, payment.id, result.transactionId))) throw new SettlementRace();
           const facts = await this.bookings.findFacts(manager, bookingId);
           record(new BookingCreatedEvent(facts, payment.id));

@@ -12,6 +12,8 @@ import { BookingCancellationService } from './booking-cancellation.service';
 import { assertMay, assertParty, isAllowed } from './booking-policy';
 import { BookingsRepository } from './bookings.repository';
 import { BookingPolicyClock } from './policy-clock';
+import { changeBy } from './history/booking-change';
+import { ClientContext } from '../common/decorators/client-context.decorator';
 
 /** Refunding a booking's payment (POST /payments/{id}/refund): a refund that empties the payment cancels the booking. */
 @Injectable()
@@ -26,7 +28,7 @@ export class BookingRefundService {
   ) {}
 
   /** By the booking's provider or an admin (the customer may look but not refund: 403; anyone else: 404). */
-  async refund(caller: AuthUser, id: string, dto: RefundDto): Promise<PaymentResponse> {
+  async refund(caller: AuthUser, id: string, dto: RefundDto, client: ClientContext | null = null): Promise<PaymentResponse> {
     const { payment, refund } = await this.unitOfWork.run(async (manager, record) => {
       // The booking first, then the payment, the order a cancellation locks them in: otherwise a full refund
       // and a cancellation of one booking each hold the row the other waits for, and PostgreSQL kills one.
@@ -42,9 +44,13 @@ export class BookingRefundService {
         { amountMinor: dto.amount === undefined ? undefined : toMinor(dto.amount), reason: dto.reason, requestedBy: caller },
         record,
       );
-      if (payment.status === PaymentStatus.REFUNDED && booking && isAllowed(party, 'cancel', booking, this.clock.now())) {
-        // The cancellation states the refund this request made, not the payment's running total.
-        await this.cancellation.cancelLocked(manager, record, booking, party, refund.amount);
+      if (booking) {
+        const change = changeBy(caller, client, dto.reason ?? null);
+        await this.bookings.recordChange(manager, booking.id, booking.status, 'refunded', change, { paymentId: payment.id, amount: refund.amount });
+        if (payment.status === PaymentStatus.REFUNDED && isAllowed(party, 'cancel', booking, this.clock.now())) {
+          // The cancellation states the refund this request made, not the payment's running total.
+          await this.cancellation.cancelLocked(manager, record, booking, party, refund.amount, { ...change, reason: 'Refunded in full' });
+        }
       }
       return { payment, refund };
     });

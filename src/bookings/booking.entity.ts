@@ -47,6 +47,10 @@ export class BookingEntity {
   @Column({ type: 'text', nullable: true })
   notes: string | null;
 
+  /** The iCalendar SEQUENCE of the booking's event: raised by each reschedule and by the cancellation. */
+  @Column({ name: 'calendar_sequence', type: 'int' })
+  calendarSequence: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

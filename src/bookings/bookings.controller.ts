@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } fr
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { Client, ClientContext } from '../common/decorators/client-context.decorator';
 import { ForbiddenError, NotFoundError, UnprocessableError, ValidationFailedError } from '../common/errors/domain.error';
 import { AnyRole, Roles } from '../common/decorators/roles.decorator';
 import { IdempotencyKeyClaim, Idempotent } from '../common/idempotency/idempotency.interceptor';
@@ -68,8 +69,13 @@ export class BookingsController {
     ...SCHEDULE_PROBLEMS,
     new PaymentUnconfirmedError(),
   )
-  create(@CurrentUser() user: AuthUser, @Body() dto: CreateBookingDto, @IdempotencyKeyClaim() idempotency: IdempotencyClaim | null): Promise<BookingResponse> {
-    return this.checkout.book(user, dto, idempotency);
+  create(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateBookingDto,
+    @IdempotencyKeyClaim() idempotency: IdempotencyClaim | null,
+    @Client() client: ClientContext,
+  ): Promise<BookingResponse> {
+    return this.checkout.book(user, dto, idempotency, client);
   }
 
   @AnyRole()
@@ -114,8 +120,13 @@ export class BookingsController {
     ...SCHEDULE_PROBLEMS,
   )
   @ApiParam({ name: 'id', format: 'uuid' })
-  update(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateBookingDto): Promise<BookingResponse> {
-    return this.bookings.update(user, id, dto);
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateBookingDto,
+    @Client() client: ClientContext,
+  ): Promise<BookingResponse> {
+    return this.bookings.update(user, id, dto, client);
   }
 
   @AnyRole()
@@ -124,7 +135,7 @@ export class BookingsController {
   @ApiOkResponse({ type: BookingResponse })
   @ApiProblems(new InvalidTransitionError(BookingStatus.CANCELLED, BookingStatus.CANCELLED))
   @ApiParam({ name: 'id', format: 'uuid' })
-  cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<BookingResponse> {
-    return this.cancellation.cancel(user, id);
+  cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Client() client: ClientContext): Promise<BookingResponse> {
+    return this.cancellation.cancel(user, id, client);
   }
 }

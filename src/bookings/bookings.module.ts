@@ -3,6 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PaymentsModule } from '../payments/payments.module';
 import { ServicesModule } from '../services/services.module';
 import { BookingEntity } from './booking.entity';
+import { BookingRecordsController } from './booking-records.controller';
+import { BookingRecordsService } from './booking-records.service';
+import { BookingCalendar } from './calendar/booking-calendar';
+import { BookingHistoryRepository } from './history/booking-history.repository';
 import { BookingAccess } from './booking-access';
 import { BookingCancellationService } from './booking-cancellation.service';
 import { BookingCheckoutService } from './booking-checkout.service';
@@ -17,10 +21,13 @@ import { BookingPolicyClock } from './policy-clock';
 
 @Module({
   imports: [TypeOrmModule.forFeature([BookingEntity]), ServicesModule, PaymentsModule],
-  controllers: [BookingsController, PaymentRefundsController],
+  controllers: [BookingsController, BookingRecordsController, PaymentRefundsController],
   providers: [
     BookingPolicyClock,
     BookingsRepository,
+    BookingHistoryRepository,
+    BookingCalendar,
+    BookingRecordsService,
     BookingAccess,
     BookingCheckoutService,
     BookingCancellationService,

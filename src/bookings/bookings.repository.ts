@@ -1,14 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { Sql } from '../common/database/sql';
 import { BookingEntity, BookingStatus } from './booking.entity';
 import { BookingFacts } from './events/booking.events';
+import { BookingChange, HistoryAction } from './history/booking-change';
+import { BookingHistoryRepository } from './history/booking-history.repository';
+
+/** The history action a move to each status is recorded as. */
+const ACTION_OF: Record<BookingStatus, HistoryAction | null> = {
+  [BookingStatus.PENDING]: null,
+  [BookingStatus.CONFIRMED]: 'confirmed',
+  [BookingStatus.COMPLETED]: 'completed',
+  [BookingStatus.CANCELLED]: 'cancelled',
+};
 
 const COLUMNS =
-  'id, customer_id, service_id, provider_id, status, scheduled_at, earliest_scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
+  'id, customer_id, service_id, provider_id, status, scheduled_at, earliest_scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, calendar_sequence, created_at, updated_at';
 
 interface BookingRow {
   id: string;
@@ -23,6 +33,7 @@ interface BookingRow {
   total_amount: string;
   currency: string;
   notes: string | null;
+  calendar_sequence: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -41,6 +52,7 @@ const fromRow = (row: BookingRow): BookingEntity =>
     totalAmount: Number(row.total_amount),
     currency: row.currency,
     notes: row.notes,
+    calendarSequence: row.calendar_sequence,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
@@ -57,6 +69,7 @@ export interface FactsRow {
   duration_minutes: number;
   total_amount: string;
   currency: string;
+  calendar_sequence: number;
 }
 
 /** Who booked, as the provider's notification needs it. */
@@ -79,6 +92,7 @@ export class BookingsRepository {
   constructor(
     @InjectRepository(BookingEntity) private readonly bookings: Repository<BookingEntity>,
     private readonly sql: Sql,
+    private readonly history: BookingHistoryRepository,
   ) {}
 
   /**
@@ -91,10 +105,14 @@ export class BookingsRepository {
     await this.sql.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`], manager);
   }
 
-  /** Holds the slot: the exclusion constraint refuses an overlap with the provider's other holds. */
+  /**
+   * Holds the slot: the exclusion constraint refuses an overlap with the provider's other holds. Every write
+   * below that changes a booking takes the `change` it makes and writes its history row in the same transaction.
+   */
   async insertPending(
     manager: EntityManager,
-    booking: Omit<BookingEntity, 'id' | 'status' | 'earliestScheduledAt' | 'createdAt' | 'updatedAt'>,
+    booking: Omit<BookingEntity, 'id' | 'status' | 'earliestScheduledAt' | 'calendarSequence' | 'createdAt' | 'updatedAt'>,
+    change: BookingChange,
   ): Promise<BookingEntity> {
     const [row] = await this.sql.rows<BookingRow>(
       `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes)
@@ -114,6 +132,7 @@ export class BookingsRepository {
       ],
       manager,
     );
+    await this.history.append(manager, row.id, { action: 'created', from: null, to: BookingStatus.PENDING, change });
     return fromRow(row);
   }
 
@@ -131,16 +150,16 @@ export class BookingsRepository {
     return row ? fromRow(row) : null;
   }
 
-  /** What a notification needs to know about a booking, read inside the caller's transaction. */
-  async findFacts(manager: EntityManager, id: string): Promise<BookingFacts> {
+  /** What a notification needs to know about a booking, read inside the caller's transaction (or outside one: null). */
+  async findFacts(manager: EntityManager | null, id: string): Promise<BookingFacts> {
     const [row] = await this.sql.rows<FactsRow & CustomerRow>(
       `SELECT b.id, b.service_id, s.title, s.timezone, b.customer_id, b.provider_id, b.scheduled_at,
-              b.duration_minutes, b.total_amount, b.currency, b.notes,
+              b.duration_minutes, b.total_amount, b.currency, b.notes, b.calendar_sequence,
               concat_ws(' ', u.first_name, u.last_name) AS customer_name, u.phone AS customer_phone, u.address AS customer_address
          FROM bookings b JOIN services s ON s.id = b.service_id JOIN users u ON u.id = b.customer_id
         WHERE b.id = $1`,
       [id],
-      manager,
+      manager ?? undefined,
     );
     return {
       bookingId: row.id,
@@ -153,18 +172,50 @@ export class BookingsRepository {
       durationMinutes: row.duration_minutes,
       amount: Number(row.total_amount),
       currency: row.currency.trim(),
+      calendarSequence: row.calendar_sequence,
       customer: { name: row.customer_name, phone: row.customer_phone, address: row.customer_address, notes: row.notes },
     };
   }
 
-  /** Compare-and-swap on the status: true when this call made the move. */
-  async transition(manager: EntityManager, id: string, from: BookingStatus[], to: BookingStatus): Promise<boolean> {
-    const { rowCount } = await this.sql.query(
-      'UPDATE bookings SET status = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = ANY($2::varchar[])',
-      [id, from, to],
+  /**
+   * Compare-and-swap on the status, recorded in the history with the status it had: true when this call made
+   * the move. A cancellation raises the calendar SEQUENCE (the CANCEL supersedes the last invite). The row is
+   * locked as the UPDATE alone would lock it (NO KEY), so rows referencing the booking are not held up.
+   */
+  async transition(
+    manager: EntityManager,
+    id: string,
+    from: BookingStatus[],
+    to: BookingStatus,
+    change: BookingChange,
+    details: Record<string, unknown> | null = null,
+  ): Promise<boolean> {
+    const [moved] = await this.sql.rows<{ from_status: BookingStatus }>(
+      `WITH previous AS (SELECT id, status FROM bookings WHERE id = $1 AND status = ANY($2::varchar[]) FOR NO KEY UPDATE)
+       UPDATE bookings b
+          SET status = $3, updated_at = CURRENT_TIMESTAMP,
+              calendar_sequence = b.calendar_sequence + CASE WHEN $3::varchar = $4::varchar THEN 1 ELSE 0 END
+         FROM previous WHERE b.id = previous.id
+       RETURNING previous.status AS from_status`,
+      [id, from, to, BookingStatus.CANCELLED],
       manager,
     );
-    return rowCount === 1;
+    if (!moved) return false;
+    const action = ACTION_OF[to];
+    if (action) await this.history.append(manager, id, { action, from: moved.from_status, to, change, details });
+    return true;
+  }
+
+  /** A change that leaves the status as it is (a refund), recorded in the booking's history. */
+  async recordChange(
+    manager: EntityManager,
+    id: string,
+    status: BookingStatus,
+    action: HistoryAction,
+    change: BookingChange,
+    details: Record<string, unknown> | null = null,
+  ): Promise<void> {
+    await this.history.append(manager, id, { action, from: status, to: status, change, details });
   }
 
   /**
@@ -172,23 +223,38 @@ export class BookingsRepository {
    * the same view only the first applies, and its `from` is the real previous time. Keeps the earliest start
    * the booking has had, which the refund policy is judged against. True when this call moved it.
    */
-  async reschedule(manager: EntityManager, id: string, from: Date, scheduledAt: Date, endsAt: Date): Promise<boolean> {
+  async reschedule(manager: EntityManager, id: string, from: Date, scheduledAt: Date, endsAt: Date, change: BookingChange): Promise<boolean> {
     const { rowCount } = await this.sql.query(
       `UPDATE bookings
           SET scheduled_at = $3, ends_at = $4,
               earliest_scheduled_at = LEAST(COALESCE(earliest_scheduled_at, scheduled_at), scheduled_at),
+              calendar_sequence = calendar_sequence + 1,
               updated_at = CURRENT_TIMESTAMP
         WHERE id = $1 AND status = $5 AND scheduled_at = $2`,
       [id, from, scheduledAt, endsAt, BookingStatus.CONFIRMED],
       manager,
     );
-    return rowCount === 1;
+    if (rowCount !== 1) return false;
+    await this.history.append(manager, id, {
+      action: 'rescheduled',
+      from: BookingStatus.CONFIRMED,
+      to: BookingStatus.CONFIRMED,
+      change,
+      details: { fromScheduledAt: from.toISOString(), toScheduledAt: scheduledAt.toISOString() },
+    });
+    return true;
   }
 
   /** Only while the booking is open (PENDING or CONFIRMED): true when this call changed it. */
-  async updateNotes(manager: EntityManager, id: string, notes: string): Promise<boolean> {
-    const result = await manager.getRepository(BookingEntity).update({ id, status: In([BookingStatus.PENDING, BookingStatus.CONFIRMED]) }, { notes });
-    return result.affected === 1;
+  async updateNotes(manager: EntityManager, id: string, notes: string, change: BookingChange): Promise<boolean> {
+    const [row] = await this.sql.rows<{ status: BookingStatus }>(
+      `UPDATE bookings SET notes = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = ANY($3::varchar[]) RETURNING status`,
+      [id, notes, [BookingStatus.PENDING, BookingStatus.CONFIRMED]],
+      manager,
+    );
+    if (!row) return false;
+    await this.history.append(manager, id, { action: 'notes_updated', from: row.status, to: row.status, change });
+    return true;
   }
 
   /**

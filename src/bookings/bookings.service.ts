@@ -18,6 +18,8 @@ import { BookingResponse, toBookingResponse } from './dto/booking.response';
 import { ListBookingsQuery } from './dto/list-bookings.query';
 import { UpdateBookingDto } from './dto/update-booking.dto';
 import { BookingCompletedEvent, BookingRescheduledEvent } from './events/booking.events';
+import { BookingChange, changeBy } from './history/booking-change';
+import { ClientContext } from '../common/decorators/client-context.decorator';
 
 /** Reading bookings and the changes of PUT /bookings/{id}: complete, reschedule, notes. */
 @Injectable()
@@ -48,28 +50,29 @@ export class BookingsService {
     return toBookingResponse(booking, allowedActions(party, booking, this.clock.now()));
   }
 
-  async update(caller: AuthUser, id: string, dto: UpdateBookingDto): Promise<BookingResponse> {
+  async update(caller: AuthUser, id: string, dto: UpdateBookingDto, client: ClientContext | null = null): Promise<BookingResponse> {
     const { booking, party } = await this.access.findForParty(caller, id);
+    const change = changeBy(caller, client);
     const changes = [dto.status, dto.scheduledAt, dto.notes].filter((value) => value !== undefined).length;
     if (changes !== 1) {
       throw new ValidationFailedError([{ field: 'body', message: 'send exactly one of status, scheduledAt or notes' }]);
     }
     if (dto.status !== undefined) {
-      if (dto.status === BookingStatus.CANCELLED) return this.cancellation.cancel(caller, id);
+      if (dto.status === BookingStatus.CANCELLED) return this.cancellation.cancel(caller, id, client);
       // Only its payment confirms a booking (checkout or reconciler): through PUT it can only be completed.
       if (dto.status !== BookingStatus.COMPLETED) throw new InvalidTransitionError(booking.status, dto.status);
       assertAllowed(party, 'complete', booking, this.clock.now());
-      return this.complete(booking);
+      return this.complete(booking, change);
     }
     if (dto.scheduledAt !== undefined) {
       assertAllowed(party, 'reschedule', booking, this.clock.now());
-      return this.reschedule(booking, new Date(dto.scheduledAt));
+      return this.reschedule(booking, new Date(dto.scheduledAt), change);
     }
     assertAllowed(party, 'edit_notes', booking, this.clock.now());
     const updated = await this.unitOfWork.run(async (manager) => {
       // A new row version of an open booking is checked against the exclusion constraint too.
       await this.bookings.lockSchedule(manager, booking.providerId);
-      if (!(await this.bookings.updateNotes(manager, id, dto.notes as string))) {
+      if (!(await this.bookings.updateNotes(manager, id, dto.notes as string, change))) {
         const now = await this.bookings.findById(id, manager);
         throw new InvalidTransitionError(now?.status ?? booking.status, now?.status ?? booking.status);
       }
@@ -78,10 +81,10 @@ export class BookingsService {
     return toBookingResponse(updated as BookingEntity);
   }
 
-  private async complete(booking: BookingEntity): Promise<BookingResponse> {
+  private async complete(booking: BookingEntity, change: BookingChange): Promise<BookingResponse> {
     const to = BookingStatus.COMPLETED;
     const updated = await this.unitOfWork.run(async (manager, record) => {
-      if (!(await this.bookings.transition(manager, booking.id, [booking.status], to))) {
+      if (!(await this.bookings.transition(manager, booking.id, [booking.status], to, change))) {
         const now = await this.bookings.findById(booking.id, manager);
         throw new InvalidTransitionError(now?.status ?? booking.status, to);
       }
@@ -91,7 +94,7 @@ export class BookingsService {
     return toBookingResponse(updated as BookingEntity);
   }
 
-  private async reschedule(booking: BookingEntity, start: Date): Promise<BookingResponse> {
+  private async reschedule(booking: BookingEntity, start: Date, change: BookingChange): Promise<BookingResponse> {
     const service = await this.services.findByIdWithDeleted(booking.serviceId);
     if (!service || service.deletedAt) throw new ForbiddenError('This service has been removed: the booking cannot be moved.', 'SERVICE_REMOVED');
     const end = this.bookableTime.assertBookable({ ...service, durationMinutes: booking.durationMinutes }, start);
@@ -100,7 +103,7 @@ export class BookingsService {
         await this.bookings.lockSchedule(manager, booking.providerId);
         // Compare-and-swap on the start this request read: a parallel move got there first -> 409, and the
         // event's previous time is the one the row really had.
-        if (!(await this.bookings.reschedule(manager, booking.id, booking.scheduledAt, start, end))) {
+        if (!(await this.bookings.reschedule(manager, booking.id, booking.scheduledAt, start, end, change))) {
           const now = await this.bookings.findById(booking.id, manager);
           if (now?.status !== BookingStatus.CONFIRMED) throw new InvalidTransitionError(now?.status ?? booking.status, BookingStatus.CONFIRMED);
           throw new BookingChangedError();

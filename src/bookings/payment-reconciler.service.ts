@@ -7,6 +7,7 @@ import { PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { RefundsService } from '../payments/refunds.service';
 import { BookingCheckoutService } from './booking-checkout.service';
+import { SYSTEM_CHANGE } from './history/booking-change';
 
 /** How often a pass runs: twice per cut-off, so an abandoned attempt waits at most one and a half cut-offs, and at least once a minute. */
 const intervalFor = (abandonedAfterMs: number): number => Math.max(500, Math.min(60_000, Math.floor(abandonedAfterMs / 2)));
@@ -53,7 +54,7 @@ export class PaymentReconciler {
           // or slow past the cut-off) is then refused, instead of taking money for a booking already released.
           // If the charge got there first, the gateway says so and the attempt settles by it.
           const result = await this.gateway.cancelCharge(payment.id);
-          await this.checkout.settle(payment, result);
+          await this.checkout.settle(payment, result, { ...SYSTEM_CHANGE, reason: 'Payment settled by the reconciler' });
           settledPayments++;
         } catch (error) {
           // Without the gateway's word the attempt stays PENDING (its slot held): the next pass retries.

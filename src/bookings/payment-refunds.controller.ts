@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { Client, ClientContext } from '../common/decorators/client-context.decorator';
 import { Roles } from '../common/decorators/roles.decorator';
 import { ConflictError, ForbiddenError, UnprocessableError } from '../common/errors/domain.error';
 import { ApiProblems } from '../common/openapi/problem.response';
@@ -32,7 +33,12 @@ export class PaymentRefundsController {
     new UnprocessableError('REFUND_EXCEEDS_PAYMENT', 'At most 20 USD can still be refunded.', [{ field: 'amount', message: 'amount must not exceed 20' }]),
   )
   @ApiParam({ name: 'id', format: 'uuid' })
-  refund(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RefundDto): Promise<PaymentResponse> {
-    return this.refunds.refund(user, id, dto);
+  refund(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: RefundDto,
+    @Client() client: ClientContext,
+  ): Promise<PaymentResponse> {
+    return this.refunds.refund(user, id, dto, client);
   }
 }

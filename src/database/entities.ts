@@ -1,4 +1,5 @@
 import { BookingEntity } from '../bookings/booking.entity';
+import { BookingHistoryEntity } from '../bookings/history/booking-history.entity';
 import { PaymentEntity } from '../payments/payment.entity';
 import { RefundEntity } from '../payments/refund.entity';
 import { RevokedTokenEntity } from '../auth/revoked-token.entity';
@@ -19,6 +20,7 @@ export const ENTITIES = [
   PasswordResetTokenEntity,
   ServiceEntity,
   BookingEntity,
+  BookingHistoryEntity,
   PaymentEntity,
   RefundEntity,
   NotificationEntity,

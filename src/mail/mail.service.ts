@@ -13,7 +13,7 @@ export class MailService implements OnApplicationShutdown {
 
   constructor(config: ConfigService<AppConfig, true>) {
     const mail = config.get('mail', { infer: true });
-    this.transport = mail.smtpUrl ? new SmtpMailTransport(mail.smtpUrl, mail.from) : new FileMailTransport(mail.outputDir);
+    this.transport = mail.smtpUrl ? new SmtpMailTransport(mail.smtpUrl, mail.from) : new FileMailTransport(mail.outputDir, mail.from);
   }
 
   /** Delivers or throws; callers that must not fail catch and retry. */

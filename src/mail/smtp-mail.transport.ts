@@ -1,4 +1,5 @@
 import { createTransport, Transporter } from 'nodemailer';
+import { mailOptions, messageIdDomainOf } from './mail-composition';
 import { MailMessage, MailTransport, SentMail } from './mail-message';
 
 /** Production transport: SMTP through nodemailer, configured by `SMTP_URL`. */
@@ -12,18 +13,11 @@ export class SmtpMailTransport extends MailTransport {
   ) {
     super();
     this.transporter = createTransport(smtpUrl);
-    this.messageIdDomain = /@([^\s>]+)>?\s*$/.exec(from)?.[1] ?? 'marketplace.local';
+    this.messageIdDomain = messageIdDomainOf(from);
   }
 
   async deliver(message: MailMessage): Promise<SentMail> {
-    const info = (await this.transporter.sendMail({
-      from: this.from,
-      to: message.to,
-      subject: message.subject,
-      text: message.text,
-      headers: { 'X-Mail-Kind': message.kind },
-      ...(message.id ? { messageId: `<${message.id}@${this.messageIdDomain}>` } : {}),
-    })) as { messageId: string };
+    const info = (await this.transporter.sendMail(mailOptions(message, this.from, this.messageIdDomain))) as { messageId: string };
     return { id: info.messageId };
   }
 

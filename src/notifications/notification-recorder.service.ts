@@ -5,7 +5,9 @@ import { EmailSender } from './email/email-sender.service';
 import { draftNotifications, NotifiableEvent, notifiableOf, recipientIdsOf } from './notifiable-events';
 import { NotificationEntity } from './notification.entity';
 import { NotificationsRepository } from './notifications.repository';
-import { Recipient, Schedule } from './templates/notification-templates';
+import { InviteDraft, Recipient, Schedule } from './templates/notification-templates';
+import { BookingCalendar } from '../bookings/calendar/booking-calendar';
+import { MailCalendar } from '../mail/mail-message';
 
 /** What one event wrote, for NotificationDelivery to push and send once the transaction has committed. */
 export interface RecordedNotifications {
@@ -24,6 +26,7 @@ export class NotificationRecorder {
     private readonly notifications: NotificationsRepository,
     private readonly users: UsersRepository,
     private readonly emails: EmailSender,
+    private readonly calendar: BookingCalendar,
   ) {}
 
   /** Returns what it wrote: the caller hands it to delivery after commit. */
@@ -32,12 +35,24 @@ export class NotificationRecorder {
     const recipients = new Map<string, Recipient>((await this.users.findContacts(recipientIdsOf(event), manager)).map((user) => [user.id, user]));
     const drafts = draftNotifications(event, recipients, await this.scheduleOf(event, manager));
     const recorded: RecordedNotifications = { notifications: [], emailIds: [] };
+    const stamp = new Date();
     for (const { email, ...draft } of drafts) {
       const notification = await this.notifications.insertNext(manager, draft);
       recorded.notifications.push(notification);
-      if (email) recorded.emailIds.push(await this.emails.enqueue(manager, { ...email, notificationId: notification.id }));
+      if (email) {
+        const { invite, ...message } = email;
+        const recipient = recipients.get(draft.userId);
+        const calendar = invite && recipient ? this.inviteFor(invite, recipient, stamp) : null;
+        recorded.emailIds.push(await this.emails.enqueue(manager, { ...message, calendar, notificationId: notification.id }));
+      }
     }
     return recorded;
+  }
+
+  /** The booking's event as this recipient's calendar gets it: they are its attendee. */
+  private inviteFor(invite: InviteDraft, to: Recipient, stamp: Date): MailCalendar {
+    const attendee = { name: to.firstName, email: to.email };
+    return { method: invite.method, filename: 'booking.ics', content: this.calendar.render(invite.booking, invite.method, [attendee], stamp) };
   }
 
   /** Payment events do not say when the booking is; its row, in this transaction, does. */

@@ -19,6 +19,7 @@ import { NotificationRecorder } from './notification-recorder.service';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsRepository } from './notifications.repository';
 import { NotificationsService } from './notifications.service';
+import { BookingCalendar } from '../bookings/calendar/booking-calendar';
 
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationEntity, OutboxEmailEntity]), UsersModule],
@@ -27,6 +28,7 @@ import { NotificationsService } from './notifications.service';
     NotificationsRepository,
     NotificationsService,
     NotificationRecorder,
+    BookingCalendar,
     NotificationDelivery,
     NotifiableEventsListener,
     SessionEndingsListener,

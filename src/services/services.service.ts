@@ -80,7 +80,7 @@ export class ServicesService {
     // Recorded in the transaction: the bookings on it are cancelled and refunded in the same transaction.
     await this.unitOfWork.run(async (manager, record) => {
       await this.services.softDelete(service.id, manager);
-      record(new ServiceDeletedEvent(service.id, caller.role));
+      record(new ServiceDeletedEvent(service.id, caller.role, caller.id));
     });
   }
 

@@ -147,7 +147,7 @@ export class UsersService {
     // in the same transaction, so a deleted party never keeps a CONFIRMED booking.
     await this.unitOfWork.run(async (manager, record) => {
       await this.users.softDelete(id, manager);
-      record(new UserDeletedEvent(id, user.role, caller.role));
+      record(new UserDeletedEvent(id, user.role, caller.role, caller.id));
       // A deleted account's tokens are refused already; its sessions are marked ended and its live streams close.
       record(new SessionsEndedEvent(id, 'deleted'));
       if (byAdmin) await this.audit.insertAll([auditEntry(caller, id, { action: 'account.deleted', details: { role: user.role } }, client)], manager);

@@ -18,7 +18,7 @@ export function readMailFile(dir: string, file: string): MailFile {
   return { file, to: header('To'), subject: header('Subject'), body: rest.join('\n\n') };
 }
 
-/** Every message of this kind (file name prefix) in `dir`, optionally only those to `to`. */
+/** Every message of this kind (file name prefix) in `dir`, optionally only those to `to` (the .txt files; each has its .eml beside it). */
 export function listMail(dir: string, kind: string, to?: string): MailFile[] {
   let files: string[];
   try {
@@ -27,7 +27,7 @@ export function listMail(dir: string, kind: string, to?: string): MailFile[] {
     return [];
   }
   return files
-    .filter((file) => file.startsWith(`${kind}_`))
+    .filter((file) => file.startsWith(`${kind}_`) && file.endsWith('.txt'))
     .sort()
     .map((file) => readMailFile(dir, file))
     .filter((mail) => to === undefined || mail.to === to);

@@ -90,7 +90,7 @@ export class SecretScanner {
     for (const dir of this.mailDirs) {
       let files: string[];
       try {
-        files = readdirSync(dir).filter((file) => TOKEN_MAIL_KINDS.some((kind) => file.startsWith(kind)));
+        files = readdirSync(dir).filter((file) => TOKEN_MAIL_KINDS.some((kind) => file.startsWith(kind)) && file.endsWith('.txt'));
       } catch {
         continue;
       }

@@ -8,6 +8,8 @@ export interface ReceivedMail {
   rcptTo: string[];
   headers: Record<string, string>;
   text: string;
+  /** The whole message as received (for a MIME parser: multipart messages carry attachments). */
+  raw: Buffer;
 }
 
 export interface TestSmtpServer {
@@ -64,10 +66,12 @@ export async function startSmtpServer(options: SMTPServerOptions = {}, port = 0)
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const envelope = session.envelope;
+        const raw = Buffer.concat(chunks);
         received.push({
+          raw,
           mailFrom: envelope.mailFrom ? envelope.mailFrom.address : '',
           rcptTo: envelope.rcptTo.map((recipient) => recipient.address),
-          ...parseMessage(Buffer.concat(chunks).toString('latin1')),
+          ...parseMessage(raw.toString('latin1')),
         });
         callback();
       });

@@ -20,6 +20,8 @@ export interface BookingFacts {
   durationMinutes: number;
   amount: number;
   currency: string;
+  /** The iCalendar SEQUENCE of the booking's event when the event was recorded (0 when absent). */
+  calendarSequence?: number;
   /** The customer's contact and the booking's notes, for the provider (read with the facts from the database). */
   customer?: BookingCustomer;
 }

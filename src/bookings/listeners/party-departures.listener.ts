@@ -10,6 +10,11 @@ import { UserDeletedEvent } from '../../users/events/user-deleted.event';
 import { BookingCancellationService } from '../booking-cancellation.service';
 import { BookingParty } from '../booking-policy';
 import { BookingsRepository } from '../bookings.repository';
+import { BookingChange, SYSTEM_CHANGE } from '../history/booking-change';
+
+/** The deletion as the cancelled bookings' history records it: by whom (the system when not known), and why. */
+const departure = (deletedBy: Role, deletedById: string | undefined, reason: string): BookingChange =>
+  deletedById ? { actor: { id: deletedById, role: deletedBy }, requestId: null, reason } : { ...SYSTEM_CHANGE, reason };
 
 /** The party a deletion cancels as: whoever deleted (an admin, or the account's or service's owner). */
 const partyFor = (deletedBy: Role, owner: BookingParty): BookingParty => (deletedBy === Role.ADMIN ? 'admin' : owner);
@@ -32,18 +37,23 @@ export class PartyDeparturesListener {
   @OnEvent(inTransaction(ServiceDeletedEvent.eventName), { suppressErrors: false })
   async onServiceDeleted({ event, manager, record }: TransactionalEvent<ServiceDeletedEvent>): Promise<AfterCommit> {
     const open = await this.bookings.lockOpenOf(manager, { serviceId: event.serviceId });
-    return this.cancellation.cancelForDeparture(manager, record, open, partyFor(event.deletedBy, 'provider'));
+    const change = departure(event.deletedBy, event.deletedById, 'The service was deleted');
+    return this.cancellation.cancelForDeparture(manager, record, open, partyFor(event.deletedBy, 'provider'), change);
   }
 
   @OnEvent(inTransaction(UserDeletedEvent.eventName), { suppressErrors: false })
   onUserDeleted({ event, manager, record }: TransactionalEvent<UserDeletedEvent>): Promise<AfterCommit> {
-    return this.cancelOpenOfAccount(manager, record, event.userId, event.role, event.deletedBy);
+    const owner: BookingParty = event.role === Role.PROVIDER ? 'provider' : 'customer';
+    const change = departure(event.deletedBy, event.deletedById, `The ${owner}'s account was deleted`);
+    return this.cancelOpenOfAccount(manager, record, event.userId, event.role, event.deletedBy, change);
   }
 
   @OnEvent(inTransaction(AccountStatusChangedEvent.eventName), { suppressErrors: false })
   async onAccountStatusChanged({ event, manager, record }: TransactionalEvent<AccountStatusChangedEvent>): Promise<AfterCommit | undefined> {
     if (event.status !== AccountStatus.SUSPENDED) return undefined;
-    return this.cancelOpenOfAccount(manager, record, event.userId, event.role, Role.ADMIN);
+    const owner: BookingParty = event.role === Role.PROVIDER ? 'provider' : 'customer';
+    const change = departure(Role.ADMIN, undefined, `The ${owner}'s account was suspended`);
+    return this.cancelOpenOfAccount(manager, record, event.userId, event.role, Role.ADMIN, change);
   }
 
   private async cancelOpenOfAccount(
@@ -52,9 +62,10 @@ export class PartyDeparturesListener {
     userId: string,
     role: Role,
     by: Role,
+    change: BookingChange,
   ): Promise<AfterCommit> {
     const open = await this.bookings.lockOpenOf(manager, { userId });
     const owner: BookingParty = role === Role.PROVIDER ? 'provider' : 'customer';
-    return this.cancellation.cancelForDeparture(manager, record, open, partyFor(by, owner));
+    return this.cancellation.cancelForDeparture(manager, record, open, partyFor(by, owner), change);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Sql } from '../../common/database/sql';
+import { MailCalendar } from '../../mail/mail-message';
 import { OutboxEmailStatus } from './outbox-email.entity';
 
 export interface NewOutboxEmail {
@@ -9,6 +10,8 @@ export interface NewOutboxEmail {
   to: string;
   subject: string;
   text: string;
+  /** A calendar invite to attach, rendered now so that every attempt sends the same bytes. */
+  calendar?: MailCalendar | null;
 }
 
 /** What a sender needs of a claimed row. */
@@ -18,10 +21,11 @@ export interface ClaimedEmail {
   recipient: string;
   subject: string;
   body: string;
+  calendar: MailCalendar | null;
   attempts: number;
 }
 
-const CLAIMED_COLUMNS = 'id, kind, recipient, subject, body, attempts';
+const CLAIMED_COLUMNS = 'id, kind, recipient, subject, body, calendar, attempts';
 
 /**
  * The `email_outbox` table: e-mails written in the transaction that caused them, claimed and marked by the
@@ -34,10 +38,10 @@ export class EmailOutboxRepository {
   /** Writes an e-mail inside the caller's transaction (its job is enqueued beside it, by EmailSender). */
   async insert(manager: EntityManager, email: NewOutboxEmail): Promise<string> {
     const [row] = await this.sql.rows<{ id: string }>(
-      `INSERT INTO email_outbox (notification_id, kind, recipient, subject, body, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, now())
+      `INSERT INTO email_outbox (notification_id, kind, recipient, subject, body, next_attempt_at, calendar)
+       VALUES ($1, $2, $3, $4, $5, now(), $6::jsonb)
        RETURNING id`,
-      [email.notificationId, email.kind, email.to, email.subject, email.text],
+      [email.notificationId, email.kind, email.to, email.subject, email.text, email.calendar ? JSON.stringify(email.calendar) : null],
       manager,
     );
     return row.id;

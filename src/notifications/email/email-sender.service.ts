@@ -96,7 +96,7 @@ export class EmailSender {
         const [row] = await this.emails.claimByIds(manager, [emailId]);
         if (!row) return;
         try {
-          const sent = await this.mail.send({ kind: row.kind, to: row.recipient, subject: row.subject, text: row.body, id: row.id });
+          const sent = await this.mail.send({ kind: row.kind, to: row.recipient, subject: row.subject, text: row.body, id: row.id, calendar: row.calendar });
           this.serverReached();
           await this.emails.markSent(manager, row.id, sent.id);
         } catch (error) {

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { MailCalendar } from '../../mail/mail-message';
 
 export enum OutboxEmailStatus {
   PENDING = 'PENDING',
@@ -27,6 +28,10 @@ export class OutboxEmailEntity {
 
   @Column({ type: 'text' })
   body: string;
+
+  /** The calendar invite attached to the e-mail, rendered when it was queued (null: none). */
+  @Column({ type: 'jsonb', nullable: true })
+  calendar: MailCalendar | null;
 
   @Column({ type: 'varchar', length: 8 })
   status: OutboxEmailStatus;

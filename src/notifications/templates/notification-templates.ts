@@ -4,11 +4,18 @@ import { PasswordChangedEvent } from '../../users/events/password-changed.event'
 import { NotificationData } from '../notification.entity';
 import { NotificationType } from '../notification-type';
 import { detailLines, formatLocalDate, formatLocalTime, formatMoney } from './format';
+import type { InviteMethod } from '../../bookings/calendar/booking-calendar';
 
 export interface Recipient {
   id: string;
   email: string;
   firstName: string;
+}
+
+/** The calendar invite a booking e-mail carries: the recorder renders the booking's event with this method. */
+export interface InviteDraft {
+  method: InviteMethod;
+  booking: BookingFacts;
 }
 
 /** `kind` names the message (and, with the file transport, the file): `booking_confirmation`... */
@@ -17,6 +24,8 @@ export interface EmailDraft {
   to: string;
   subject: string;
   text: string;
+  /** Confirmations, reschedules and cancellations add, move or remove the booking in the recipient's calendar. */
+  invite?: InviteDraft;
 }
 
 /** What a template writes for one recipient: the stored notification's text and data, and the e-mail if any. */
@@ -68,9 +77,9 @@ function bookingDetails(booking: BookingFacts, extra: Array<[string, string | nu
   ]);
 }
 
-function email(kind: string, to: Recipient, subject: string, paragraphs: string[], details: string[]): EmailDraft {
+function email(kind: string, to: Recipient, subject: string, paragraphs: string[], details: string[], invite?: InviteDraft): EmailDraft {
   const text = [`Hello ${to.firstName},`, '', paragraphs.join('\n\n'), '', ...details, ...SIGNATURE].join('\n');
-  return { kind, to: to.email, subject, text };
+  return invite ? { kind, to: to.email, subject, text, invite } : { kind, to: to.email, subject, text };
 }
 
 export function bookingCreated(event: BookingCreatedEvent, to: Recipient): NotificationContent {
@@ -88,6 +97,7 @@ export function bookingCreated(event: BookingCreatedEvent, to: Recipient): Notif
         `Booking confirmed: ${booking.serviceTitle} on ${whenShort(booking)}`,
         ['Your booking is confirmed and paid.'],
         details,
+        { method: 'REQUEST', booking },
       ),
     };
   }
@@ -110,6 +120,7 @@ export function bookingCreated(event: BookingCreatedEvent, to: Recipient): Notif
       `New booking: ${booking.serviceTitle} on ${whenShort(booking)}`,
       ['You have a new booking.'],
       bookingDetails(booking, [['Payment ID', event.paymentId], ...contact]),
+      { method: 'REQUEST', booking },
     ),
   };
 }
@@ -128,6 +139,7 @@ export function bookingRescheduled(event: BookingRescheduledEvent, to: Recipient
       `Booking rescheduled: ${booking.serviceTitle} on ${whenShort(booking)}`,
       [`Your booking has a new time.`],
       bookingDetails(booking, [['Was', previous]]),
+      { method: 'REQUEST', booking },
     ),
   };
 }
@@ -178,6 +190,7 @@ export function bookingCancelled(event: BookingCancelledEvent, to: Recipient): N
       `Booking cancelled: ${booking.serviceTitle} on ${whenShort(booking)}`,
       [message],
       bookingDetails(booking, [['Refund', refund]]),
+      { method: 'CANCEL', booking },
     ),
   };
 }

@@ -10,6 +10,8 @@ export class ServiceDeletedEvent extends DomainEvent {
     readonly serviceId: string,
     /** Who deleted it: its provider, or an admin. */
     readonly deletedBy: Role,
+    /** The id of who deleted it (recorded in the history of the bookings it cancels). */
+    readonly deletedById?: string,
   ) {
     super();
   }

@@ -15,6 +15,8 @@ export class UserDeletedEvent extends DomainEvent {
     readonly role: Role,
     /** Who deleted it: the account's owner, or an admin. */
     readonly deletedBy: Role,
+    /** The id of who deleted it (recorded in the history of the bookings it cancels). */
+    readonly deletedById?: string,
   ) {
     super();
   }

@@ -99,6 +99,8 @@ const EXPECTED: Record<string, Expected> = {
   'GET /bookings': signedIn(200),
   'GET /bookings/:id': parties(200),
   'GET /bookings/:id/cancellation-quote': parties(200),
+  'GET /bookings/:id/history': parties(200),
+  'GET /bookings/:id/calendar.ics': parties(200),
   // Editing the notes (the body sent): the customer's or an admin's business; the provider sees the booking but may not.
   'PUT /bookings/:id': { ...parties(200), provider: 403 },
   'DELETE /bookings/:id': parties(200),
