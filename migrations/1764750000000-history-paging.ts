@@ -11,6 +11,9 @@ export class HistoryPaging1764750000000 implements MigrationInterface {
     await queryRunner.query(`DROP INDEX bookings_provider_idx`);
     await queryRunner.query(`CREATE INDEX bookings_provider_idx ON bookings (provider_id, scheduled_at, id)`);
     await queryRunner.query(`CREATE INDEX bookings_scheduled_idx ON bookings (scheduled_at, id)`);
+    // A booking lasts what its service does, at most a day (services' own CHECK): held here too, so a read of a
+    // provider's busy time may start a day before its window rather than at the provider's first booking.
+    await queryRunner.query(`ALTER TABLE bookings ADD CONSTRAINT bookings_duration_max CHECK (duration_minutes <= 1440)`);
     await queryRunner.query(`DROP INDEX payments_customer_idx`);
     await queryRunner.query(`CREATE INDEX payments_customer_idx ON payments (customer_id, created_at DESC, id DESC)`);
     await queryRunner.query(`DROP INDEX payments_provider_idx`);
@@ -31,6 +34,7 @@ export class HistoryPaging1764750000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX payments_provider_idx ON payments (provider_id, created_at DESC)`);
     await queryRunner.query(`DROP INDEX payments_customer_idx`);
     await queryRunner.query(`CREATE INDEX payments_customer_idx ON payments (customer_id, created_at DESC)`);
+    await queryRunner.query(`ALTER TABLE bookings DROP CONSTRAINT bookings_duration_max`);
     await queryRunner.query(`DROP INDEX bookings_scheduled_idx`);
     await queryRunner.query(`DROP INDEX bookings_provider_idx`);
     await queryRunner.query(`CREATE INDEX bookings_provider_idx ON bookings (provider_id, scheduled_at)`);

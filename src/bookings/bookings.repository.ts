@@ -242,11 +242,12 @@ export class BookingsRepository {
     position: KeysetPosition,
   ): Promise<{ items: BookingEntity[]; total: number; totalCapped: boolean; nextCursor: string | null }> {
     const { text, values } = this.listStatement(caller, filter, limit, offset, position.after);
+    // Counted in the list's order: along the same index, stopping after the cap.
     const countValues: unknown[] = [];
     const [rows, [{ total }]] = await Promise.all([
       this.sql.rows<ListedRow>(text, values),
       this.sql.rows<{ total: number }>(
-        `SELECT count(*)::int AS total FROM (SELECT 1 FROM bookings b WHERE ${this.where(caller, filter, countValues)} LIMIT ${MAX_COUNTED + 1}) counted`,
+        `SELECT count(*)::int AS total FROM (SELECT 1 FROM bookings b WHERE ${this.where(caller, filter, countValues)} ORDER BY ${BOOKINGS_KEYSET.orderBy} LIMIT ${MAX_COUNTED + 1}) counted`,
         countValues,
       ),
     ]);

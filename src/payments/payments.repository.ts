@@ -196,11 +196,12 @@ export class PaymentsRepository {
     position: KeysetPosition,
   ): Promise<{ items: PaymentEntity[]; total: number; totalCapped: boolean; nextCursor: string | null }> {
     const { text, values } = this.listStatement(caller, status, limit, offset, position.after);
+    // Counted in the list's order: along the same index, stopping after the cap.
     const countValues: unknown[] = [];
     const [rows, [{ total }]] = await Promise.all([
       this.sql.rows<ListedRow>(text, values),
       this.sql.rows<{ total: number }>(
-        `SELECT count(*)::int AS total FROM (SELECT 1 FROM payments p WHERE ${this.where(caller, status, countValues)} LIMIT ${MAX_COUNTED + 1}) counted`,
+        `SELECT count(*)::int AS total FROM (SELECT 1 FROM payments p WHERE ${this.where(caller, status, countValues)} ORDER BY ${PAYMENTS_KEYSET.orderBy} LIMIT ${MAX_COUNTED + 1}) counted`,
         countValues,
       ),
     ]);

@@ -122,10 +122,15 @@ const fromRow = (row: ServiceRow): ServiceEntity => ({
 
 const PROVIDER_ACTIVE = 'EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL)';
 const BY_ID = prepared(`SELECT ${COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active FROM services s WHERE s.id = $1`);
-/** Bookings that hold a provider's time. */
+/**
+ * Bookings that hold a provider's time. No booking lasts more than a day (`bookings_duration_max`), so one
+ * overlapping the window starts at most a day before it: that bound keeps the read on the window's part of
+ * `bookings_provider_idx` instead of every booking the provider ever had before it.
+ */
 const BUSY = prepared(
   `SELECT provider_id, scheduled_at, ends_at FROM bookings
-    WHERE provider_id = ANY($1::uuid[]) AND status IN ('PENDING', 'CONFIRMED') AND scheduled_at < $3 AND ends_at > $2`,
+    WHERE provider_id = ANY($1::uuid[]) AND status IN ('PENDING', 'CONFIRMED') AND scheduled_at < $3 AND ends_at > $2
+      AND scheduled_at > $2::timestamptz - interval '1440 minutes'`,
 );
 
 /** The first page at the default size is what nearly every browse asks for: those shapes are prepared. */
