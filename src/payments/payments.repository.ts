@@ -210,7 +210,13 @@ export class PaymentsRepository {
   }
 
   /** The statement of one page as `listFor` runs it: `limit + 1` rows, after the cursor's values or at the offset (the EXPLAIN test reads it). */
-  listStatement(caller: AuthUser, status: PaymentStatus | undefined, limit: number, offset: number, after: string[] | null): { text: string; values: unknown[] } {
+  listStatement(
+    caller: AuthUser,
+    status: PaymentStatus | undefined,
+    limit: number,
+    offset: number,
+    after: string[] | null,
+  ): { text: string; values: unknown[] } {
     const values: unknown[] = [];
     const where = this.where(caller, status, values);
     const seek = after ? ` AND ${PAYMENTS_KEYSET.condition(after, values)}` : '';

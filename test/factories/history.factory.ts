@@ -18,7 +18,13 @@ export async function seedBookings(t: TestApp, customer: TestUser, service: Serv
   );
 }
 
-export async function seedPayments(t: TestApp, customer: TestUser, service: ServiceResponse, count: number, base = '2029-06-01 12:00:00.123456+00'): Promise<void> {
+export async function seedPayments(
+  t: TestApp,
+  customer: TestUser,
+  service: ServiceResponse,
+  count: number,
+  base = '2029-06-01 12:00:00.123456+00',
+): Promise<void> {
   await t.dataSource.query(
     `INSERT INTO payments (service_id, customer_id, provider_id, status, amount, currency, payment_method, created_at, updated_at)
      SELECT $1, $2, $3, 'SUCCESS', $4, $5, '{"type": "card", "last4": "4242", "brand": "visa"}', at, at

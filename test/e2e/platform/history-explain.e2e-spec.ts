@@ -113,7 +113,11 @@ describe('history plans at 100,000 rows (EXPLAIN ANALYZE)', () => {
 
   /** The path of the rel="next" link of the page at the offset cap (deep in the history). */
   async function deepCursorPath(path: string, auth: Record<string, string>): Promise<string> {
-    const response = await t.http.get(path).query({ offset: MAX_OFFSET / 2 }).set(auth).expect(200);
+    const response = await t.http
+      .get(path)
+      .query({ offset: MAX_OFFSET / 2 })
+      .set(auth)
+      .expect(200);
     const next = new URL(links(response).next);
     return `${next.pathname}${next.search}`;
   }

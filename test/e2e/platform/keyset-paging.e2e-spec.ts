@@ -56,15 +56,50 @@ describe('keyset paging (cursor in Link rel="next")', () => {
     const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as string[];
     const wrongShape = Buffer.from(JSON.stringify([decoded[0], ...decoded.slice(1).map(() => "1'; DROP TABLE x; --")])).toString('base64url');
     for (const bad of [flipped, wrongShape, 'not_a_cursor', Buffer.from('[]').toString('base64url')]) {
-      expectFieldError(await t.http.get(path).query({ ...query, cursor: bad }).set(auth), 'cursor');
+      expectFieldError(
+        await t.http
+          .get(path)
+          .query({ ...query, cursor: bad })
+          .set(auth),
+        'cursor',
+      );
     }
-    expectFieldError(await t.http.get(path).query({ ...otherQuery, cursor }).set(auth), 'cursor');
-    expectFieldError(await t.http.get(path).query({ ...query, cursor: 'a+b/c=' }).set(auth), 'cursor');
+    expectFieldError(
+      await t.http
+        .get(path)
+        .query({ ...otherQuery, cursor })
+        .set(auth),
+      'cursor',
+    );
+    expectFieldError(
+      await t.http
+        .get(path)
+        .query({ ...query, cursor: 'a+b/c=' })
+        .set(auth),
+      'cursor',
+    );
     // A cursor says where the page starts: no offset with it.
-    expectFieldError(await t.http.get(path).query({ ...query, cursor, offset: 5 }).set(auth), 'cursor');
+    expectFieldError(
+      await t.http
+        .get(path)
+        .query({ ...query, cursor, offset: 5 })
+        .set(auth),
+      'cursor',
+    );
     // Offsets up to the cap keep working; past it, the problem points to the cursor.
-    await t.http.get(path).query({ ...query, offset: MAX_OFFSET }).set(auth).expect(200);
-    expectFieldError(await t.http.get(path).query({ ...query, offset: MAX_OFFSET + 1 }).set(auth), 'offset', /cursor/);
+    await t.http
+      .get(path)
+      .query({ ...query, offset: MAX_OFFSET })
+      .set(auth)
+      .expect(200);
+    expectFieldError(
+      await t.http
+        .get(path)
+        .query({ ...query, offset: MAX_OFFSET + 1 })
+        .set(auth),
+      'offset',
+      /cursor/,
+    );
   }
 
   describe('GET /services/', () => {
