@@ -20,10 +20,16 @@ const PAGING_FIELDS = new Set(['limit', 'offset', 'cursor']);
 
 const CHECKS: Record<KeysetKind, (value: string) => boolean> = {
   uuid: (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value),
-  time: (value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(value) && !Number.isNaN(Date.parse(value)),
+  // A real instant PostgreSQL takes as JavaScript does (JavaScript alone rolls 2030-02-31 over to March).
+  time: (value) => {
+    if (!/^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(value)) return false;
+    const time = new Date(value);
+    return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 19) === value.slice(0, 19);
+  },
   decimal: (value) => /^-?\d{1,15}(\.\d{1,6})?$/.test(value),
   int: (value) => /^\d{1,15}$/.test(value),
-  text: (value) => value.length <= 1000,
+  // PostgreSQL text holds no NUL.
+  text: (value) => value.length <= 1000 && !value.includes('\u0000'),
 };
 
 const CASTS: Record<KeysetKind, string> = { uuid: 'uuid', time: 'timestamptz', decimal: 'numeric', int: 'bigint', text: 'text' };
