@@ -63,7 +63,7 @@ export class Keyset<Row> {
   ) {}
 
   /** Where a request resumes: the fingerprint of its list, and the values after which its page starts (null: from the top). */
-  position(query: { cursor?: string; offset?: number }): KeysetPosition {
+  position<Query extends { cursor?: string; offset?: number }>(query: Query): KeysetPosition {
     const key = fingerprint(this.list, query);
     if (query.cursor === undefined) return { key, after: null };
     if (query.offset) {
