@@ -193,7 +193,7 @@ export class ServicesRepository {
     offset: number,
     after: string[] | null = null,
   ): Promise<{ items: ServiceEntity[]; total: number }> {
-    const { count, page } = this.listingQueries(filter, sort, limit, offset, after);
+    const { count, page } = after ? this.listingQueries(filter, sort, limit, offset, after) : this.listingQueries(filter, sort, limit, offset);
     const total =
       filter.scope.kind === 'public'
         ? await this.totals.get(`${count.text}\n${JSON.stringify(count.values)}`, () => this.countOf(count))
