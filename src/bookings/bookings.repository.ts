@@ -242,14 +242,10 @@ export class BookingsRepository {
     position: KeysetPosition,
   ): Promise<{ items: BookingEntity[]; total: number; totalCapped: boolean; nextCursor: string | null }> {
     const { text, values } = this.listStatement(caller, filter, limit, offset, position.after);
-    // Counted in the list's order: along the same index, stopping after the cap.
     const countValues: unknown[] = [];
     const [rows, [{ total }]] = await Promise.all([
       this.sql.rows<ListedRow>(text, values),
-      this.sql.rows<{ total: number }>(
-        `SELECT count(*)::int AS total FROM (SELECT 1 FROM bookings b WHERE ${this.where(caller, filter, countValues)} ORDER BY ${BOOKINGS_KEYSET.orderBy} LIMIT ${MAX_COUNTED + 1}) counted`,
-        countValues,
-      ),
+      this.sql.rows<{ total: number }>(BOOKINGS_KEYSET.countUpTo('bookings b', this.where(caller, filter, countValues), MAX_COUNTED), countValues),
     ]);
     const page = BOOKINGS_KEYSET.page(rows, limit, position);
     return { items: page.items.map(fromRow), total: Math.min(total, MAX_COUNTED), totalCapped: total > MAX_COUNTED, nextCursor: page.nextCursor };
@@ -259,13 +255,8 @@ export class BookingsRepository {
   listStatement(caller: AuthUser, filter: BookingFilter, limit: number, offset: number, after: string[] | null): { text: string; values: unknown[] } {
     const values: unknown[] = [];
     const where = this.where(caller, filter, values);
-    const seek = after ? ` AND ${BOOKINGS_KEYSET.condition(after, values)}` : '';
-    return {
-      text: `SELECT b.${COLUMNS.split(', ').join(', b.')}, ${exactTime('b.scheduled_at')} AS cursor_at
-               FROM bookings b WHERE ${where}${seek}
-              ORDER BY ${BOOKINGS_KEYSET.orderBy} LIMIT ${Math.trunc(limit) + 1} OFFSET ${after ? 0 : Math.trunc(offset)}`,
-      values,
-    };
+    const select = `b.${COLUMNS.split(', ').join(', b.')}, ${exactTime('b.scheduled_at')} AS cursor_at FROM bookings b`;
+    return { text: BOOKINGS_KEYSET.select(select, where, values, { limit, offset, after }), values };
   }
 
   private where(caller: AuthUser, filter: BookingFilter, values: unknown[]): string {

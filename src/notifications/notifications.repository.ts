@@ -114,13 +114,8 @@ export class NotificationsRepository {
   /** The statement of one page as `listForUser` runs it: `limit + 1` rows (the EXPLAIN test reads it). */
   listStatement(userId: string, options: { unreadOnly: boolean; limit: number; offset: number }, after: string[] | null): { text: string; values: unknown[] } {
     const values: unknown[] = [userId];
-    const unread = options.unreadOnly ? ' AND read_at IS NULL' : '';
-    const seek = after ? ` AND ${NOTIFICATIONS_KEYSET.condition(after, values)}` : '';
-    return {
-      text: `SELECT ${RETURNED} FROM notifications WHERE user_id = $1${unread}${seek}
-              ORDER BY ${NOTIFICATIONS_KEYSET.orderBy} LIMIT ${Math.trunc(options.limit) + 1} OFFSET ${after ? 0 : Math.trunc(options.offset)}`,
-      values,
-    };
+    const where = options.unreadOnly ? 'user_id = $1 AND read_at IS NULL' : 'user_id = $1';
+    return { text: NOTIFICATIONS_KEYSET.select(`${RETURNED} FROM notifications`, where, values, { ...options, after }), values };
   }
 
   /** How many notifications the user has, and how many of them are unread, from their counter row. */

@@ -196,14 +196,10 @@ export class PaymentsRepository {
     position: KeysetPosition,
   ): Promise<{ items: PaymentEntity[]; total: number; totalCapped: boolean; nextCursor: string | null }> {
     const { text, values } = this.listStatement(caller, status, limit, offset, position.after);
-    // Counted in the list's order: along the same index, stopping after the cap.
     const countValues: unknown[] = [];
     const [rows, [{ total }]] = await Promise.all([
       this.sql.rows<ListedRow>(text, values),
-      this.sql.rows<{ total: number }>(
-        `SELECT count(*)::int AS total FROM (SELECT 1 FROM payments p WHERE ${this.where(caller, status, countValues)} ORDER BY ${PAYMENTS_KEYSET.orderBy} LIMIT ${MAX_COUNTED + 1}) counted`,
-        countValues,
-      ),
+      this.sql.rows<{ total: number }>(PAYMENTS_KEYSET.countUpTo('payments p', this.where(caller, status, countValues), MAX_COUNTED), countValues),
     ]);
     const page = PAYMENTS_KEYSET.page(rows, limit, position);
     return { items: page.items.map(fromRow), total: Math.min(total, MAX_COUNTED), totalCapped: total > MAX_COUNTED, nextCursor: page.nextCursor };
@@ -219,13 +215,8 @@ export class PaymentsRepository {
   ): { text: string; values: unknown[] } {
     const values: unknown[] = [];
     const where = this.where(caller, status, values);
-    const seek = after ? ` AND ${PAYMENTS_KEYSET.condition(after, values)}` : '';
-    return {
-      text: `SELECT p.${COLUMNS.split(', ').join(', p.')}, ${exactTime('p.created_at')} AS cursor_at
-               FROM payments p WHERE ${where}${seek}
-              ORDER BY ${PAYMENTS_KEYSET.orderBy} LIMIT ${Math.trunc(limit) + 1} OFFSET ${after ? 0 : Math.trunc(offset)}`,
-      values,
-    };
+    const select = `p.${COLUMNS.split(', ').join(', p.')}, ${exactTime('p.created_at')} AS cursor_at FROM payments p`;
+    return { text: PAYMENTS_KEYSET.select(select, where, values, { limit, offset, after }), values };
   }
 
   private where(caller: AuthUser, status: PaymentStatus | undefined, values: unknown[]): string {

@@ -82,6 +82,24 @@ export class Keyset<Row> {
     return `(${this.columns.map((c) => c.sql).join(', ')}) ${this.descending ? '<' : '>'} (${params.join(', ')})`;
   }
 
+  /**
+   * One page's statement: `SELECT <select> WHERE <where> [AND <after the cursor>] ORDER BY <this order>
+   * LIMIT <limit + 1> OFFSET <offset, or 0 after a cursor>`, the cursor's values appended to `values`.
+   * `select` is everything between SELECT and WHERE (`b.id, b.title FROM bookings b`).
+   */
+  select(select: string, where: string, values: unknown[], page: { limit: number; offset: number; after: string[] | null }): string {
+    const seek = page.after ? ` AND ${this.condition(page.after, values)}` : '';
+    return `SELECT ${select} WHERE ${where}${seek} ORDER BY ${this.orderBy} LIMIT ${Math.trunc(page.limit) + 1} OFFSET ${page.after ? 0 : Math.trunc(page.offset)}`;
+  }
+
+  /**
+   * How many rows match, counted up to `cap + 1` in this order (along the same index, stopping there): one row,
+   * `total`. Above `cap`, the caller answers `cap` with `totalCapped`.
+   */
+  countUpTo(from: string, where: string, cap: number): string {
+    return `SELECT count(*)::int AS total FROM (SELECT 1 FROM ${from} WHERE ${where} ORDER BY ${this.orderBy} LIMIT ${Math.trunc(cap) + 1}) counted`;
+  }
+
   /** `a DESC, id DESC`: the ORDER BY of this keyset. */
   get orderBy(): string {
     return this.columns.map((c) => `${c.sql} ${this.descending ? 'DESC' : 'ASC'}`).join(', ');
