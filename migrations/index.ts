@@ -9,6 +9,7 @@ import { BookingLifecycle1764600000000 } from './1764600000000-booking-lifecycle
 import { AccountEmails1764710000000 } from './1764710000000-account-emails';
 import { Sessions1764720000000 } from './1764720000000-sessions';
 import { AccountStatusAndAudit1764730000000 } from './1764730000000-account-status-and-audit';
+import { HistoryPaging1764750000000 } from './1764750000000-history-paging';
 import { BookingHistoryAndInvites1764760000000 } from './1764760000000-booking-history-and-invites';
 
 /** Every migration, in order. A new migration file is added here too, so app, CLI and tests agree. */
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   AccountEmails1764710000000,
   Sessions1764720000000,
   AccountStatusAndAudit1764730000000,
+  HistoryPaging1764750000000,
   BookingHistoryAndInvites1764760000000,
 ];

@@ -34,8 +34,8 @@ export async function recordEvent(
       client,
       {
         text: `WITH next AS (
-                 INSERT INTO notification_counters AS c (user_id, last_seq) VALUES ($1, 1)
-                 ON CONFLICT (user_id) DO UPDATE SET last_seq = c.last_seq + 1
+                 INSERT INTO notification_counters AS c (user_id, last_seq, unread) VALUES ($1, 1, 1)
+                 ON CONFLICT (user_id) DO UPDATE SET last_seq = c.last_seq + 1, unread = c.unread + 1
                  RETURNING last_seq
                )
                INSERT INTO notifications (user_id, seq, type, title, message, data)

@@ -13,7 +13,7 @@ import { allowedActions, assertAllowed } from './booking-policy';
 import { BookingChangedError } from './booking.errors';
 import { BookingPolicyClock } from './policy-clock';
 import { InvalidTransitionError } from './booking-state-machine';
-import { BookingsRepository } from './bookings.repository';
+import { BOOKINGS_KEYSET, BookingsRepository } from './bookings.repository';
 import { BookingResponse, toBookingResponse } from './dto/booking.response';
 import { ListBookingsQuery } from './dto/list-bookings.query';
 import { UpdateBookingDto } from './dto/update-booking.dto';
@@ -41,8 +41,8 @@ export class BookingsService {
       to: query.to ? new Date(query.to) : undefined,
       serviceId: query.serviceId,
     };
-    const { items, total } = await this.bookings.listFor(caller, filter, query.limit, query.offset);
-    return { items: items.map((booking) => toBookingResponse(booking)), total, limit: query.limit, offset: query.offset };
+    const page = await this.bookings.listFor(caller, filter, query.limit, query.offset, BOOKINGS_KEYSET.position(query));
+    return { ...page, items: page.items.map((booking) => toBookingResponse(booking)), limit: query.limit, offset: query.offset };
   }
 
   async get(caller: AuthUser, id: string): Promise<BookingResponse> {

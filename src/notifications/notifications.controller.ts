@@ -68,7 +68,7 @@ export class NotificationsController {
     description:
       'Each event has `id:` (its position in your stream), `event:` (the type) and `data:` (the notification JSON); ' +
       'a comment line arrives every SSE_HEARTBEAT_SECONDS. Reconnect with `Last-Event-ID` to receive, first and in order, ' +
-      'everything you missed. EventSource cannot send headers: it may pass the token as `?access_token=` (this route only).',
+      'everything you missed: at most the latest 1,000, followed then by a `reload` event (reload the list with GET /notifications/). EventSource cannot send headers: it may pass the token as `?access_token=` (this route only).',
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, MoreThan, Repository } from 'typeorm';
+import { EntityManager, MoreThan, Repository } from 'typeorm';
 import { Sql } from '../common/database/sql';
+import { Keyset, KeysetPosition } from '../common/pagination/keyset';
 import { NotificationData, NotificationEntity } from './notification.entity';
 import { NotificationType } from './notification-type';
 
@@ -38,6 +39,14 @@ const fromRow = (row: NotificationRow): NotificationEntity =>
     createdAt: row.created_at,
   });
 
+const RETURNED = 'id, user_id, seq, type, title, message, data, read_at, created_at';
+
+/**
+ * Lists go newest first by the user's position (unique per user): on `notifications_user_seq_key` (all) or
+ * `notifications_user_unread_idx` (unread), a page costs the same at any depth.
+ */
+export const NOTIFICATIONS_KEYSET = new Keyset<NotificationRow>('notifications', [{ sql: 'seq', kind: 'int' }], true, (row) => [row.seq]);
+
 @Injectable()
 export class NotificationsRepository {
   constructor(
@@ -52,13 +61,13 @@ export class NotificationsRepository {
   async insertNext(manager: EntityManager, notification: NewNotification): Promise<NotificationEntity> {
     const [row] = await this.sql.rows<NotificationRow>(
       `WITH next AS (
-         INSERT INTO notification_counters AS c (user_id, last_seq) VALUES ($1, 1)
-         ON CONFLICT (user_id) DO UPDATE SET last_seq = c.last_seq + 1
+         INSERT INTO notification_counters AS c (user_id, last_seq, unread) VALUES ($1, 1, 1)
+         ON CONFLICT (user_id) DO UPDATE SET last_seq = c.last_seq + 1, unread = c.unread + 1
          RETURNING last_seq
        )
        INSERT INTO notifications (user_id, seq, type, title, message, data)
        SELECT $1, last_seq, $2, $3, $4, $5 FROM next
-       RETURNING id, user_id, seq, type, title, message, data, read_at, created_at`,
+       RETURNING ${RETURNED}`,
       [notification.userId, notification.type, notification.title, notification.message, notification.data],
       manager,
     );
@@ -86,35 +95,66 @@ export class NotificationsRepository {
     return this.notifications.find({ where: { userId, seq: MoreThan(seq) }, order: { seq: 'ASC' }, take: limit });
   }
 
-  /** Newest first. */
-  listForUser(userId: string, options: { unreadOnly: boolean; limit: number; offset: number }): Promise<[NotificationEntity[], number]> {
-    return this.notifications.findAndCount({
-      where: { userId, ...(options.unreadOnly ? { readAt: IsNull() } : {}) },
-      order: { seq: 'DESC' },
-      take: options.limit,
-      skip: options.offset,
-    });
+  /**
+   * One page, newest first, by offset or after a cursor (`position`). The total is the user's counter row
+   * (how many they have: their last position, positions having no gaps; how many are unread: kept by the
+   * writes below), so it costs the same for 100 notifications as for 100,000.
+   */
+  async listForUser(
+    userId: string,
+    options: { unreadOnly: boolean; limit: number; offset: number },
+    position: KeysetPosition,
+  ): Promise<{ items: NotificationEntity[]; total: number; nextCursor: string | null }> {
+    const { text, values } = this.listStatement(userId, options, position.after);
+    const [rows, counts] = await Promise.all([this.sql.rows<NotificationRow>(text, values), this.counts(userId)]);
+    const page = NOTIFICATIONS_KEYSET.page(rows, options.limit, position);
+    return { items: page.items.map(fromRow), total: options.unreadOnly ? counts.unread : counts.all, nextCursor: page.nextCursor };
   }
 
-  countUnread(userId: string): Promise<number> {
-    return this.notifications.count({ where: { userId, readAt: IsNull() } });
+  /** The statement of one page as `listForUser` runs it: `limit + 1` rows (the EXPLAIN test reads it). */
+  listStatement(userId: string, options: { unreadOnly: boolean; limit: number; offset: number }, after: string[] | null): { text: string; values: unknown[] } {
+    const values: unknown[] = [userId];
+    const where = options.unreadOnly ? 'user_id = $1 AND read_at IS NULL' : 'user_id = $1';
+    return { text: NOTIFICATIONS_KEYSET.select(`${RETURNED} FROM notifications`, where, values, { ...options, after }), values };
   }
 
-  /** Marks one of the user's notifications read, keeping the first read time; null when the user has no such notification. */
+  /** How many notifications the user has, and how many of them are unread, from their counter row. */
+  async counts(userId: string): Promise<{ all: number; unread: number }> {
+    const [row] = await this.sql.rows<{ last_seq: string; unread: string }>('SELECT last_seq, unread FROM notification_counters WHERE user_id = $1', [userId]);
+    return row ? { all: Number(row.last_seq), unread: Number(row.unread) } : { all: 0, unread: 0 };
+  }
+
+  /**
+   * Marks one of the user's notifications read, keeping the first read time; null when the user has no such
+   * notification. The unread counter goes down in the same statement, only when this call made it read.
+   */
   async markRead(userId: string, id: string): Promise<NotificationEntity | null> {
-    // UPDATE ... RETURNING answers [rows, count] through TypeORM's query().
-    const [rows]: [NotificationRow[], number] = await this.notifications.query(
-      `UPDATE notifications SET read_at = COALESCE(read_at, now())
-        WHERE id = $1 AND user_id = $2
-        RETURNING id, user_id, seq, type, title, message, data, read_at, created_at`,
+    const [changed] = await this.sql.rows<NotificationRow>(
+      `WITH changed AS (
+         UPDATE notifications SET read_at = now() WHERE id = $1 AND user_id = $2 AND read_at IS NULL
+         RETURNING ${RETURNED}
+       ), counted AS (
+         UPDATE notification_counters SET unread = GREATEST(unread - 1, 0) WHERE user_id = $2 AND EXISTS (SELECT 1 FROM changed)
+       )
+       SELECT * FROM changed`,
       [id, userId],
     );
-    return rows[0] ? fromRow(rows[0]) : null;
+    if (changed) return fromRow(changed);
+    const [row] = await this.sql.rows<NotificationRow>(`SELECT ${RETURNED} FROM notifications WHERE id = $1 AND user_id = $2`, [id, userId]);
+    return row ? fromRow(row) : null;
   }
 
-  /** Marks every unread notification of the user read; returns how many changed. */
+  /** Marks every unread notification of the user read; returns how many changed (and takes them off the unread counter). */
   async markAllRead(userId: string): Promise<number> {
-    const result = await this.notifications.update({ userId, readAt: IsNull() }, { readAt: () => 'now()' });
-    return result.affected ?? 0;
+    const [row] = await this.sql.rows<{ updated: number }>(
+      `WITH changed AS (
+         UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL RETURNING 1
+       ), counted AS (
+         UPDATE notification_counters SET unread = GREATEST(unread - (SELECT count(*) FROM changed), 0) WHERE user_id = $1
+       )
+       SELECT count(*)::int AS updated FROM changed`,
+      [userId],
+    );
+    return row.updated;
   }
 }

@@ -4,7 +4,7 @@ import { NotFoundError } from '../common/errors/domain.error';
 import { Page } from '../common/pagination/pagination';
 import { ListNotificationsQuery } from './dto/list-notifications.query';
 import { NotificationResponse, ReadAllResponse, toNotificationResponse, UnreadCountResponse } from './dto/notification.response';
-import { NotificationsRepository } from './notifications.repository';
+import { NOTIFICATIONS_KEYSET, NotificationsRepository } from './notifications.repository';
 
 /** A user's own notifications: reading them and marking them read. Everyone sees only their own. */
 @Injectable()
@@ -12,8 +12,9 @@ export class NotificationsService {
   constructor(private readonly notifications: NotificationsRepository) {}
 
   async list(caller: AuthUser, query: ListNotificationsQuery): Promise<Page<NotificationResponse>> {
-    const [items, total] = await this.notifications.listForUser(caller.id, { unreadOnly: query.unread === true, limit: query.limit, offset: query.offset });
-    return { items: items.map(toNotificationResponse), total, limit: query.limit, offset: query.offset };
+    const options = { unreadOnly: query.unread === true, limit: query.limit, offset: query.offset };
+    const page = await this.notifications.listForUser(caller.id, options, NOTIFICATIONS_KEYSET.position(query));
+    return { ...page, items: page.items.map(toNotificationResponse), limit: query.limit, offset: query.offset };
   }
 
   /** Idempotent: reading a read notification changes nothing. Someone else's is "not found". */
@@ -28,6 +29,6 @@ export class NotificationsService {
   }
 
   async unreadCount(caller: AuthUser): Promise<UnreadCountResponse> {
-    return { count: await this.notifications.countUnread(caller.id) };
+    return { count: (await this.notifications.counts(caller.id)).unread };
   }
 }

@@ -4,6 +4,8 @@ import { EntityManager, LessThan, Repository } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { Sql } from '../common/database/sql';
+import { exactTime, Keyset, KeysetPosition } from '../common/pagination/keyset';
+import { MAX_COUNTED } from '../common/pagination/pagination';
 import { PaymentEntity, PaymentStatus, StoredPaymentMethod } from './payment.entity';
 import { RefundEntity, RefundKind, RefundStatus } from './refund.entity';
 
@@ -39,6 +41,23 @@ interface PaymentRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/** A listed payment with its creation time as an exact string, for the cursor. */
+type ListedRow = PaymentRow & { cursor_at: string };
+
+/**
+ * Lists go newest first, then by id. Each scope has an index in that order (`payments_customer_idx`,
+ * `payments_provider_idx`, and `payments_created_idx` for admins), so a page costs the same at any depth.
+ */
+export const PAYMENTS_KEYSET = new Keyset<ListedRow>(
+  'payments',
+  [
+    { sql: 'p.created_at', kind: 'time' },
+    { sql: 'p.id', kind: 'uuid' },
+  ],
+  true,
+  (row) => [row.cursor_at, row.id],
+);
 
 const fromRow = (row: PaymentRow): PaymentEntity =>
   Object.assign(new PaymentEntity(), {
@@ -165,12 +184,47 @@ export class PaymentsRepository {
     return row?.title ?? '';
   }
 
-  async listFor(caller: AuthUser, status: PaymentStatus | undefined, limit: number, offset: number): Promise<{ items: PaymentEntity[]; total: number }> {
-    const query = this.payments.createQueryBuilder('p');
-    if (caller.role === Role.CUSTOMER) query.where('p.customer_id = :id', { id: caller.id });
-    if (caller.role === Role.PROVIDER) query.where('p.provider_id = :id', { id: caller.id });
-    if (status) query.andWhere('p.status = :status', { status });
-    const [items, total] = await query.orderBy('p.created_at', 'DESC').addOrderBy('p.id', 'DESC').take(limit).skip(offset).getManyAndCount();
-    return { items, total };
+  /**
+   * One page of the payments the caller may list, by offset or after a cursor (`position`), and their total
+   * counted up to `MAX_COUNTED` (past it, `totalCapped`).
+   */
+  async listFor(
+    caller: AuthUser,
+    status: PaymentStatus | undefined,
+    limit: number,
+    offset: number,
+    position: KeysetPosition,
+  ): Promise<{ items: PaymentEntity[]; total: number; totalCapped: boolean; nextCursor: string | null }> {
+    const { text, values } = this.listStatement(caller, status, limit, offset, position.after);
+    const countValues: unknown[] = [];
+    const [rows, [{ total }]] = await Promise.all([
+      this.sql.rows<ListedRow>(text, values),
+      this.sql.rows<{ total: number }>(PAYMENTS_KEYSET.countUpTo('payments p', this.where(caller, status, countValues), MAX_COUNTED), countValues),
+    ]);
+    const page = PAYMENTS_KEYSET.page(rows, limit, position);
+    return { items: page.items.map(fromRow), total: Math.min(total, MAX_COUNTED), totalCapped: total > MAX_COUNTED, nextCursor: page.nextCursor };
+  }
+
+  /** The statement of one page as `listFor` runs it: `limit + 1` rows, after the cursor's values or at the offset (the EXPLAIN test reads it). */
+  listStatement(
+    caller: AuthUser,
+    status: PaymentStatus | undefined,
+    limit: number,
+    offset: number,
+    after: string[] | null,
+  ): { text: string; values: unknown[] } {
+    const values: unknown[] = [];
+    const where = this.where(caller, status, values);
+    const select = `p.${COLUMNS.split(', ').join(', p.')}, ${exactTime('p.created_at')} AS cursor_at FROM payments p`;
+    return { text: PAYMENTS_KEYSET.select(select, where, values, { limit, offset, after }), values };
+  }
+
+  private where(caller: AuthUser, status: PaymentStatus | undefined, values: unknown[]): string {
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const clauses: string[] = [];
+    if (caller.role === Role.CUSTOMER) clauses.push(`p.customer_id = ${param(caller.id)}`);
+    if (caller.role === Role.PROVIDER) clauses.push(`p.provider_id = ${param(caller.id)}`);
+    if (status) clauses.push(`p.status = ${param(status)}`);
+    return clauses.length ? clauses.join(' AND ') : 'true';
   }
 }

@@ -6,15 +6,15 @@ import { Page } from '../common/pagination/pagination';
 import { ListPaymentsQuery } from './dto/list-payments.query';
 import { PaymentResponse, toPaymentResponse } from './dto/payment.response';
 import { PaymentEntity } from './payment.entity';
-import { PaymentsRepository } from './payments.repository';
+import { PAYMENTS_KEYSET, PaymentsRepository } from './payments.repository';
 
 @Injectable()
 export class PaymentsService {
   constructor(private readonly payments: PaymentsRepository) {}
 
   async list(caller: AuthUser, query: ListPaymentsQuery): Promise<Page<PaymentResponse>> {
-    const { items, total } = await this.payments.listFor(caller, query.status, query.limit, query.offset);
-    return { items: items.map(toPaymentResponse), total, limit: query.limit, offset: query.offset };
+    const page = await this.payments.listFor(caller, query.status, query.limit, query.offset, PAYMENTS_KEYSET.position(query));
+    return { ...page, items: page.items.map(toPaymentResponse), limit: query.limit, offset: query.offset };
   }
 
   async get(caller: AuthUser, id: string): Promise<PaymentResponse> {

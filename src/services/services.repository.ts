@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { prepared, PreparedStatement, Sql } from '../common/database/sql';
+import { Keyset } from '../common/pagination/keyset';
 import { CatalogTotalsCache } from './catalog-totals.cache';
 import { Interval } from './availability/slot-generator';
 import { WeeklyAvailability, Weekday } from './availability/weekly-availability';
@@ -58,13 +59,25 @@ export interface ServiceWithProvider {
   providerActive: boolean;
 }
 
-const ORDER: Record<ServiceSort, string> = {
-  price: 's.price ASC, s.id ASC',
-  '-price': 's.price DESC, s.id DESC',
-  createdAt: 's.created_at ASC, s.id ASC',
-  '-createdAt': 's.created_at DESC, s.id DESC',
-  title: 's.title ASC, s.id ASC',
+const ID = { sql: 's.id', kind: 'uuid' } as const;
+const PRICE = { sql: 's.price', kind: 'decimal' } as const;
+// A creation time has microseconds, more than a JavaScript Date keeps: the cursor carries the row's id and
+// the time is read back from it (a service's created_at never changes, and its row is only soft-deleted).
+const CREATED = { sql: 's.created_at', kind: 'uuid', from: (id: string) => `(SELECT created_at FROM services WHERE id = ${id})` } as const;
+const TITLE = { sql: 's.title', kind: 'text' } as const;
+const priceOf = (service: ServiceEntity) => [String(service.price), service.id];
+const createdOf = (service: ServiceEntity) => [service.id, service.id];
+
+/** The order of each sort, with the id as its unique tiebreaker, and its keyset (cursor) paging. */
+export const SERVICE_KEYSETS: Record<ServiceSort, Keyset<ServiceEntity>> = {
+  price: new Keyset('services', [PRICE, ID], false, priceOf),
+  '-price': new Keyset('services', [PRICE, ID], true, priceOf),
+  createdAt: new Keyset('services', [CREATED, ID], false, createdOf),
+  '-createdAt': new Keyset('services', [CREATED, ID], true, createdOf),
+  title: new Keyset('services', [TITLE, ID], false, (service) => [service.title, service.id]),
 };
+
+const ORDER = Object.fromEntries(Object.entries(SERVICE_KEYSETS).map(([sort, keyset]) => [sort, keyset.orderBy])) as Record<ServiceSort, string>;
 
 const COLUMNS =
   's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.status, s.created_at, s.updated_at, s.deleted_at';
@@ -112,10 +125,15 @@ const PROVIDER_ACTIVE = "EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_i
 /** The accounts whose services are not listed: few, read through the partial index `users_not_listed_idx`. */
 const PROVIDER_NOT_LISTED = "u.deleted_at IS NOT NULL OR u.status <> 'ACTIVE'";
 const BY_ID = prepared(`SELECT ${COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active FROM services s WHERE s.id = $1`);
-/** Bookings that hold a provider's time. */
+/**
+ * Bookings that hold a provider's time. No booking lasts more than a day (`bookings_duration_max`), so one
+ * overlapping the window starts at most a day before it: that bound keeps the read on the window's part of
+ * `bookings_provider_idx` instead of every booking the provider ever had before it.
+ */
 const BUSY = prepared(
   `SELECT provider_id, scheduled_at, ends_at FROM bookings
-    WHERE provider_id = ANY($1::uuid[]) AND status IN ('PENDING', 'CONFIRMED') AND scheduled_at < $3 AND ends_at > $2`,
+    WHERE provider_id = ANY($1::uuid[]) AND status IN ('PENDING', 'CONFIRMED') AND scheduled_at < $3 AND ends_at > $2
+      AND scheduled_at > $2::timestamptz - interval '1440 minutes'`,
 );
 
 /** The first page at the default size is what nearly every browse asks for: those shapes are prepared. */
@@ -171,8 +189,14 @@ export class ServicesRepository {
    * One page and the total. A public listing's total comes from the `CatalogTotalsCache` (kept a few seconds
    * per filter; the writes above forget it).
    */
-  async listPage(filter: ServiceFilter, sort: ServiceSort, limit: number, offset: number): Promise<{ items: ServiceEntity[]; total: number }> {
-    const { count, page } = this.listingQueries(filter, sort, limit, offset);
+  async listPage(
+    filter: ServiceFilter,
+    sort: ServiceSort,
+    limit: number,
+    offset: number,
+    after: string[] | null = null,
+  ): Promise<{ items: ServiceEntity[]; total: number }> {
+    const { count, page } = after ? this.listingQueries(filter, sort, limit, offset, after) : this.listingQueries(filter, sort, limit, offset);
     const total =
       filter.scope.kind === 'public'
         ? await this.totals.get(`${count.text}\n${JSON.stringify(count.values)}`, () => this.countOf(count))
@@ -185,7 +209,7 @@ export class ServicesRepository {
    * The two statements behind one page of the listing, exactly as `listPage` runs them (the EXPLAIN test
    * reads their SQL to prove the catalog stays on its indexes).
    */
-  listingQueries(filter: ServiceFilter, sort: ServiceSort, limit: number, offset: number): ListingQueries {
+  listingQueries(filter: ServiceFilter, sort: ServiceSort, limit: number, offset: number, after: string[] | null = null): ListingQueries {
     const values: unknown[] = [];
     const where = this.where(filter, values, { providerCheck: filter.scope.kind !== 'public' });
     const count =
@@ -206,6 +230,15 @@ export class ServicesRepository {
         : this.statement(`SELECT count(*)::int AS total FROM services s WHERE ${where}`, values, false);
     const pageValues: unknown[] = [];
     const pageWhere = this.where(filter, pageValues);
+    if (after) {
+      // After a cursor: the keyset condition on the sort's index, one row more to tell whether a next page exists.
+      const seek = SERVICE_KEYSETS[sort].condition(after, pageValues);
+      const page = new SqlStatement(
+        `SELECT ${COLUMNS} FROM services s WHERE ${pageWhere} AND ${seek} ORDER BY ${ORDER[sort]} LIMIT ${Math.trunc(limit) + 1}`,
+        pageValues,
+      );
+      return { count, page };
+    }
     const shape = limit === PREPARED_PAGE.limit && offset === PREPARED_PAGE.offset && filter.scope.kind === 'public';
     const page = this.statement(
       `SELECT ${COLUMNS} FROM services s WHERE ${pageWhere} ORDER BY ${ORDER[sort]} LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`,
@@ -215,11 +248,27 @@ export class ServicesRepository {
     return { count, page };
   }
 
-  /** The scheduling fields of every matching service, in listing order (for the `availableOn` filter). */
-  async listScheduleCandidates(filter: ServiceFilter, sort: ServiceSort): Promise<ScheduleCandidate[]> {
+  /**
+   * The scheduling fields of every matching service, in listing order (for the `availableOn` filter); with
+   * `after` (a cursor's values), each says whether it comes after the cursor.
+   */
+  async listScheduleCandidates(
+    filter: ServiceFilter,
+    sort: ServiceSort,
+    after: string[] | null = null,
+  ): Promise<Array<ScheduleCandidate & { afterCursor: boolean }>> {
     const values: unknown[] = [];
-    const rows = await this.sql.rows<{ id: string; provider_id: string; availability: WeeklyAvailability; timezone: string; duration_minutes: number }>(
-      `SELECT s.id, s.provider_id, s.availability, s.timezone, s.duration_minutes FROM services s WHERE ${this.where(filter, values)} ORDER BY ${ORDER[sort]}`,
+    const where = this.where(filter, values);
+    const seek = after ? SERVICE_KEYSETS[sort].condition(after, values) : 'true';
+    const rows = await this.sql.rows<{
+      id: string;
+      provider_id: string;
+      availability: WeeklyAvailability;
+      timezone: string;
+      duration_minutes: number;
+      after_cursor: boolean;
+    }>(
+      `SELECT s.id, s.provider_id, s.availability, s.timezone, s.duration_minutes, ${seek} AS after_cursor FROM services s WHERE ${where} ORDER BY ${ORDER[sort]}`,
       values,
     );
     return rows.map((row) => ({
@@ -228,6 +277,7 @@ export class ServicesRepository {
       availability: row.availability,
       timezone: row.timezone,
       durationMinutes: row.duration_minutes,
+      afterCursor: row.after_cursor,
     }));
   }
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { LiveNotification } from './live-notification';
-import { formatSseComment, formatSseRetry } from './sse';
+import { formatSseComment, formatSseEvent, formatSseRetry } from './sse';
 
 /** Where a stream reads what it missed: the user's notifications after a position, oldest first. */
 export interface MissedNotifications {
@@ -11,6 +11,8 @@ export interface MissedNotifications {
 const MAX_QUEUED = 64;
 const REPLAY_PAGE = 200;
 const HEARTBEAT = formatSseComment('ping');
+/** After a capped replay: the client missed more than was replayed, and reloads the list (`GET /notifications/`). */
+export const RELOAD = formatSseEvent({ event: 'reload', data: JSON.stringify({ reason: 'replay_capped' }) });
 
 /**
  * One open `GET /notifications/stream`: writes the user's notifications in order of their position, each
@@ -25,6 +27,7 @@ export class NotificationStream {
   private started = false;
   private pumping = false;
   private closed = false;
+  private reloadDue = false;
 
   constructor(
     readonly userId: string,
@@ -44,9 +47,13 @@ export class NotificationStream {
     return this.closed;
   }
 
-  /** Starts writing after position `seq`; with `replay`, first everything committed after it. */
-  start(seq: number, replay: boolean): void {
+  /**
+   * Starts writing after position `seq`; with `replay`, first everything committed after it, then, with
+   * `reload` (the replay was capped), a `reload` event.
+   */
+  start(seq: number, replay: boolean, reload = false): void {
     this.lastSeq = seq;
+    this.reloadDue = reload;
     // A queue that overflowed while the stream was being set up has already asked for a catch-up.
     this.behind ||= replay;
     this.started = true;
@@ -114,6 +121,10 @@ export class NotificationStream {
       if (this.behind) {
         this.behind = false;
         await this.catchUp();
+        if (this.reloadDue && !this.closed) {
+          this.reloadDue = false;
+          await this.write(RELOAD);
+        }
         continue;
       }
       const next = this.queue.shift();

@@ -10,6 +10,11 @@ import { formatSseComment, formatSseRetry, parseLastEventId } from './sse';
 
 /** How long a client waits before reconnecting after the connection drops. */
 const RECONNECT_AFTER_MS = 2000;
+/**
+ * A reconnect replays at most this many of the latest notifications it missed (streamed from the database in
+ * pages), then sends a `reload` event: a client further behind reloads the list rather than the stream.
+ */
+export const MAX_REPLAY = 1_000;
 
 /** Opens live notification streams (`text/event-stream`), resuming from `Last-Event-ID`. */
 @Injectable()
@@ -62,7 +67,8 @@ export class NotificationStreamsService implements MissedNotifications {
     reply.raw.write(formatSseRetry(RECONNECT_AFTER_MS) + formatSseComment('connected'));
     // A client ahead of the database (which was reset, say) restarts from where the user really is.
     const from = resumeAfter === null ? position : Math.min(resumeAfter, position);
-    stream.start(from, from < position);
+    const capped = position - from > MAX_REPLAY;
+    stream.start(capped ? position - MAX_REPLAY : from, from < position, capped);
   }
 
   async listAfter(userId: string, seq: number, limit: number): Promise<LiveNotification[]> {
