@@ -6,6 +6,7 @@ import { Notifications1764400000000 } from './1764400000000-notifications';
 import { GeneratedColumnMetadata1764500000000 } from './1764500000000-generated-column-metadata';
 import { SettledAttempts1764510000000 } from './1764510000000-settled-attempts';
 import { BookingLifecycle1764600000000 } from './1764600000000-booking-lifecycle';
+import { CatalogAtScale1764740000000 } from './1764740000000-catalog-at-scale';
 
 /** Every migration, in order. A new migration file is added here too, so app, CLI and tests agree. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   GeneratedColumnMetadata1764500000000,
   SettledAttempts1764510000000,
   BookingLifecycle1764600000000,
+  CatalogAtScale1764740000000,
 ];

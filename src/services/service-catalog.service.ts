@@ -4,18 +4,17 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { ForbiddenError, UnauthorizedError, ValidationFailedError } from '../common/errors/domain.error';
 import { Page } from '../common/pagination/pagination';
-import { WEEKDAYS } from './availability/weekly-availability';
+import { BookableTime } from './availability/bookable-time';
 import { ListServicesQuery } from './dto/list-services.query';
 import { CategoryResponse, MAX_CATEGORIES, ServiceResponse, toServiceResponse } from './dto/service.response';
 import { ServiceFilter, ServiceScope, ServicesRepository } from './services.repository';
-import { SlotsService } from './slots.service';
 
 /** Browsing the catalog: listing with filters, sorting and paging, and the categories in use. */
 @Injectable()
 export class ServiceCatalogService {
   constructor(
     private readonly services: ServicesRepository,
-    private readonly slots: SlotsService,
+    private readonly bookableTime: BookableTime,
   ) {}
 
   async list(caller: AuthUser | undefined, query: ListServicesQuery): Promise<Page<ServiceResponse>> {
@@ -32,17 +31,18 @@ export class ServiceCatalogService {
       throw new ValidationFailedError([{ field: 'maxPrice', message: 'maxPrice must not be below minPrice' }]);
     }
     const { limit, offset } = query;
-    if (!query.availableOn) {
-      const { items, total } = await this.services.listPage(filter, query.sort, limit, offset);
-      return { items: items.map(toServiceResponse), total, limit, offset };
+    if (query.availableOn) {
+      const date = query.availableOn;
+      if (!DateTime.fromISO(date, { zone: 'UTC' }).isValid) {
+        throw new ValidationFailedError([{ field: 'availableOn', message: 'availableOn is not a real date' }]);
+      }
+      // Answered in PostgreSQL, by the rule /slots applies (BookableTime), for the services of the page only.
+      const zones = await this.services.timeZonesInUse();
+      const now = new Date();
+      filter.freeOn = (columns, param) => this.bookableTime.freeOnDaySql(date, zones, columns, param, now);
     }
-    const day = DateTime.fromISO(query.availableOn, { zone: 'UTC' });
-    if (!day.isValid) throw new ValidationFailedError([{ field: 'availableOn', message: 'availableOn is not a real date' }]);
-    const candidates = await this.services.listScheduleCandidates({ ...filter, openOn: WEEKDAYS[day.weekday - 1] }, query.sort);
-    const free = await this.slots.withFreeSlotOn(candidates, query.availableOn);
-    const matching = candidates.filter((c) => free.has(c.id)).map((c) => c.id);
-    const items = await this.services.findByIdsInOrder(matching.slice(offset, offset + limit));
-    return { items: items.map(toServiceResponse), total: matching.length, limit, offset };
+    const { items, total } = await this.services.listPage(filter, query.sort, limit, offset);
+    return { items: items.map(toServiceResponse), total, limit, offset };
   }
 
   categories(): Promise<CategoryResponse[]> {

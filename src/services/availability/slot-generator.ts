@@ -92,6 +92,8 @@ export function generateSlots(request: SlotRequest): Slot[] {
 
 /** Local wall-clock minutes of one local day as instants, and instants as local ISO 8601 with offset. */
 interface DayClock {
+  /** True when the day has one UTC offset throughout: `at` is then `midnight + minute`. */
+  regular: boolean;
   /** Minute of the day (0..1440) to an instant in ms, or null when that local time does not exist (clocks going forward). */
   at(minute: number): number | null;
   /** As Luxon's `toISO()` writes it in the zone: `2030-01-07T09:00:00.000+01:00`. */
@@ -109,6 +111,7 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
  */
 function dayClock(day: DateTime, zone: string): DayClock {
   const luxonClock: DayClock = {
+    regular: false,
     at: (minute) => localToInstant(day, minute, zone)?.toMillis() ?? null,
     iso: (ms) => DateTime.fromMillis(ms, { zone }).toISO() as string,
   };
@@ -134,7 +137,7 @@ function dayClock(day: DateTime, zone: string): DayClock {
       `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}${suffix}`
     );
   };
-  return { at: (minute) => midnight + minute * 60_000, iso };
+  return { regular: true, at: (minute) => midnight + minute * 60_000, iso };
 }
 
 /** A window ending at a skipped local time ends at the first minute that exists after it. */
@@ -144,6 +147,28 @@ function nextExisting(day: DateTime, minuteOfDay: number, zone: string): DateTim
     if (instant) return instant;
   }
   return day.plus({ days: 1 }).startOf('day');
+}
+
+/**
+ * The instants `generateSlots` gives the wall-clock minutes of local day `date` in the zone, for a caller
+ * that applies the same walk elsewhere (the catalog's `availableOn`, in SQL): on a day with one offset
+ * throughout, local midnight (minute `m` is `midnight + m` minutes); on a day with a clock change, for each
+ * minute 0..1440 its instant as a slot start (`null`: that time does not exist) and as a window end.
+ */
+export type DayInstants = { regular: true; midnightMs: number } | { regular: false; startMs: Array<number | null>; endMs: number[] };
+
+export function dayInstants(date: string, zone: string): DayInstants {
+  const day = DateTime.fromISO(date, { zone });
+  const clock = dayClock(day, zone);
+  if (clock.regular) return { regular: true, midnightMs: clock.at(0) as number };
+  const startMs: Array<number | null> = [];
+  const endMs: number[] = [];
+  for (let minute = 0; minute <= 1440; minute++) {
+    const at = clock.at(minute);
+    startMs.push(at);
+    endMs.push(at ?? nextExisting(day, minute, zone).toMillis());
+  }
+  return { regular: false, startMs, endMs };
 }
 
 /** The UTC span that covers local days `fromDate`..`toDate` in the zone. */
