@@ -120,7 +120,9 @@ export class CatalogAtScale1764740000000 implements MigrationInterface {
     await queryRunner.query(`DROP TRIGGER services_inserted ON services`);
     await queryRunner.query(`DROP FUNCTION services_provider_deleted()`);
     await queryRunner.query(`DROP TABLE service_time_zones`);
-    await queryRunner.query(`DELETE FROM typeorm_metadata WHERE "type" = 'GENERATED_COLUMN' AND "table" = 'services' AND "name" IN ('week_windows', 'open_days')`);
+    await queryRunner.query(
+      `DELETE FROM typeorm_metadata WHERE "type" = 'GENERATED_COLUMN' AND "table" = 'services' AND "name" IN ('week_windows', 'open_days')`,
+    );
     await queryRunner.query(`ALTER TABLE services DROP COLUMN open_days, DROP COLUMN week_windows, DROP COLUMN provider_deleted`);
     await queryRunner.query(`DROP FUNCTION service_open_days(jsonb, int)`);
     await queryRunner.query(`DROP FUNCTION service_week_windows(jsonb)`);

@@ -102,8 +102,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--only') {
       if (value() !== 'growth') throw new Error('--only takes growth');
       args.only = 'growth';
-    }
-    else throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
+    } else throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
   }
   return args;
 }

@@ -410,8 +410,12 @@ function growthChart(parts: string[], g: NonNullable<BenchResults['growth']>, to
   parts.push(
     `<text x="${width / 2}" y="${top + 10}" text-anchor="middle" font-size="15" font-weight="bold">Catalog growth: p50 ms at ${int(g.smallServices)} vs ${int(g.largeServices)} services (target: at most 1.3x)</text>`,
   );
-  parts.push(`<rect x="${width / 2 - 110}" y="${top + 20}" width="12" height="12" fill="${colors.small}"/><text x="${width / 2 - 94}" y="${top + 30}">${int(g.smallServices)}</text>`);
-  parts.push(`<rect x="${width / 2 + 10}" y="${top + 20}" width="12" height="12" fill="${colors.large}"/><text x="${width / 2 + 26}" y="${top + 30}">${int(g.largeServices)}</text>`);
+  parts.push(
+    `<rect x="${width / 2 - 110}" y="${top + 20}" width="12" height="12" fill="${colors.small}"/><text x="${width / 2 - 94}" y="${top + 30}">${int(g.smallServices)}</text>`,
+  );
+  parts.push(
+    `<rect x="${width / 2 + 10}" y="${top + 20}" width="12" height="12" fill="${colors.large}"/><text x="${width / 2 + 26}" y="${top + 30}">${int(g.largeServices)}</text>`,
+  );
   parts.push(`<line x1="${x0}" y1="${y0}" x2="${x0 + chartW}" y2="${y0}" stroke="#333"/>`);
   const max = Math.max(1, ...g.rows.flatMap((row) => [row.small.p50, row.large.p50]));
   const slot = chartW / Math.max(1, g.rows.length);

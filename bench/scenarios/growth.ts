@@ -12,7 +12,7 @@ import { describe, summarize } from '../lib/summary';
 import { ScenarioContext } from './context';
 
 /** A weekday two weeks ahead: inside the horizon, past the notice, no booking of the run on it yet. */
-const AVAILABLE_ON = DateTime.utc().plus({ days: 14 }).toISODate() as string;
+const AVAILABLE_ON = DateTime.utc().plus({ days: 14 }).toISODate();
 
 /** Each catalog query of issue 17's table: the requests one load draws from, in turn. */
 export const GROWTH_QUERIES: Array<{ key: string; label: string; paths: string[]; target?: false }> = [
@@ -29,12 +29,24 @@ export const GROWTH_QUERIES: Array<{ key: string; label: string; paths: string[]
       [40, 400],
     ].map(([min, max]) => `/services/?minPrice=${min}&maxPrice=${max}&sort=price`),
   },
-  { key: 'priceRangeCategory', label: '`?category=X&minPrice&maxPrice&sort=-price`', paths: CATEGORIES.map((c) => `/services/?category=${c}&minPrice=50&maxPrice=300&sort=-price`) },
+  {
+    key: 'priceRangeCategory',
+    label: '`?category=X&minPrice&maxPrice&sort=-price`',
+    paths: CATEGORIES.map((c) => `/services/?category=${c}&minPrice=50&maxPrice=300&sort=-price`),
+  },
   { key: 'title', label: '`?sort=title`', paths: ['/services/?sort=title', '/services/?sort=createdAt'] },
   // The small catalog has fewer than 5,000 services (an empty page): no ratio to hold this one to.
   { key: 'offset', label: '`?offset=5000`', paths: ['/services/?offset=5000', '/services/?offset=5000&sort=price'], target: false },
-  { key: 'availableOnCategory', label: '`?availableOn=<date>&category=X`', paths: CATEGORIES.map((c) => `/services/?availableOn=${AVAILABLE_ON}&category=${c}`) },
-  { key: 'availableOn', label: '`?availableOn=<date>`', paths: [`/services/?availableOn=${AVAILABLE_ON}`, `/services/?availableOn=${AVAILABLE_ON}&sort=price`] },
+  {
+    key: 'availableOnCategory',
+    label: '`?availableOn=<date>&category=X`',
+    paths: CATEGORIES.map((c) => `/services/?availableOn=${AVAILABLE_ON}&category=${c}`),
+  },
+  {
+    key: 'availableOn',
+    label: '`?availableOn=<date>`',
+    paths: [`/services/?availableOn=${AVAILABLE_ON}`, `/services/?availableOn=${AVAILABLE_ON}&sort=price`],
+  },
 ];
 
 const cycle = (paths: string[]): (() => RequestSpec) => {

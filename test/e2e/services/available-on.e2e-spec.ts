@@ -22,7 +22,18 @@ function generator(seed: number) {
 
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Havana', 'Pacific/Chatham'] as const;
 /** Days with a clock change in one of the zones above (spring forward and fall back), and plain days. */
-const CLOCK_CHANGES = ['2030-03-31', '2030-10-27', '2030-03-10', '2030-11-03', '2030-04-07', '2030-10-06', '2030-03-09', '2030-11-02', '2030-04-06', '2030-09-29'];
+const CLOCK_CHANGES = [
+  '2030-03-31',
+  '2030-10-27',
+  '2030-03-10',
+  '2030-11-03',
+  '2030-04-07',
+  '2030-10-06',
+  '2030-03-09',
+  '2030-11-02',
+  '2030-04-06',
+  '2030-09-29',
+];
 const PLAIN_DAYS = ['2030-01-07', '2030-06-12', '2030-08-18'];
 const NOTICE_MINUTES = 150;
 const HORIZON_DAYS = 1900;
@@ -45,85 +56,91 @@ describe('availableOn agrees with /slots (random schedules and bookings)', () =>
   });
   afterAll(() => t.close());
 
-  it.each([1, 2, 3, 4])('seed %i', async (seed) => {
-    const random = generator(seed);
-    const category = uniqueCategory('availseed');
-    const today = DateTime.utc();
-    const dates = [
-      ...CLOCK_CHANGES,
-      random.pick(PLAIN_DAYS),
-      today.toISODate() as string,
-      today.plus({ days: 1 }).toISODate() as string,
-      today.minus({ days: 1 }).toISODate() as string,
-      today.plus({ days: HORIZON_DAYS }).toISODate() as string,
-      today.plus({ days: HORIZON_DAYS - 1 }).toISODate() as string,
-    ];
-    const services: ServiceResponse[] = [];
-    for (let p = 0; p < 3; p++) {
-      const provider = await createUser(t, Role.PROVIDER);
-      const own: ServiceResponse[] = [];
-      for (let n = 0; n < 4; n++) {
-        const availability: Record<string, string[]> = {};
-        for (const day of WEEKDAYS) {
-          if (random.next() < 0.45) continue;
-          const windows: string[] = [];
-          let at = random.int(0, 20) * 30 + random.pick([0, 0, 15, 5]);
-          for (let w = random.int(1, 3); w > 0 && at < 1440; w--) {
-            const end = Math.min(1440, at + random.pick([30, 60, 90, 120, 180, 240, 600]));
-            windows.push(`${hhmm(at)}-${hhmm(end)}`);
-            at = end + random.pick([0, 0, 30, 60]);
+  it.each([1, 2, 3, 4])(
+    'seed %i',
+    async (seed) => {
+      const random = generator(seed);
+      const category = uniqueCategory('availseed');
+      const today = DateTime.utc();
+      const dates = [
+        ...CLOCK_CHANGES,
+        random.pick(PLAIN_DAYS),
+        today.toISODate(),
+        today.plus({ days: 1 }).toISODate(),
+        today.minus({ days: 1 }).toISODate(),
+        today.plus({ days: HORIZON_DAYS }).toISODate(),
+        today.plus({ days: HORIZON_DAYS - 1 }).toISODate(),
+      ];
+      const services: ServiceResponse[] = [];
+      for (let p = 0; p < 3; p++) {
+        const provider = await createUser(t, Role.PROVIDER);
+        const own: ServiceResponse[] = [];
+        for (let n = 0; n < 4; n++) {
+          const availability: Record<string, string[]> = {};
+          for (const day of WEEKDAYS) {
+            if (random.next() < 0.45) continue;
+            const windows: string[] = [];
+            let at = random.int(0, 20) * 30 + random.pick([0, 0, 15, 5]);
+            for (let w = random.int(1, 3); w > 0 && at < 1440; w--) {
+              const end = Math.min(1440, at + random.pick([30, 60, 90, 120, 180, 240, 600]));
+              windows.push(`${hhmm(at)}-${hhmm(end)}`);
+              at = end + random.pick([0, 0, 30, 60]);
+            }
+            if (windows.length) availability[day] = windows;
           }
-          if (windows.length) availability[day] = windows;
+          if (!Object.keys(availability).length) availability.sunday = ['00:00-24:00'];
+          own.push(
+            await createService(t, provider, {
+              category,
+              availability,
+              durationMinutes: random.pick([5, 25, 30, 45, 60, 90, 120, 150]),
+              timezone: random.pick(ZONES),
+            }),
+          );
         }
-        if (!Object.keys(availability).length) availability.sunday = ['00:00-24:00'];
-        own.push(
-          await createService(t, provider, {
-            category,
-            availability,
-            durationMinutes: random.pick([5, 25, 30, 45, 60, 90, 120, 150]),
-            timezone: random.pick(ZONES),
-          }),
-        );
-      }
-      // Bookings on the provider's time (any of their services), a few per date, never overlapping each other.
-      const taken: Array<[number, number]> = [];
-      for (const date of dates) {
-        for (let b = random.int(0, 3); b > 0; b--) {
-          const service = random.pick(own);
-          const start = DateTime.fromISO(date, { zone: service.timezone }).plus({ minutes: random.int(0, 47) * 30 });
-          const duration = random.pick([30, 60, 120, 240]);
-          const from = start.toMillis();
-          const to = from + duration * 60_000;
-          if (taken.some(([a, z]) => from < z && a < to)) continue;
-          taken.push([from, to]);
-          await insertBooking(t, {
-            customerId: customer.id,
-            serviceId: service.id,
-            providerId: provider.id,
-            status: random.pick(['PENDING', 'CONFIRMED', 'CONFIRMED', 'CANCELLED', 'COMPLETED'] as const),
-            scheduledAt: start.toUTC().toISO() as string,
-            durationMinutes: duration,
-          });
+        // Bookings on the provider's time (any of their services), a few per date, never overlapping each other.
+        const taken: Array<[number, number]> = [];
+        for (const date of dates) {
+          for (let b = random.int(0, 3); b > 0; b--) {
+            const service = random.pick(own);
+            const start = DateTime.fromISO(date, { zone: service.timezone }).plus({ minutes: random.int(0, 47) * 30 });
+            const duration = random.pick([30, 60, 120, 240]);
+            const from = start.toMillis();
+            const to = from + duration * 60_000;
+            if (taken.some(([a, z]) => from < z && a < to)) continue;
+            taken.push([from, to]);
+            await insertBooking(t, {
+              customerId: customer.id,
+              serviceId: service.id,
+              providerId: provider.id,
+              status: random.pick(['PENDING', 'CONFIRMED', 'CONFIRMED', 'CANCELLED', 'COMPLETED'] as const),
+              scheduledAt: start.toUTC().toISO() as string,
+              durationMinutes: duration,
+            });
+          }
         }
+        services.push(...own);
       }
-      services.push(...own);
-    }
 
-    const mismatches: string[] = [];
-    for (const date of dates) {
-      const listed = await t.http.get('/services/').query({ category, availableOn: date, limit: 100 }).expect(200);
-      const available = new Set((listed.body as ServiceResponse[]).map((s) => s.id));
-      let expected = 0;
-      for (const service of services) {
-        const slots = await t.http.get(`/services/${service.id}/slots`).query({ from: date, to: date }).expect(200);
-        const free = (slots.body as unknown[]).length > 0;
-        if (free) expected++;
-        if (free !== available.has(service.id)) {
-          mismatches.push(`${date} ${service.timezone} ${service.durationMinutes} min ${JSON.stringify(service.availability)}: /slots ${free}, availableOn ${available.has(service.id)}`);
+      const mismatches: string[] = [];
+      for (const date of dates) {
+        const listed = await t.http.get('/services/').query({ category, availableOn: date, limit: 100 }).expect(200);
+        const available = new Set((listed.body as ServiceResponse[]).map((s) => s.id));
+        let expected = 0;
+        for (const service of services) {
+          const slots = await t.http.get(`/services/${service.id}/slots`).query({ from: date, to: date }).expect(200);
+          const free = (slots.body as unknown[]).length > 0;
+          if (free) expected++;
+          if (free !== available.has(service.id)) {
+            mismatches.push(
+              `${date} ${service.timezone} ${service.durationMinutes} min ${JSON.stringify(service.availability)}: /slots ${free}, availableOn ${available.has(service.id)}`,
+            );
+          }
         }
+        expect(listed.headers['x-total-count']).toBe(String(expected));
       }
-      expect(listed.headers['x-total-count']).toBe(String(expected));
-    }
-    expect(mismatches).toEqual([]);
-  }, 120_000);
+      expect(mismatches).toEqual([]);
+    },
+    120_000,
+  );
 });

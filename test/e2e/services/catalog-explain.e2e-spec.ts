@@ -50,7 +50,7 @@ describe('catalog listing plans (EXPLAIN) at 100,000 services', () => {
   };
   const prefix = 'explain';
   const day = DateTime.utc().plus({ days: 14 });
-  const availableOn = day.toISODate() as string;
+  const availableOn = day.toISODate();
   let t: TestApp;
   let providers: TestUser[];
   let captured: jest.SpyInstance<ListingQueries, Parameters<ServicesRepository['listingQueries']>>;
@@ -148,7 +148,7 @@ describe('catalog listing plans (EXPLAIN) at 100,000 services', () => {
     ['a price range in a category', { minPrice: '100', maxPrice: '300', category: `${prefix}_1` }],
     ['availableOn', { availableOn }],
     ['availableOn in a category', { availableOn, category: `${prefix}_6` }],
-    ['availableOn today', { availableOn: DateTime.utc().toISODate() as string }],
+    ['availableOn today', { availableOn: DateTime.utc().toISODate() }],
     ['offset 5000', { offset: '5000' }],
     ['offset 5000 in a category', { offset: '5000', category: `${prefix}_4` }],
   ];
