@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, Zone } from 'luxon';
 import { WEEKDAYS, WeeklyAvailability, windowsOn } from './weekly-availability';
 
 export interface Interval {
@@ -161,14 +161,50 @@ export function dayInstants(date: string, zone: string): DayInstants {
   const day = DateTime.fromISO(date, { zone });
   const clock = dayClock(day, zone);
   if (clock.regular) return { regular: true, midnightMs: clock.at(0) as number };
+  // Luxon's own rule (`localToInstant`) for each minute costs a zone look-up or three: a day's worth blocked the
+  // event loop for half a second. A wall-clock minute that exactly one of the day's offsets maps back to has
+  // that one instant (which is what `localToInstant` answers); only the minutes of a gap or an overlap, none or
+  // several, go through `localToInstant`.
+  const utcMidnight = Date.UTC(day.year, day.month - 1, day.day);
+  const offsetAt = offsetsAround(day.zone, utcMidnight - 15 * HOUR_MS, utcMidnight + 39 * HOUR_MS);
+  const offsets = [...new Set(offsetAt.changes.flatMap((change) => [change.before, change.after]))];
   const startMs: Array<number | null> = [];
-  const endMs: number[] = [];
-  for (let minute = 0; minute <= 1440; minute++) {
-    const at = clock.at(minute);
-    startMs.push(at);
-    endMs.push(at ?? nextExisting(day, minute, zone).toMillis());
+  for (let minute = 0; minute < 1440; minute++) {
+    const local = utcMidnight + minute * 60_000;
+    const instants = offsets.map((offset) => local - offset * 60_000).filter((ms, i) => offsetAt(ms) === offsets[i]);
+    startMs.push(instants.length === 1 ? instants[0] : clock.at(minute));
   }
+  startMs.push(clock.at(1440));
+  // A window ending at a time that does not exist ends at the next one that does (`nextExisting`); 24:00 always exists.
+  const endMs: number[] = new Array<number>(1441);
+  for (let minute = 1440; minute >= 0; minute--) endMs[minute] = startMs[minute] ?? endMs[minute + 1];
   return { regular: false, startMs, endMs };
+}
+
+/** The zone's UTC offset (minutes) at any instant of [from, to], from its changes found by sampling hourly and bisecting to the minute. */
+function offsetsAround(zone: Zone, from: number, to: number): ((ms: number) => number) & { changes: Array<{ at: number; before: number; after: number }> } {
+  const changes: Array<{ at: number; before: number; after: number }> = [];
+  const first = zone.offset(from);
+  let before = first;
+  for (let hour = from; hour < to; hour += HOUR_MS) {
+    const after = zone.offset(hour + HOUR_MS);
+    if (after === before) continue;
+    let [low, high] = [hour, hour + HOUR_MS]; // offset(low) = before, offset(high) = after
+    while (high - low > 60_000) {
+      const mid = low + Math.floor((high - low) / 120_000) * 60_000;
+      if (zone.offset(mid) === before) low = mid;
+      else high = mid;
+    }
+    changes.push({ at: high, before, after });
+    before = after;
+  }
+  if (!changes.length) changes.push({ at: Infinity, before: first, after: first });
+  const offsetAt = (ms: number) => {
+    let offset = first;
+    for (const change of changes) if (ms >= change.at) offset = change.after;
+    return offset;
+  };
+  return Object.assign(offsetAt, { changes });
 }
 
 /** The UTC span that covers local days `fromDate`..`toDate` in the zone. */
