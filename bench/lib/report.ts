@@ -241,11 +241,12 @@ export function renderMarkdown(r: BenchResults): string {
     } else lines.push(`Skipped: ${r.sseSkipped}.`, '');
   }
 
-  lines.push('## Memory', '');
-  lines.push(
-    `App RSS ${int(r.memory.idleAtStartMb)} MB 2 s after start and ${int(r.memory.idleSettledMb)} MB after 30 s idle (V8 shrinks an idle heap after some seconds), ${int(r.memory.peakUnderReadLoadMb)} MB peak under the read scenarios, ${int(r.memory.idleAfterLoadMb)} MB a few seconds after the last scenario.`,
-    '',
-  );
+  if (r.memory.idleAtStartMb) lines.push('## Memory', '');
+  if (r.memory.idleAtStartMb)
+    lines.push(
+      `App RSS ${int(r.memory.idleAtStartMb)} MB 2 s after start and ${int(r.memory.idleSettledMb)} MB after 30 s idle (V8 shrinks an idle heap after some seconds), ${int(r.memory.peakUnderReadLoadMb)} MB peak under the read scenarios, ${int(r.memory.idleAfterLoadMb)} MB a few seconds after the last scenario.`,
+      '',
+    );
 
   if (r.growth) {
     const g = r.growth;

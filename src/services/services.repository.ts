@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -209,7 +210,12 @@ export class ServicesRepository {
     const { count, page, pageFromMatches } = this.listingQueries(filter, sort, limit, offset);
     const total =
       filter.scope.kind === 'public'
-        ? await this.totals.get(`${count.text}\n${JSON.stringify(count.values)}`, () => this.countOf(count))
+        ? await this.totals.get(
+            createHash('sha1')
+              .update(`${count.text}\n${JSON.stringify(count.values)}`)
+              .digest('base64'),
+            () => this.countOf(count),
+          )
         : await this.countOf(count);
     // A kept `availableOn` total may predate a booking made or cancelled meanwhile: the page is read anyway.
     if (total <= offset && !filter.freeOn) return { items: [], total };
