@@ -128,6 +128,7 @@ export class BookableTime {
     const starts: Array<Date | null> = [];
     const ends: Date[] = [];
     const clean: string[] = [];
+    const afterNotice: string[] = [];
     const irregular: string[] = [];
     let busyFrom = Infinity;
     let busyTo = -Infinity;
@@ -137,8 +138,9 @@ export class BookableTime {
         midnights.push(new Date(day.midnightMs));
         bases.push(null);
         const dayEnd = day.midnightMs + 1440 * MINUTE_MS;
-        if (notBefore < day.midnightMs && dayEnd <= latest) {
-          clean.push(zone);
+        if (dayEnd <= latest && notBefore < dayEnd) {
+          // The whole day after the notice, or (today) its end: either way its grid alone decides, for a provider without busy time that day.
+          (notBefore < day.midnightMs ? clean : afterNotice).push(zone);
           busyFrom = Math.min(busyFrom, day.midnightMs);
           busyTo = Math.max(busyTo, dayEnd);
         }
@@ -154,28 +156,37 @@ export class BookableTime {
     const offset = param(weekday * 1440);
     const openBit = `(${c.openDays} & ${param(1 << weekday)}) <> 0`;
     const duration = `${c.durationMinutes} * interval '1 minute'`;
-    const fast = clean.length
-      ? `${c.timezone}::text = ANY(${param(clean)}::text[])
-         AND ${c.providerId} NOT IN (${c.busyProviders(`${param(new Date(busyFrom))}::timestamptz`, `${param(new Date(busyTo))}::timestamptz`)})`
-      : 'false';
-    return `((${openBit} OR ${c.timezone}::text = ANY(${param(irregular)}::text[]))
-      AND CASE WHEN ${fast} THEN ${openBit}
-      ELSE EXISTS (
+    const step = `least(${param(this.rules.slotIntervalMinutes)}::int, ${c.durationMinutes})`;
+    const clock = `unnest(${param(zones)}::text[], ${param(midnights)}::timestamptz[], ${param(bases)}::int[]) AS c(zone, midnight, base)`;
+    const notBeforeParam = `${param(new Date(notBefore))}::timestamptz`;
+    const shortcuts: string[] = [];
+    const notBusy = () => `${c.providerId} NOT IN (${c.busyProviders(`${param(new Date(busyFrom))}::timestamptz`, `${param(new Date(busyTo))}::timestamptz`)})`;
+    // Nothing but busy time can take a slot away that day: a window holds one exactly when it is long enough.
+    if (clean.length) shortcuts.push(`WHEN ${c.timezone}::text = ANY(${param(clean)}::text[]) AND ${notBusy()} THEN ${openBit}`);
+    // Today, the notice also: a window holds one after it exactly when its last grid start is after it.
+    if (afterNotice.length) {
+      shortcuts.push(`WHEN ${c.timezone}::text = ANY(${param(afterNotice)}::text[]) AND ${notBusy()} THEN EXISTS (
+        SELECT 1 FROM ${clock} CROSS JOIN unnest(${c.weekWindows}) AS w
+         WHERE c.zone = ${c.timezone}::text AND lower(w) >= ${offset}::int AND upper(w) <= ${offset}::int + 1440
+           AND upper(w) - lower(w) >= ${c.durationMinutes}
+           AND c.midnight + (lower(w) - ${offset}::int + (upper(w) - lower(w) - ${c.durationMinutes}) / ${step} * ${step}) * interval '1 minute' > ${notBeforeParam})`);
+    }
+    const exact = `EXISTS (
         SELECT 1
-          FROM unnest(${param(zones)}::text[], ${param(midnights)}::timestamptz[], ${param(bases)}::int[]) AS c(zone, midnight, base)
+          FROM ${clock}
          CROSS JOIN unnest(${c.weekWindows}) AS w
-         CROSS JOIN LATERAL generate_series(lower(w) - ${offset}::int, upper(w) - ${offset}::int - 1,
-                                            least(${param(this.rules.slotIntervalMinutes)}::int, ${c.durationMinutes})) AS m
+         CROSS JOIN LATERAL generate_series(lower(w) - ${offset}::int, upper(w) - ${offset}::int - 1, ${step}) AS m
          CROSS JOIN LATERAL (
            SELECT CASE WHEN c.base IS NULL THEN c.midnight + m * interval '1 minute' ELSE (${param(starts)}::timestamptz[])[c.base + m + 1] END AS start,
                   CASE WHEN c.base IS NULL THEN c.midnight + (upper(w) - ${offset}::int) * interval '1 minute'
                        ELSE (${param(ends)}::timestamptz[])[c.base + upper(w) - ${offset}::int + 1] END AS window_end
          ) AS t
          WHERE c.zone = ${c.timezone}::text AND lower(w) >= ${offset}::int AND upper(w) <= ${offset}::int + 1440
-           AND t.start > ${param(new Date(notBefore))}::timestamptz AND t.start <= ${param(new Date(latest))}::timestamptz
+           AND t.start > ${notBeforeParam} AND t.start <= ${param(new Date(latest))}::timestamptz
            AND t.start + ${duration} <= t.window_end
-           AND NOT ${c.busyDuring('t.start', `t.start + ${duration}`)})
-      END)`;
+           AND NOT ${c.busyDuring('t.start', `t.start + ${duration}`)})`;
+    const free = shortcuts.length ? `CASE ${shortcuts.join('\n')} ELSE ${exact} END` : exact;
+    return `((${openBit} OR ${c.timezone}::text = ANY(${param(irregular)}::text[])) AND ${free})`;
   }
 
   private readonly instants = new Map<string, DayInstants>();
