@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as bcrypt from 'bcrypt';
 import { DateTime } from 'luxon';
 import { runMigrations } from '../../src/database/migrate';
-import { BENCH_PASSWORD, Dataset } from '../lib/dataset';
+import { BENCH_PASSWORD } from '../lib/dataset';
 import { LoadResult, percentile, RequestSpec, runLoad } from '../lib/load';
 import { log } from '../lib/paths';
 import { ServerProcess } from '../lib/processes';
@@ -91,7 +91,6 @@ export async function runGrowth({ args, db, url: largeUrl, servers }: ScenarioCo
     await runMigrations(smallUrl);
     const passwordHash = await bcrypt.hash(BENCH_PASSWORD, 4); // nobody logs in here
     await seed(smallUrl, { services: args.growthServices, providers: args.providers, customers: args.customers, passwordHash });
-    await Dataset.load(smallUrl, servers.jwtSecret);
     const sizes: Array<{ key: 'small' | 'large'; services: number; app: ServerProcess }> = [
       { key: 'small', services: args.growthServices, app: await servers.startApp(smallUrl, 'small') },
       { key: 'large', services: args.services, app: await servers.startApp(largeUrl, 'large') },
