@@ -74,10 +74,19 @@ async function run(
     dataset: seeded,
     busyBefore: before,
     busyAfter: before,
-    capture: await captureStatements(context),
+    capture: args.only ? { app: {}, floor: {}, same: {} } : await captureStatements(context),
     http: {},
     memory: { idleAtStartMb: 0, idleSettledMb: 0, idleAfterLoadMb: 0, peakUnderReadLoadMb: 0 },
   };
+
+  if (args.only === 'growth') {
+    await servers.watchPostgres(context.url);
+    results.growth = await runGrowth(context);
+    if (!args.keepDatabase) await db.drop(`${db.baseName}_bench`);
+    results.busyAfter = await busyness([]);
+    results.finishedAt = new Date().toISOString();
+    return results;
+  }
 
   // Scenarios 1-5 on one app (and one floor), after its idle memory is measured.
   const app = await servers.startApp(context.url, 'main', args.profile);

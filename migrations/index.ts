@@ -9,6 +9,7 @@ import { BookingLifecycle1764600000000 } from './1764600000000-booking-lifecycle
 import { AccountEmails1764710000000 } from './1764710000000-account-emails';
 import { Sessions1764720000000 } from './1764720000000-sessions';
 import { AccountStatusAndAudit1764730000000 } from './1764730000000-account-status-and-audit';
+import { CatalogAtScale1764740000000 } from './1764740000000-catalog-at-scale';
 import { HistoryPaging1764750000000 } from './1764750000000-history-paging';
 import { BookingHistoryAndInvites1764760000000 } from './1764760000000-booking-history-and-invites';
 
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   AccountEmails1764710000000,
   Sessions1764720000000,
   AccountStatusAndAudit1764730000000,
+  CatalogAtScale1764740000000,
   HistoryPaging1764750000000,
   BookingHistoryAndInvites1764760000000,
 ];

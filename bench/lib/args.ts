@@ -25,6 +25,8 @@ export interface BenchArgs {
   floor: boolean;
   /** A separate profiled pass over the read scenarios, app and floor, for the report. */
   profiles: boolean;
+  /** `growth`: only the catalog growth section (both catalogs seeded, nothing else measured). */
+  only?: 'growth';
 }
 
 const HELP = `npm run bench -- [options]
@@ -38,7 +40,8 @@ const HELP = `npm run bench -- [options]
   --connections N       autocannon connections (default 50)
   --sse-connections N   open notification streams for scenario 6 (default 10000)
   --scenarios a,b       subset of ${SCENARIO_KEYS.join(',')} (default all)
-  --no-growth           skip scenario 1 on the ${'1,000'}-service catalog
+  --no-growth           skip the catalog queries on the ${'1,000'}-service catalog
+  --only growth         only the catalog growth section: each catalog query at both sizes, /health probed
   --profile             run the app under node --cpu-prof and add a profile summary
   --out DIR             where results.md and results.svg are written (default bench)
   --keep-db             keep the bench databases afterwards
@@ -96,7 +99,10 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--no-floor') args.floor = false;
     else if (flag === '--no-profiles') args.profiles = false;
     else if (flag === '--out') args.out = value();
-    else throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
+    else if (flag === '--only') {
+      if (value() !== 'growth') throw new Error('--only takes growth');
+      args.only = 'growth';
+    } else throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
   }
   return args;
 }

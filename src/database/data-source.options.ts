@@ -13,6 +13,8 @@ export function buildDataSourceOptions(url: string): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     installExtensions: false,
-    extra: { max: 20, application_name: 'service-marketplace-api' },
+    // No JIT: the app's statements are short; compiling one (tens of ms) costs more than running it, and a
+    // catalog count with availableOn crossed PostgreSQL's cost threshold for it.
+    extra: { max: 20, application_name: 'service-marketplace-api', options: '-c jit=off' },
   };
 }

@@ -4,18 +4,17 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { ForbiddenError, UnauthorizedError, ValidationFailedError } from '../common/errors/domain.error';
 import { Page } from '../common/pagination/pagination';
-import { WEEKDAYS } from './availability/weekly-availability';
+import { BookableTime } from './availability/bookable-time';
 import { ListServicesQuery } from './dto/list-services.query';
 import { CategoryResponse, MAX_CATEGORIES, ServiceResponse, toServiceResponse } from './dto/service.response';
 import { SERVICE_KEYSETS, ServiceFilter, ServiceScope, ServicesRepository } from './services.repository';
-import { SlotsService } from './slots.service';
 
 /** Browsing the catalog: listing with filters, sorting and paging, and the categories in use. */
 @Injectable()
 export class ServiceCatalogService {
   constructor(
     private readonly services: ServicesRepository,
-    private readonly slots: SlotsService,
+    private readonly bookableTime: BookableTime,
   ) {}
 
   async list(caller: AuthUser | undefined, query: ListServicesQuery): Promise<Page<ServiceResponse>> {
@@ -32,26 +31,24 @@ export class ServiceCatalogService {
       throw new ValidationFailedError([{ field: 'maxPrice', message: 'maxPrice must not be below minPrice' }]);
     }
     const { limit, offset } = query;
+    if (query.availableOn) {
+      const date = query.availableOn;
+      if (!DateTime.fromISO(date, { zone: 'UTC' }).isValid) {
+        throw new ValidationFailedError([{ field: 'availableOn', message: 'availableOn is not a real date' }]);
+      }
+      // Answered in PostgreSQL, by the rule /slots applies (BookableTime), for the services of the page only.
+      const zones = await this.services.timeZonesInUse();
+      const now = new Date();
+      filter.freeOn = (columns, param) => this.bookableTime.freeOnDaySql(date, zones, columns, param, now);
+    }
     const keyset = SERVICE_KEYSETS[query.sort];
     const position = keyset.position(query);
-    if (!query.availableOn) {
-      const { items, total } = await this.services.listPage(filter, query.sort, limit, offset, position.after);
-      // After a cursor the page has one row more when a next one exists; by offset, the total says so.
-      const page = position.after
-        ? keyset.page(items, limit, position)
-        : { items, nextCursor: items.length && offset + items.length < total ? keyset.cursorAfter(items[items.length - 1], position) : null };
-      return { items: page.items.map(toServiceResponse), total, limit, offset, nextCursor: page.nextCursor };
-    }
-    const day = DateTime.fromISO(query.availableOn, { zone: 'UTC' });
-    if (!day.isValid) throw new ValidationFailedError([{ field: 'availableOn', message: 'availableOn is not a real date' }]);
-    const candidates = await this.services.listScheduleCandidates({ ...filter, openOn: WEEKDAYS[day.weekday - 1] }, query.sort, position.after);
-    const free = await this.slots.withFreeSlotOn(candidates, query.availableOn);
-    const matching = candidates.filter((c) => free.has(c.id));
-    const start = position.after ? matching.findIndex((c) => c.afterCursor) : offset;
-    const ids = start < 0 ? [] : matching.slice(start, start + limit + 1).map((c) => c.id);
-    const found = await this.services.findByIdsInOrder(ids);
-    const page = keyset.page(found, limit, position);
-    return { items: page.items.map(toServiceResponse), total: matching.length, limit, offset, nextCursor: page.nextCursor };
+    const { items, total } = await this.services.listPage(filter, query.sort, limit, offset, position.after);
+    // After a cursor the page has one row more when a next one exists; by offset, the total says so.
+    const page = position.after
+      ? keyset.page(items, limit, position)
+      : { items, nextCursor: items.length && offset + items.length < total ? keyset.cursorAfter(items[items.length - 1], position) : null };
+    return { items: page.items.map(toServiceResponse), total, limit, offset, nextCursor: page.nextCursor };
   }
 
   categories(): Promise<CategoryResponse[]> {

@@ -62,6 +62,37 @@ export class ServiceEntity {
   })
   search?: unknown;
 
+  /** Whether the provider's account is deleted (kept by triggers, 1764740000000-catalog-at-scale): such services are not listed. */
+  @Column({ name: 'provider_deleted', type: 'boolean', default: false, select: false, insert: false, update: false })
+  providerDeleted?: boolean;
+
+  /** The weekly windows as minutes of the week, computed by PostgreSQL (what `availableOn` reads). Never selected or written. */
+  @Column({
+    name: 'week_windows',
+    type: 'int4range',
+    array: true,
+    nullable: true,
+    generatedType: 'STORED',
+    asExpression: 'service_week_windows(availability)',
+    select: false,
+    insert: false,
+    update: false,
+  })
+  weekWindows?: unknown;
+
+  /** A bit per weekday (Monday = 1) whose windows hold one booking on a day without a clock change; computed by PostgreSQL. */
+  @Column({
+    name: 'open_days',
+    type: 'smallint',
+    nullable: true,
+    generatedType: 'STORED',
+    asExpression: 'service_open_days(availability, duration_minutes)',
+    select: false,
+    insert: false,
+    update: false,
+  })
+  openDays?: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -5,7 +6,8 @@ import { prepared, PreparedStatement, Sql } from '../common/database/sql';
 import { Keyset } from '../common/pagination/keyset';
 import { CatalogTotalsCache } from './catalog-totals.cache';
 import { Interval } from './availability/slot-generator';
-import { WeeklyAvailability, Weekday } from './availability/weekly-availability';
+import { FreeOnDayColumns } from './availability/bookable-time';
+import { WeeklyAvailability } from './availability/weekly-availability';
 import { ServiceSort } from './dto/list-services.query';
 import { ServiceEntity, ServiceStatus } from './service.entity';
 
@@ -20,8 +22,11 @@ export interface ServiceFilter {
   minPrice?: number;
   maxPrice?: number;
   providerId?: string;
-  /** Only services with windows on this weekday (a cheap pre-filter for `availableOn`). */
-  openOn?: Weekday;
+  /**
+   * Only services with a free slot on a day: the SQL condition `BookableTime.freeOnDaySql` builds, given the
+   * names of the row's columns and the provider's busy time (`FREE_ON_DAY_COLUMNS`) and a way to add values.
+   */
+  freeOn?: (columns: FreeOnDayColumns, param: (value: unknown) => string) => string;
 }
 
 export interface ScheduleCandidate {
@@ -49,8 +54,10 @@ export class SqlStatement {
 export interface ListingQueries {
   /** One row, `total`: how many services match. */
   count: SqlStatement;
-  /** The page of services, in the requested order. */
+  /** The page of services, in the requested order, walking the order's index. */
   page: SqlStatement;
+  /** The same page read from the filter's matches first (a search or a price range), for when they are few. */
+  pageFromMatches?: SqlStatement;
 }
 
 /** A service as read, with whether its provider's account is active (neither deleted nor suspended). */
@@ -120,10 +127,38 @@ const fromRow = (row: ServiceRow): ServiceEntity => ({
   deletedAt: row.deleted_at,
 });
 
+/** Bookings that hold a provider's time (the partial exclusion constraint `bookings_provider_no_overlap` indexes exactly these). */
+const HOLDING = `status IN ('PENDING', 'CONFIRMED')`;
+
+/** What `availableOn` reads of a `services` row `s`, and the busy time of its provider. */
+const FREE_ON_DAY_COLUMNS: FreeOnDayColumns = {
+  timezone: 's.timezone',
+  durationMinutes: 's.duration_minutes',
+  weekWindows: 's.week_windows',
+  openDays: 's.open_days',
+  providerId: 's.provider_id',
+  busyProviders: (from, to) =>
+    `SELECT b.provider_id FROM bookings b WHERE b.${HOLDING} AND tstzrange(b.scheduled_at, b.ends_at, '[)') && tstzrange(${from}, ${to}, '[)')`,
+  busyDuring: (start, end) =>
+    `EXISTS (SELECT 1 FROM bookings b WHERE b.provider_id = s.provider_id AND b.${HOLDING}
+              AND tstzrange(b.scheduled_at, b.ends_at, '[)') && tstzrange(${start}, ${end}, '[)'))`,
+};
+
+/**
+ * The publicly listed services: literals (not parameters), so the planner matches the partial indexes'
+ * predicate (1764740000000-catalog-at-scale), which hold exactly these rows.
+ */
+const LISTED = `s.status = '${ServiceStatus.ACTIVE}' AND s.deleted_at IS NULL AND NOT s.provider_deleted`;
+
+/**
+ * Up to this many matches, a page filtered by a search or a price range is read from its matches (the search
+ * or price index), then sorted; beyond, by walking the sort's index, where matches are then dense enough that
+ * twenty come quickly (at 1,000 matches among 100,000 listed services, ~2,000 index entries).
+ */
+const MATCH_FIRST_MAX = 1_000;
+
 /** The provider's account is neither deleted nor suspended: only then are its services listed (reactivation lists them again). */
 const PROVIDER_ACTIVE = "EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL AND u.status = 'ACTIVE')";
-/** The accounts whose services are not listed: few, read through the partial index `users_not_listed_idx`. */
-const PROVIDER_NOT_LISTED = "u.deleted_at IS NOT NULL OR u.status <> 'ACTIVE'";
 const BY_ID = prepared(`SELECT ${COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active FROM services s WHERE s.id = $1`);
 /**
  * Bookings that hold a provider's time. No booking lasts more than a day (`bookings_duration_max`), so one
@@ -132,9 +167,10 @@ const BY_ID = prepared(`SELECT ${COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active
  */
 const BUSY = prepared(
   `SELECT provider_id, scheduled_at, ends_at FROM bookings
-    WHERE provider_id = ANY($1::uuid[]) AND status IN ('PENDING', 'CONFIRMED') AND scheduled_at < $3 AND ends_at > $2
+    WHERE provider_id = ANY($1::uuid[]) AND ${HOLDING} AND scheduled_at < $3 AND ends_at > $2
       AND scheduled_at > $2::timestamptz - interval '1440 minutes'`,
 );
+const TIME_ZONES = prepared('SELECT timezone FROM service_time_zones');
 
 /** The first page at the default size is what nearly every browse asks for: those shapes are prepared. */
 const PREPARED_PAGE = { limit: 20, offset: 0 };
@@ -187,7 +223,7 @@ export class ServicesRepository {
 
   /**
    * One page and the total. A public listing's total comes from the `CatalogTotalsCache` (kept a few seconds
-   * per filter; the writes above forget it).
+   * per filter; the writes above forget it, and so do bookings for `availableOn`).
    */
   async listPage(
     filter: ServiceFilter,
@@ -196,96 +232,71 @@ export class ServicesRepository {
     offset: number,
     after: string[] | null = null,
   ): Promise<{ items: ServiceEntity[]; total: number }> {
-    const { count, page } = after ? this.listingQueries(filter, sort, limit, offset, after) : this.listingQueries(filter, sort, limit, offset);
+    const { count, page, pageFromMatches } = this.listingQueries(filter, sort, limit, offset, after);
     const total =
       filter.scope.kind === 'public'
-        ? await this.totals.get(`${count.text}\n${JSON.stringify(count.values)}`, () => this.countOf(count))
+        ? await this.totals.get(
+            createHash('sha1')
+              .update(`${count.text}\n${JSON.stringify(count.values)}`)
+              .digest('base64'),
+            () => this.countOf(count),
+          )
         : await this.countOf(count);
-    const items = total > offset ? (await this.sql.rows<ServiceRow>(page.prepared ?? page.text, page.values)).map(fromRow) : [];
+    // A kept `availableOn` total may predate a booking made or cancelled meanwhile: the page is read anyway.
+    if (total <= offset && !filter.freeOn) return { items: [], total };
+    const statement = pageFromMatches && total <= MATCH_FIRST_MAX ? pageFromMatches : page;
+    const items = (await this.sql.rows<ServiceRow>(statement.prepared ?? statement.text, statement.values)).map(fromRow);
     return { items, total };
   }
 
   /**
-   * The two statements behind one page of the listing, exactly as `listPage` runs them (the EXPLAIN test
-   * reads their SQL to prove the catalog stays on its indexes).
+   * The statements behind one page of the listing, exactly as `listPage` runs them (the EXPLAIN test reads
+   * their SQL to prove the catalog stays on its indexes).
    */
   listingQueries(filter: ServiceFilter, sort: ServiceSort, limit: number, offset: number, after: string[] | null = null): ListingQueries {
     const values: unknown[] = [];
-    const where = this.where(filter, values, { providerCheck: filter.scope.kind !== 'public' });
-    const count =
-      filter.scope.kind === 'public'
-        ? // The public total, read from the partial indexes rather than the table. A plain count with the
-          // provider check needs each row's `provider_id`, so it visits every listed row in the heap and the
-          // planner prefers a sequential scan. Instead: the listed rows matching the filter, counted from a
-          // partial index (index-only once autovacuum has marked the pages all-visible), minus those still
-          // held by deleted or suspended providers, found from those (few) accounts (`u`, the outer query) through
-          // `services_provider_idx`.
-          this.statement(
-            `SELECT ((SELECT count(*) FROM services s WHERE ${where})
-                     - COALESCE(SUM((SELECT count(*) FROM services s WHERE ${where} AND s.provider_id = u.id)), 0))::int AS total
-               FROM users u WHERE ${PROVIDER_NOT_LISTED}`,
-            values,
-            true,
-          )
-        : this.statement(`SELECT count(*)::int AS total FROM services s WHERE ${where}`, values, false);
-    const pageValues: unknown[] = [];
-    const pageWhere = this.where(filter, pageValues);
+    const where = this.where(filter, values);
+    // A public total counts one partial index (the listed rows of a category, a price range...), index-only once autovacuum has marked the pages.
+    const prepare = filter.scope.kind === 'public' && !filter.freeOn;
+    const count = this.statement(`SELECT count(*)::int AS total FROM services s WHERE ${where}`, values, prepare);
+    const order = ORDER[sort];
     if (after) {
       // After a cursor: the keyset condition on the sort's index, one row more to tell whether a next page exists.
+      const pageValues = [...values];
       const seek = SERVICE_KEYSETS[sort].condition(after, pageValues);
       const page = new SqlStatement(
-        `SELECT ${COLUMNS} FROM services s WHERE ${pageWhere} AND ${seek} ORDER BY ${ORDER[sort]} LIMIT ${Math.trunc(limit) + 1}`,
+        `SELECT ${COLUMNS} FROM services s WHERE ${where} AND ${seek} ORDER BY ${order} LIMIT ${Math.trunc(limit) + 1}`,
         pageValues,
       );
       return { count, page };
     }
-    const shape = limit === PREPARED_PAGE.limit && offset === PREPARED_PAGE.offset && filter.scope.kind === 'public';
-    const page = this.statement(
-      `SELECT ${COLUMNS} FROM services s WHERE ${pageWhere} ORDER BY ${ORDER[sort]} LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`,
-      pageValues,
-      shape,
-    );
-    return { count, page };
+    const slice = `LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`;
+    const shape = prepare && limit === PREPARED_PAGE.limit && offset === PREPARED_PAGE.offset;
+    // Past the first page, the rows skipped are read from the index alone, and only the page's rows from the table.
+    const page =
+      offset > 0
+        ? this.statement(
+            `SELECT ${COLUMNS} FROM services s JOIN (SELECT s.id FROM services s WHERE ${where} ORDER BY ${order} ${slice}) AS p ON p.id = s.id ORDER BY ${order}`,
+            values,
+            false,
+          )
+        : this.statement(`SELECT ${COLUMNS} FROM services s WHERE ${where} ORDER BY ${order} ${slice}`, values, shape);
+    // A selective search or price range: start from its matches, then sort them (see MATCH_FIRST_MAX).
+    const pageFromMatches =
+      filter.q || filter.minPrice !== undefined || filter.maxPrice !== undefined
+        ? this.statement(
+            `WITH m AS MATERIALIZED (SELECT s.id, s.price, s.created_at, s.title FROM services s WHERE ${where})
+             SELECT ${COLUMNS} FROM services s JOIN (SELECT s.id FROM m AS s ORDER BY ${order} ${slice}) AS p ON p.id = s.id ORDER BY ${order}`,
+            values,
+            false,
+          )
+        : undefined;
+    return { count, page, pageFromMatches };
   }
 
-  /**
-   * The scheduling fields of every matching service, in listing order (for the `availableOn` filter); with
-   * `after` (a cursor's values), each says whether it comes after the cursor.
-   */
-  async listScheduleCandidates(
-    filter: ServiceFilter,
-    sort: ServiceSort,
-    after: string[] | null = null,
-  ): Promise<Array<ScheduleCandidate & { afterCursor: boolean }>> {
-    const values: unknown[] = [];
-    const where = this.where(filter, values);
-    const seek = after ? SERVICE_KEYSETS[sort].condition(after, values) : 'true';
-    const rows = await this.sql.rows<{
-      id: string;
-      provider_id: string;
-      availability: WeeklyAvailability;
-      timezone: string;
-      duration_minutes: number;
-      after_cursor: boolean;
-    }>(
-      `SELECT s.id, s.provider_id, s.availability, s.timezone, s.duration_minutes, ${seek} AS after_cursor FROM services s WHERE ${where} ORDER BY ${ORDER[sort]}`,
-      values,
-    );
-    return rows.map((row) => ({
-      id: row.id,
-      providerId: row.provider_id,
-      availability: row.availability,
-      timezone: row.timezone,
-      durationMinutes: row.duration_minutes,
-      afterCursor: row.after_cursor,
-    }));
-  }
-
-  async findByIdsInOrder(ids: string[]): Promise<ServiceEntity[]> {
-    if (!ids.length) return [];
-    const rows = await this.sql.rows<ServiceRow>(`SELECT ${COLUMNS} FROM services s WHERE s.id = ANY($1::uuid[]) AND s.deleted_at IS NULL`, [ids]);
-    const byId = new Map(rows.map((row) => [row.id, fromRow(row)]));
-    return ids.map((id) => byId.get(id)).filter((row): row is ServiceEntity => row !== undefined);
+  /** Every time zone a service uses (kept by a trigger, whatever writes the services). */
+  async timeZonesInUse(): Promise<string[]> {
+    return (await this.sql.rows<{ timezone: string }>(TIME_ZONES)).map((row) => row.timezone);
   }
 
   async categoriesInUse(limit: number): Promise<Array<{ category: string; count: number }>> {
@@ -325,29 +336,21 @@ export class ServicesRepository {
     return new SqlStatement(text, values, statement);
   }
 
-  /**
-   * The WHERE clause for a filter, its values appended to `values`. `providerCheck: false` leaves out the
-   * public scope's "provider neither deleted nor suspended" (for the public count, which subtracts those services instead).
-   */
-  private where(filter: ServiceFilter, values: unknown[], { providerCheck = true } = {}): string {
+  /** The WHERE clause for a filter, its values appended to `values`. */
+  private where(filter: ServiceFilter, values: unknown[]): string {
     const param = (value: unknown) => `$${values.push(value)}`;
     const clauses: string[] = [];
     const { scope } = filter;
-    if (scope.kind === 'public') {
-      // A literal, not a parameter, so the planner can match the partial indexes' predicate.
-      clauses.push(`s.status = '${ServiceStatus.ACTIVE}'`);
-      if (providerCheck) clauses.push(PROVIDER_ACTIVE);
-    } else if (scope.kind === 'provider') {
-      clauses.push(`s.provider_id = ${param(scope.providerId)}`);
-    }
+    if (scope.kind === 'public') clauses.push(LISTED);
+    else if (scope.kind === 'provider') clauses.push(`s.provider_id = ${param(scope.providerId)}`);
     if (filter.status) clauses.push(`s.status = ${param(filter.status)}`);
     if (filter.category) clauses.push(`s.category = ${param(filter.category)}`);
     if (filter.providerId) clauses.push(`s.provider_id = ${param(filter.providerId)}`);
     if (filter.minPrice !== undefined) clauses.push(`s.price >= ${param(filter.minPrice)}`);
     if (filter.maxPrice !== undefined) clauses.push(`s.price <= ${param(filter.maxPrice)}`);
     if (filter.q) clauses.push(`s.search @@ websearch_to_tsquery('english', ${param(filter.q)})`);
-    if (filter.openOn) clauses.push(`jsonb_array_length(COALESCE(s.availability -> ${param(filter.openOn)}, '[]'::jsonb)) > 0`);
-    clauses.push('s.deleted_at IS NULL');
+    if (scope.kind !== 'public') clauses.push('s.deleted_at IS NULL');
+    if (filter.freeOn) clauses.push(filter.freeOn(FREE_ON_DAY_COLUMNS, param));
     return clauses.join(' AND ');
   }
 }

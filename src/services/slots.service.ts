@@ -31,12 +31,6 @@ export class SlotsService {
     }));
   }
 
-  /** Which of these services have at least one free slot on local day `date`. */
-  async withFreeSlotOn(candidates: ScheduleCandidate[], date: string): Promise<Set<string>> {
-    const slots = await this.freeSlots(candidates, date, date);
-    return new Set([...slots].filter(([, list]) => list.length > 0).map(([id]) => id));
-  }
-
   private async freeSlots(candidates: ScheduleCandidate[], fromDate: string, toDate: string): Promise<Map<string, Slot[]>> {
     const result = new Map<string, Slot[]>();
     if (!candidates.length) return result;

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { UnprocessableError } from '../../common/errors/domain.error';
-import { fitsInWindow, generateSlots, Interval, Slot } from './slot-generator';
+import { DayInstants, dayInstants, fitsInWindow, generateSlots, Interval, Slot } from './slot-generator';
 import { WeeklyAvailability } from './weekly-availability';
 
 /** The platform's rules for when anything may be booked (`bookableTime` in the configuration). */
@@ -19,6 +19,28 @@ export interface BookableSchedule {
   timezone: string;
   durationMinutes: number;
 }
+
+/**
+ * The SQL names `freeOnDaySql` applies the rule to: columns of the row being tested and the provider's busy
+ * time (the caller's tables; this module knows none).
+ */
+export interface FreeOnDayColumns {
+  /** The row's IANA zone (text). */
+  timezone: string;
+  durationMinutes: string;
+  /** The weekly windows as `int4range[]` of minutes of the week, Monday 00:00 = 0 (`service_week_windows`). */
+  weekWindows: string;
+  /** A bit per weekday (Monday = 1) with a window at least `durationMinutes` long (`service_open_days`). */
+  openDays: string;
+  providerId: string;
+  /** A SELECT of the providers with busy time overlapping [from, to) (two timestamptz SQL expressions). */
+  busyProviders(from: string, to: string): string;
+  /** SQL true when the row's provider is busy somewhere in [start, end). */
+  busyDuring(start: string, end: string): string;
+}
+
+const DAY_INSTANTS_KEPT = 2_000;
+const MINUTE_MS = 60_000;
 
 /**
  * Bookable time, in one place: minimum notice, the horizon, the service's weekly windows and the slot grid.
@@ -81,6 +103,104 @@ export class BookableTime {
   freeSlots(schedule: BookableSchedule, fromDate: string, toDate: string, busy: Interval[], now = new Date()): Slot[] {
     const latest = this.latestStart(now).getTime();
     return this.grid(schedule, fromDate, toDate, this.earliestStart(now), busy).filter((slot) => slot.start.getTime() <= latest);
+  }
+
+  /**
+   * "Has at least one free slot on local day `date`" (`YYYY-MM-DD`), as one SQL condition on a row, for the
+   * zones in `zones` (every zone the rows may have): the walk `freeSlots` makes, in PostgreSQL. This module
+   * computes each zone's clock for the day (`dayInstants`, the instants `generateSlots` uses) and the bounds
+   * (notice, horizon); the SQL walks each window's grid from its opening every `min(interval, duration)`
+   * minutes, keeps the starts whose slot ends inside the window, after the notice and within the horizon, and
+   * asks for one clear of busy time. On a day where nothing but busy time can take a slot away (one UTC offset
+   * all day, the whole day after the notice and within the horizon) and for a provider with no busy time that
+   * day, the answer is the row's `openDays` bit, without walking the grid. `param` adds a value and answers
+   * its placeholder.
+   */
+  freeOnDaySql(date: string, zones: string[], columns: FreeOnDayColumns, param: (value: unknown) => string, now = new Date()): string {
+    const weekday = DateTime.fromISO(date, { zone: 'UTC' }).weekday - 1;
+    // Slot starts are whole minutes: bounds taken at the minute exclude and include exactly the same starts,
+    // and the statement (a key of the kept totals) stays the same for a minute.
+    const minute = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS);
+    const notBefore = this.earliestStart(minute).getTime();
+    const latest = this.latestStart(minute).getTime();
+    const midnights: Array<Date | null> = [];
+    const bases: Array<number | null> = [];
+    const starts: Array<Date | null> = [];
+    const ends: Date[] = [];
+    const clean: string[] = [];
+    const afterNotice: string[] = [];
+    const irregular: string[] = [];
+    let busyFrom = Infinity;
+    let busyTo = -Infinity;
+    for (const zone of zones) {
+      const day = this.dayInstants(date, zone);
+      if (day.regular) {
+        midnights.push(new Date(day.midnightMs));
+        bases.push(null);
+        const dayEnd = day.midnightMs + 1440 * MINUTE_MS;
+        if (dayEnd <= latest && notBefore < dayEnd) {
+          // The whole day after the notice, or (today) its end: either way its grid alone decides, for a provider without busy time that day.
+          (notBefore < day.midnightMs ? clean : afterNotice).push(zone);
+          busyFrom = Math.min(busyFrom, day.midnightMs);
+          busyTo = Math.max(busyTo, dayEnd);
+        }
+      } else {
+        midnights.push(null);
+        bases.push(starts.length);
+        starts.push(...day.startMs.map((ms) => (ms === null ? null : new Date(ms))));
+        ends.push(...day.endMs.map((ms) => new Date(ms)));
+        irregular.push(zone);
+      }
+    }
+    const c = columns;
+    const offset = param(weekday * 1440);
+    const openBit = `(${c.openDays} & ${param(1 << weekday)}) <> 0`;
+    const duration = `${c.durationMinutes} * interval '1 minute'`;
+    const step = `least(${param(this.rules.slotIntervalMinutes)}::int, ${c.durationMinutes})`;
+    const clock = `unnest(${param(zones)}::text[], ${param(midnights)}::timestamptz[], ${param(bases)}::int[]) AS c(zone, midnight, base)`;
+    const notBeforeParam = `${param(new Date(notBefore))}::timestamptz`;
+    const shortcuts: string[] = [];
+    const notBusy = () => `${c.providerId} NOT IN (${c.busyProviders(`${param(new Date(busyFrom))}::timestamptz`, `${param(new Date(busyTo))}::timestamptz`)})`;
+    // Nothing but busy time can take a slot away that day: a window holds one exactly when it is long enough.
+    if (clean.length) shortcuts.push(`WHEN ${c.timezone}::text = ANY(${param(clean)}::text[]) AND ${notBusy()} THEN ${openBit}`);
+    // Today, the notice also: a window holds one after it exactly when its last grid start is after it.
+    if (afterNotice.length) {
+      shortcuts.push(`WHEN ${c.timezone}::text = ANY(${param(afterNotice)}::text[]) AND ${notBusy()} THEN EXISTS (
+        SELECT 1 FROM ${clock} CROSS JOIN unnest(${c.weekWindows}) AS w
+         WHERE c.zone = ${c.timezone}::text AND lower(w) >= ${offset}::int AND upper(w) <= ${offset}::int + 1440
+           AND upper(w) - lower(w) >= ${c.durationMinutes}
+           AND c.midnight + (lower(w) - ${offset}::int + (upper(w) - lower(w) - ${c.durationMinutes}) / ${step} * ${step}) * interval '1 minute' > ${notBeforeParam})`);
+    }
+    const exact = `EXISTS (
+        SELECT 1
+          FROM ${clock}
+         CROSS JOIN unnest(${c.weekWindows}) AS w
+         CROSS JOIN LATERAL generate_series(lower(w) - ${offset}::int, upper(w) - ${offset}::int - 1, ${step}) AS m
+         CROSS JOIN LATERAL (
+           SELECT CASE WHEN c.base IS NULL THEN c.midnight + m * interval '1 minute' ELSE (${param(starts)}::timestamptz[])[c.base + m + 1] END AS start,
+                  CASE WHEN c.base IS NULL THEN c.midnight + (upper(w) - ${offset}::int) * interval '1 minute'
+                       ELSE (${param(ends)}::timestamptz[])[c.base + upper(w) - ${offset}::int + 1] END AS window_end
+         ) AS t
+         WHERE c.zone = ${c.timezone}::text AND lower(w) >= ${offset}::int AND upper(w) <= ${offset}::int + 1440
+           AND t.start > ${notBeforeParam} AND t.start <= ${param(new Date(latest))}::timestamptz
+           AND t.start + ${duration} <= t.window_end
+           AND NOT ${c.busyDuring('t.start', `t.start + ${duration}`)})`;
+    const free = shortcuts.length ? `CASE ${shortcuts.join('\n')} ELSE ${exact} END` : exact;
+    return `((${openBit} OR ${c.timezone}::text = ANY(${param(irregular)}::text[])) AND ${free})`;
+  }
+
+  private readonly instants = new Map<string, DayInstants>();
+
+  /** `dayInstants`, kept: a day with a clock change costs 1,441 zone look-ups. */
+  private dayInstants(date: string, zone: string): DayInstants {
+    const key = `${zone}|${date}`;
+    let day = this.instants.get(key);
+    if (!day) {
+      day = dayInstants(date, zone);
+      if (this.instants.size >= DAY_INSTANTS_KEPT) this.instants.delete(this.instants.keys().next().value as string);
+      this.instants.set(key, day);
+    }
+    return day;
   }
 
   /** Whether `start` is a start of the grid on its local day: the same walk `/slots` makes, free of notice and busy time. */

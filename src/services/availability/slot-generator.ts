@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, Zone } from 'luxon';
 import { WEEKDAYS, WeeklyAvailability, windowsOn } from './weekly-availability';
 
 export interface Interval {
@@ -92,6 +92,8 @@ export function generateSlots(request: SlotRequest): Slot[] {
 
 /** Local wall-clock minutes of one local day as instants, and instants as local ISO 8601 with offset. */
 interface DayClock {
+  /** True when the day has one UTC offset throughout: `at` is then `midnight + minute`. */
+  regular: boolean;
   /** Minute of the day (0..1440) to an instant in ms, or null when that local time does not exist (clocks going forward). */
   at(minute: number): number | null;
   /** As Luxon's `toISO()` writes it in the zone: `2030-01-07T09:00:00.000+01:00`. */
@@ -109,6 +111,7 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
  */
 function dayClock(day: DateTime, zone: string): DayClock {
   const luxonClock: DayClock = {
+    regular: false,
     at: (minute) => localToInstant(day, minute, zone)?.toMillis() ?? null,
     iso: (ms) => DateTime.fromMillis(ms, { zone }).toISO() as string,
   };
@@ -134,7 +137,7 @@ function dayClock(day: DateTime, zone: string): DayClock {
       `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}${suffix}`
     );
   };
-  return { at: (minute) => midnight + minute * 60_000, iso };
+  return { regular: true, at: (minute) => midnight + minute * 60_000, iso };
 }
 
 /** A window ending at a skipped local time ends at the first minute that exists after it. */
@@ -144,6 +147,64 @@ function nextExisting(day: DateTime, minuteOfDay: number, zone: string): DateTim
     if (instant) return instant;
   }
   return day.plus({ days: 1 }).startOf('day');
+}
+
+/**
+ * The instants `generateSlots` gives the wall-clock minutes of local day `date` in the zone, for a caller
+ * that applies the same walk elsewhere (the catalog's `availableOn`, in SQL): on a day with one offset
+ * throughout, local midnight (minute `m` is `midnight + m` minutes); on a day with a clock change, for each
+ * minute 0..1440 its instant as a slot start (`null`: that time does not exist) and as a window end.
+ */
+export type DayInstants = { regular: true; midnightMs: number } | { regular: false; startMs: Array<number | null>; endMs: number[] };
+
+export function dayInstants(date: string, zone: string): DayInstants {
+  const day = DateTime.fromISO(date, { zone });
+  const clock = dayClock(day, zone);
+  if (clock.regular) return { regular: true, midnightMs: clock.at(0) as number };
+  // Luxon's own rule (`localToInstant`) for each minute costs a zone look-up or three: a day's worth blocked the
+  // event loop for half a second. A wall-clock minute that exactly one of the day's offsets maps back to has
+  // that one instant (which is what `localToInstant` answers); only the minutes of a gap or an overlap, none or
+  // several, go through `localToInstant`.
+  const utcMidnight = Date.UTC(day.year, day.month - 1, day.day);
+  const offsetAt = offsetsAround(day.zone, utcMidnight - 15 * HOUR_MS, utcMidnight + 39 * HOUR_MS);
+  const offsets = [...new Set(offsetAt.changes.flatMap((change) => [change.before, change.after]))];
+  const startMs: Array<number | null> = [];
+  for (let minute = 0; minute < 1440; minute++) {
+    const local = utcMidnight + minute * 60_000;
+    const instants = offsets.map((offset) => local - offset * 60_000).filter((ms, i) => offsetAt(ms) === offsets[i]);
+    startMs.push(instants.length === 1 ? instants[0] : clock.at(minute));
+  }
+  startMs.push(clock.at(1440));
+  // A window ending at a time that does not exist ends at the next one that does (`nextExisting`); 24:00 always exists.
+  const endMs: number[] = new Array<number>(1441);
+  for (let minute = 1440; minute >= 0; minute--) endMs[minute] = startMs[minute] ?? endMs[minute + 1];
+  return { regular: false, startMs, endMs };
+}
+
+/** The zone's UTC offset (minutes) at any instant of [from, to], from its changes found by sampling hourly and bisecting to the minute. */
+function offsetsAround(zone: Zone, from: number, to: number): ((ms: number) => number) & { changes: Array<{ at: number; before: number; after: number }> } {
+  const changes: Array<{ at: number; before: number; after: number }> = [];
+  const first = zone.offset(from);
+  let before = first;
+  for (let hour = from; hour < to; hour += HOUR_MS) {
+    const after = zone.offset(hour + HOUR_MS);
+    if (after === before) continue;
+    let [low, high] = [hour, hour + HOUR_MS]; // offset(low) = before, offset(high) = after
+    while (high - low > 60_000) {
+      const mid = low + Math.floor((high - low) / 120_000) * 60_000;
+      if (zone.offset(mid) === before) low = mid;
+      else high = mid;
+    }
+    changes.push({ at: high, before, after });
+    before = after;
+  }
+  if (!changes.length) changes.push({ at: Infinity, before: first, after: first });
+  const offsetAt = (ms: number) => {
+    let offset = first;
+    for (const change of changes) if (ms >= change.at) offset = change.after;
+    return offset;
+  };
+  return Object.assign(offsetAt, { changes });
 }
 
 /** The UTC span that covers local days `fromDate`..`toDate` in the zone. */

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { Client } from 'pg';
 import { Role } from '../../../src/common/auth/role.enum';
-import { ListingQueries, ServicesRepository } from '../../../src/services/services.repository';
+import { runMigrations } from '../../../src/database/migrate';
+import { SERVICE_SORTS } from '../../../src/services/dto/list-services.query';
+import { ListingQueries, ServicesRepository, SqlStatement } from '../../../src/services/services.repository';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { createTestApp, TestApp } from '../../helpers/test-app';
 
@@ -11,57 +15,89 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
-const SERVICES = 20_000;
+const SERVICES = 100_000;
 const CATEGORIES = 8;
-const VACUUM_PATIENCE_MS = 45_000;
+const BOOKINGS = 2_000;
+const VACUUM_PATIENCE_MS = 60_000;
+/** Tables a catalog request must never read whole. */
+const NEVER_SCANNED = ['services', 'bookings', 'notifications'];
 
 function nodesOf(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
 }
 
 /**
- * The public listing reads the partial indexes, not the whole table: with 20,000 services the planner must
- * not choose a sequential scan on `services` for the page or the count, with or without a category.
+ * The public listing reads indexes, not whole tables: with 100,000 services (and 2,000 bookings) in a
+ * database of its own, the planner must not choose a sequential scan on `services`, `bookings` or
+ * `notifications` for any statement of any filter (category, search with a common and a rare word, price
+ * range, availableOn, with and without a category, deep offsets) in any sort.
  */
-describe('catalog listing plans (EXPLAIN)', () => {
+describe('catalog listing plans (EXPLAIN) at 100,000 services', () => {
+  const database = `${new URL(process.env.E2E_DATABASE_URL as string).pathname.slice(1)}_explain_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const serverUrl = (name: string) => {
+    const url = new URL(process.env.E2E_DATABASE_URL as string);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  const onServer = async (sql: string) => {
+    const client = new Client({ connectionString: serverUrl('postgres') });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  const prefix = 'explain';
+  const day = DateTime.utc().plus({ days: 14 });
+  const availableOn = day.toISODate();
   let t: TestApp;
-  let prefix: string;
   let providers: TestUser[];
   let captured: jest.SpyInstance<ListingQueries, Parameters<ServicesRepository['listingQueries']>>;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    prefix = `explain_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    await onServer(`CREATE DATABASE "${database}"`);
+    await runMigrations(serverUrl(database));
+    t = await createTestApp({}, { databaseUrl: serverUrl(database) });
     providers = await Promise.all(Array.from({ length: 4 }, () => createUser(t, Role.PROVIDER)));
+    const customer = await createUser(t, Role.CUSTOMER);
     await t.dataSource.query(
-      `INSERT INTO services (provider_id, title, description, category, price, currency, duration_minutes, availability, status, created_at)
-       SELECT ($1::uuid[])[1 + n % 4], 'Service ' || n, 'Seeded for the plan test', $2 || '_' || (n % $3),
-              round((5 + (n * 7919) % 50000 / 100.0)::numeric, 2), 'USD', 60, '{"monday": ["09:00-17:00"]}',
+      `INSERT INTO services (provider_id, title, description, category, price, currency, duration_minutes, availability, timezone, status, created_at)
+       SELECT ($1::uuid[])[1 + n % 4], 'Service ' || n || CASE WHEN n = 77777 THEN ' zebrawood' ELSE '' END,
+              CASE WHEN n % 10 < 3 THEN 'Deep cleaning, seeded for the plan test' ELSE 'Seeded for the plan test' END,
+              $2 || '_' || (n % $3), round((5 + (n * 7919) % 50000 / 100.0)::numeric, 2), 'USD', 60,
+              CASE WHEN n % 3 = 0 THEN '{"monday": ["09:00-17:00"], "wednesday": ["09:00-12:00"]}'
+                   ELSE '{"monday": ["09:00-17:00"], "tuesday": ["08:00-18:00"], "wednesday": ["09:00-17:00"], "thursday": ["09:00-17:00"], "friday": ["09:00-17:00"], "saturday": ["10:00-14:00"], "sunday": ["10:00-14:00"]}' END::jsonb,
+              (ARRAY['UTC', 'Europe/Berlin', 'America/New_York'])[1 + n % 3],
               CASE WHEN n % 10 = 0 THEN 'INACTIVE' ELSE 'ACTIVE' END, now() - n * interval '1 minute'
          FROM generate_series(1, $4::int) AS n`,
       [providers.map((p) => p.id), prefix, CATEGORIES, SERVICES],
     );
-    // Statistics as autovacuum keeps them: the planner's estimates, and the visibility map that lets a count
-    // come from an index alone (freshly inserted pages are not marked all-visible until a vacuum). VACUUM marks
-    // a page only once no open transaction could still miss its rows, so a concurrent suite's transaction can
-    // leave ours unmarked: vacuum again, for a bounded while, until (nearly) the whole table is.
+    // Each provider's bookings, one every three hours around the day asked (and weeks before and after it).
+    await t.dataSource.query(
+      `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency)
+       SELECT $1, (SELECT s.id FROM services s WHERE s.provider_id = ($2::uuid[])[1 + n % 4] LIMIT 1), ($2::uuid[])[1 + n % 4],
+              CASE WHEN n % 5 = 0 THEN 'CANCELLED' ELSE 'CONFIRMED' END,
+              $3::timestamptz + (n / 4) * interval '3 hours', $3::timestamptz + (n / 4) * interval '3 hours' + interval '60 minutes', 60, 10, 'USD'
+         FROM generate_series(0, $4::int - 1) AS n`,
+      [customer.id, providers.map((p) => p.id), day.minus({ hours: (BOOKINGS / 8) * 3 }).toISO(), BOOKINGS],
+    );
+    // Statistics and the visibility map as autovacuum keeps them (what index-only scans need).
     const giveUpAt = Date.now() + VACUUM_PATIENCE_MS;
-    await t.dataSource.query('VACUUM ANALYZE services');
+    await t.dataSource.query('VACUUM ANALYZE');
     while ((await allVisibleShare()) < 0.95 && Date.now() < giveUpAt) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       await t.dataSource.query('VACUUM ANALYZE services');
     }
-    await t.dataSource.query('ANALYZE users');
     captured = jest.spyOn(t.app.get(ServicesRepository), 'listingQueries');
-  }, VACUUM_PATIENCE_MS + 30_000);
+  }, VACUUM_PATIENCE_MS + 120_000);
 
   afterAll(async () => {
     captured?.mockRestore();
-    if (prefix) await t.dataSource.query(`DELETE FROM services WHERE category LIKE $1 || '\\_%'`, [prefix]);
-    await t.close();
+    await t?.close();
+    await onServer(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   });
 
-  /** The share of the table's pages the planner knows to be all-visible (what an index-only scan needs). */
   async function allVisibleShare(): Promise<number> {
     const [{ share }] = await t.dataSource.query<Array<{ share: number }>>(
       `SELECT relallvisible::float8 / greatest(relpages, 1) AS share FROM pg_class WHERE relname = 'services'`,
@@ -77,53 +113,61 @@ describe('catalog listing plans (EXPLAIN)', () => {
     return captured.mock.results[0].value as ListingQueries;
   }
 
-  async function planOf(builder: ListingQueries['count']): Promise<PlanNode[]> {
-    const [sql, parameters] = builder.getQueryAndParameters();
+  async function planOf(statement: SqlStatement): Promise<string[]> {
+    const [sql, parameters] = statement.getQueryAndParameters();
     const [row] = await t.dataSource.query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
-    return nodesOf(row['QUERY PLAN'][0].Plan);
+    return nodesOf(row['QUERY PLAN'][0].Plan).map((node) => [node['Node Type'], node['Relation Name'], node['Index Name']].filter(Boolean).join(' '));
   }
 
-  /** No sequential scan of `services` anywhere in the plan, and at least one of its indexes read (the whole plan shows on failure). */
-  function expectIndexedRead(nodes: PlanNode[]): void {
-    const plan = nodes.map((node) => [node['Node Type'], node['Relation Name'], node['Index Name']].filter(Boolean).join(' '));
-    expect(plan).not.toContain('Seq Scan services');
+  /** No sequential scan of the catalog's tables anywhere in the plan, and one of the services indexes read (the plan shows on failure). */
+  async function expectIndexed(statement: SqlStatement | undefined): Promise<void> {
+    if (!statement) return;
+    const plan = await planOf(statement);
+    for (const table of NEVER_SCANNED) expect(plan).not.toContain(`Seq Scan ${table}`);
     expect(plan.filter((step) => / services_\w+$/.test(step))).not.toEqual([]);
   }
 
   it('seeded the catalog the test is about, vacuumed as autovacuum would', async () => {
-    // Below this, a transaction left open in another session (pg_stat_activity: "idle in transaction") kept
-    // VACUUM from marking the seeded rows, and the plans below would not be the ones production gets.
     expect(await allVisibleShare()).toBeGreaterThanOrEqual(0.9);
-    const [{ count }] = await t.dataSource.query<Array<{ count: number }>>(
-      `SELECT count(*)::int AS count FROM services WHERE category = $1 AND status = 'ACTIVE'`,
-      [`${prefix}_2`],
-    );
-    expect(count).toBe(2000); // 2,500 in the category, every fifth one inactive
     const response = await t.http
       .get('/services/')
       .query({ category: `${prefix}_2` })
       .expect(200);
-    expect(response.headers['x-total-count']).toBe('2000');
+    expect(response.headers['x-total-count']).toBe('10000'); // 12,500 in the category, every fifth one inactive
     expect(response.body).toHaveLength(20);
   });
 
-  it('reads the default listing (newest first) through an index, for the page and the count', async () => {
-    const { count, page } = await queriesFor({});
-    expect(captured.mock.calls[0]).toEqual([expect.objectContaining({ scope: { kind: 'public' } }), '-createdAt', 20, 0]);
-    expectIndexedRead(await planOf(page));
-    expectIndexedRead(await planOf(count));
+  const FILTERS: Array<[string, Record<string, string>]> = [
+    ['no filter', {}],
+    ['a category', { category: `${prefix}_5` }],
+    ['a common word', { q: 'cleaning' }],
+    ['a common word in a category', { q: 'cleaning', category: `${prefix}_3` }],
+    ['a rare word', { q: 'zebrawood' }],
+    ['a price range', { minPrice: '100', maxPrice: '120' }],
+    ['a narrow price range', { minPrice: '100', maxPrice: '100.5' }],
+    ['a price range in a category', { minPrice: '100', maxPrice: '300', category: `${prefix}_1` }],
+    ['availableOn', { availableOn }],
+    ['availableOn in a category', { availableOn, category: `${prefix}_6` }],
+    ['availableOn today', { availableOn: DateTime.utc().toISODate() }],
+    ['offset 5000', { offset: '5000' }],
+    ['offset 5000 in a category', { offset: '5000', category: `${prefix}_4` }],
+  ];
+
+  describe.each(FILTERS)('%s', (_name, filter) => {
+    it.each(SERVICE_SORTS.map((sort) => [sort]))('sorted by %s: the count and the page read indexes only', async (sort) => {
+      const { count, page, pageFromMatches } = await queriesFor({ ...filter, sort });
+      await expectIndexed(count);
+      await expectIndexed(page);
+      await expectIndexed(pageFromMatches);
+    });
   });
 
-  it('reads a category through an index, for the page and the count', async () => {
-    const { count, page } = await queriesFor({ category: `${prefix}_5` });
-    expect(captured.mock.calls[0][0]).toMatchObject({ category: `${prefix}_5` });
-    expectIndexedRead(await planOf(page));
-    expectIndexedRead(await planOf(count));
-  });
-
-  it('reads a category by price through an index', async () => {
-    const { page } = await queriesFor({ category: `${prefix}_2`, sort: 'price', offset: '40' });
-    expectIndexedRead(await planOf(page));
+  it('answers a rare word from its match (the search index first), not by walking the newest services', async () => {
+    const response = await t.http.get('/services/').query({ q: 'zebrawood' }).expect(200);
+    expect((response.body as Array<{ title: string }>).map((s) => s.title)).toEqual(['Service 77777 zebrawood']);
+    const { pageFromMatches } = await queriesFor({ q: 'zebrawood' });
+    const plan = await planOf(pageFromMatches!);
+    expect(plan.some((step) => /services_(listed_)?search_idx/.test(step))).toBe(true);
   });
 
   it('counts exactly what the plain query counts, leaving out a deleted provider’s services', async () => {
@@ -137,12 +181,12 @@ describe('catalog listing plans (EXPLAIN)', () => {
       );
       return String(count);
     };
-    expect(await total(`${prefix}_0`)).toBe('2000');
+    expect(await total(`${prefix}_0`)).toBe('10000');
 
     await t.http.delete(`/users/${providers[0].id}`).set(providers[0].auth).expect(204);
 
     expect(await total(`${prefix}_0`)).toBe('0');
-    expect(await total(`${prefix}_1`)).toBe('2500');
+    expect(await total(`${prefix}_1`)).toBe('12500');
     for (const category of [`${prefix}_0`, `${prefix}_1`, `${prefix}_4`, `${prefix}_6`]) expect(await total(category)).toBe(await plainCount(category));
   });
 });
