@@ -65,6 +65,8 @@ export class AuthService {
       this.securityLog.record('login.failed', { userId: user?.id ?? null, client: context, detail: user ? 'wrong password' : 'unknown account' });
       throw new LoginFailedError(await this.limits.failed(client, email, standing));
     }
+    // Only once the password is proven: a stranger cannot learn that an account is suspended.
+    if (user.status === AccountStatus.SUSPENDED) throw new AccountSuspendedError();
     return { token: await this.issue(user, client, context, 'password'), rateLimits: standing.rateLimits };
   }
 
