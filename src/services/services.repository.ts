@@ -163,12 +163,14 @@ const BY_ID = prepared(`SELECT ${COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active
 /**
  * Bookings that hold a provider's time. No booking lasts more than a day (`bookings_duration_max`), so one
  * overlapping the window starts at most a day before it: that bound keeps the read on the window's part of
- * `bookings_provider_idx` instead of every booking the provider ever had before it.
+ * `bookings_provider_idx` instead of every booking the provider ever had before it; the overlap written as ranges
+ * is what the exclusion constraint's index (`bookings_provider_no_overlap`) answers exactly, whichever the
+ * planner takes.
  */
 const BUSY = prepared(
   `SELECT provider_id, scheduled_at, ends_at FROM bookings
-    WHERE provider_id = ANY($1::uuid[]) AND ${HOLDING} AND scheduled_at < $3 AND ends_at > $2
-      AND scheduled_at > $2::timestamptz - interval '1440 minutes'`,
+    WHERE provider_id = ANY($1::uuid[]) AND ${HOLDING} AND tstzrange(scheduled_at, ends_at, '[)') && tstzrange($2, $3, '[)')
+      AND scheduled_at < $3 AND scheduled_at > $2::timestamptz - interval '1440 minutes'`,
 );
 const TIME_ZONES = prepared('SELECT timezone FROM service_time_zones');
 

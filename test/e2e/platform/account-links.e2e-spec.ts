@@ -138,7 +138,7 @@ describe('links in e-mails', () => {
       await createService(t, provider, { category });
       await createService(t, provider, { category });
       const page = await t.http.get(`/services/?category=${category}&limit=1`).expect(200);
-      expect(page.headers.link).toBe(`<http://localhost:8600/services/?category=${category}&limit=1&offset=1>; rel="next"`);
+      expect(page.headers.link).toMatch(new RegExp(`^<http://localhost:8600/services/\\?category=${category}&limit=1&cursor=[\\w-]+>; rel="next"$`));
 
       const [verification] = await waitForMail(t.mailDir, 'email_verification', provider.email);
       expect(linkOf(verification.body, '/verify-email').link).toMatch(/^http:\/\/localhost:8600\/verify-email\?token=/);

@@ -35,7 +35,11 @@ describe('background jobs (pg-boss)', () => {
 
   const jobs = (name: string): Promise<JobRow[]> => t.dataSource.query<JobRow[]>(`SELECT id, name, state, data FROM ${schema}.job WHERE name = $1`, [name]);
   const outboxIds = async (emails: string[]): Promise<string[]> =>
-    (await t.dataSource.query<Array<{ id: string }>>('SELECT id FROM email_outbox WHERE recipient = ANY($1) ORDER BY id', [emails])).map((row) => row.id);
+    (
+      await t.dataSource.query<Array<{ id: string }>>("SELECT id FROM email_outbox WHERE recipient = ANY($1) AND kind <> 'email_verification' ORDER BY id", [
+        emails,
+      ])
+    ).map((row) => row.id);
 
   async function waitUntil(condition: () => Promise<boolean>, what: string): Promise<void> {
     for (const giveUpAt = Date.now() + 20_000; !(await condition()); await sleep(50)) {
