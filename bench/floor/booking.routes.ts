@@ -12,6 +12,17 @@ import { problem, UUID } from './responses';
 import type { FactsRow, NotificationRow, ServiceRow } from './rows';
 import { BOOKING_COLUMNS, PAYMENT_COLUMNS, rows, SERVICE_BY_ID, transaction } from './sql';
 
+/** The app's booking history row (BookingHistoryRepository.append). */
+const HISTORY_INSERT = `INSERT INTO booking_history (booking_id, action, from_status, to_status, actor_id, actor_role, reason, request_id, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+/** The app's status compare-and-swap (BookingsRepository.transition), which reports the status it moved from. */
+const TRANSITION = `WITH previous AS (SELECT id, status FROM bookings WHERE id = $1 AND status = ANY($2::varchar[]) FOR NO KEY UPDATE)
+       UPDATE bookings b
+          SET status = $3, updated_at = CURRENT_TIMESTAMP,
+              calendar_sequence = b.calendar_sequence + CASE WHEN $3::varchar = $4::varchar THEN 1 ELSE 0 END
+         FROM previous WHERE b.id = previous.id
+       RETURNING previous.status AS from_status`;
+
 const EXCLUSION_VIOLATION = '23P01';
 
 interface BookingBody {
@@ -73,6 +84,8 @@ export function registerBookingRoutes(app: FastifyInstance): void {
             body.notes ?? null,
           ],
         );
+        // Its history's first row, as the app's repository writes it (the customer, this request).
+        await client.query(HISTORY_INSERT, [booking.id, 'created', null, 'PENDING', customer.id, 'CUSTOMER', null, String(request.id), null]);
         const { type, brand, last4 } = body.payment.paymentMethod;
         const [row] = await rows<typeof payment>(
           client,
@@ -120,11 +133,19 @@ export function registerBookingRoutes(app: FastifyInstance): void {
     const emails: string[] = [];
     const booking = await transaction(async (client) => {
       await lockSchedule(client, service.provider_id);
-      await client.query('UPDATE bookings SET status = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = ANY($2::varchar[])', [
-        payment.booking_id,
-        ['PENDING'],
-        'CONFIRMED',
-      ]);
+      const [moved] = await rows<{ from_status: string }>(client, { text: TRANSITION }, [payment.booking_id, ['PENDING'], 'CONFIRMED', 'CANCELLED']);
+      if (moved)
+        await client.query(HISTORY_INSERT, [
+          payment.booking_id,
+          'confirmed',
+          moved.from_status,
+          'CONFIRMED',
+          customer.id,
+          'CUSTOMER',
+          null,
+          String(request.id),
+          null,
+        ]);
       await client.query('UPDATE payments SET status = $3, transaction_id = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $4', [
         payment.id,
         charge.transaction_id,
