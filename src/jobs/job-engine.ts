@@ -72,14 +72,7 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
     this.registrations.set(queue.name, { queue, handler: handler as JobHandler<object> | undefined });
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.jobs.withInstallLock(this.schema, () => this.boss.start());
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    const queues = [...this.registrations.values()].map((registration) => registration.queue);
-    // Dead-letter queues first: a queue refers to its own.
-    queues.sort((a, b) => Number(queues.some((q) => q.deadLetter === b.name)) - Number(queues.some((q) => q.deadLetter === a.name)));
+  private async createQueues(queues: Array<JobQueue<object>>): Promise<void> {
     for (const queue of queues) {
       await this.boss.createQueue(queue.name, {
         name: queue.name,
@@ -91,6 +84,19 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
         ...(queue.deadLetter ? { deadLetter: queue.deadLetter } : {}),
       });
     }
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.jobs.withInstallLock(this.schema, () => this.boss.start());
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const queues = [...this.registrations.values()].map((registration) => registration.queue);
+    // Dead-letter queues first: a queue refers to its own.
+    queues.sort((a, b) => Number(queues.some((q) => q.deadLetter === b.name)) - Number(queues.some((q) => q.deadLetter === a.name)));
+    // Under the install lock too: pg-boss creates a queue's partition of its job table, and two instances
+    // creating theirs at once deadlock on that table (seen with two instances started together).
+    await this.jobs.withInstallLock(this.schema, () => this.createQueues(queues));
     for (const { queue, handler } of this.registrations.values()) {
       if (!handler) continue;
       const ids: string[] = [];
