@@ -1,19 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { Role } from '../../../src/common/auth/role.enum';
 import { createUser, login, TestUser } from '../../factories/user.factory';
 import { linkOf, waitForMail } from '../../helpers/mail';
+import { Browser, describeWithChromium, launchChromium } from '../../helpers/browser';
 import { freePort } from '../../helpers/ports';
 import { createTestApp, TestApp } from '../../helpers/test-app';
-
-/** Debian's Chromium: .ci/run installs it; a developer without it sees this suite skipped, CI never does. */
-const CHROMIUM = '/usr/bin/chromium';
-const describeWithChromium = (name: string, fn: () => void): void =>
-  existsSync(CHROMIUM) || process.env.CI ? describe(name, fn) : describe.skip(`${name} [SKIPPED: no ${CHROMIUM}; apt-get install chromium]`, fn);
-
-const UI_TIMEOUT_MS = 20_000;
 
 /**
  * Issue 13, section 3, end to end with the embedded default (no FRONTEND_URL): the link in the reset e-mail file
@@ -23,8 +16,7 @@ const UI_TIMEOUT_MS = 20_000;
 describeWithChromium('the reset link from the e-mail, in a browser', () => {
   let t: TestApp;
   let baseUrl: string;
-  let profileDir: string;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
   let user: TestUser;
 
@@ -36,28 +28,13 @@ describeWithChromium('the reset link from the e-mail, in a browser', () => {
     await t.app.listen(port, '127.0.0.1');
     user = await createUser(t, Role.CUSTOMER);
 
-    profileDir = mkdtempSync(join(tmpdir(), 'marketplace-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    ({ page } = browser);
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await t?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   const screenshot = async (name: string) => {

@@ -1,25 +1,19 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
 import { Role } from '../../../src/common/auth/role.enum';
 import { createUser, TestUser } from '../../factories/user.factory';
+import { Browser, describeWithChromium, launchChromium } from '../../helpers/browser';
 import { createTestApp, TestApp } from '../../helpers/test-app';
 
-/** Debian's Chromium: .ci/run installs it; a developer without it sees this suite skipped, CI never does. */
-const CHROMIUM = '/usr/bin/chromium';
-const describeWithChromium = (name: string, fn: () => void): void =>
-  existsSync(CHROMIUM) || process.env.CI ? describe(name, fn) : describe.skip(`${name} [SKIPPED: no ${CHROMIUM}; apt-get install chromium]`, fn);
-
-const UI_TIMEOUT_MS = 20_000;
 /** A name that is not localhost (as a container's or a LAN address would be), resolved by Chromium to loopback. */
 const OTHER_HOST = 'marketplace.test';
 
 describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 password flow, then try GET /users/me', () => {
   let t: TestApp;
   let baseUrl: string;
-  let profileDir: string;
+  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let user: TestUser;
@@ -31,29 +25,13 @@ describeWithChromium('Swagger UI in a browser: authorize with the OAuth2 passwor
     baseUrl = `http://127.0.0.1:${port}`;
     user = await createUser(t, Role.CUSTOMER);
 
-    profileDir = mkdtempSync(join(tmpdir(), 'marketplace-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--host-resolver-rules=MAP ${OTHER_HOST} 127.0.0.1`,
-      ],
-    });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium([`--host-resolver-rules=MAP ${OTHER_HOST} 127.0.0.1`]);
+    ({ context, page } = browser);
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await t?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   it('shows 200 and the signed-in e-mail', async () => {
