@@ -1,5 +1,5 @@
-import { generateLinkToken, hashLinkToken } from '../common/auth/link-token';
+import { generateOpaqueToken, hashOpaqueToken } from '../common/auth/opaque-token';
 
 /** A reset token: 32 random bytes, base64url. Only its SHA-256 is stored. */
-export const generateResetToken = generateLinkToken;
-export const hashResetToken = hashLinkToken;
+export const generateResetToken = generateOpaqueToken;
+export const hashResetToken = hashOpaqueToken;

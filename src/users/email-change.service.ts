@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { generateLinkToken, hashLinkToken } from '../common/auth/link-token';
+import { generateOpaqueToken, hashOpaqueToken } from '../common/auth/opaque-token';
 import type { ClientContext } from '../common/decorators/client-context.decorator';
 import { SqlState, sqlStateOf } from '../common/database/sqlstate';
 import { UnitOfWork } from '../common/database/unit-of-work';
@@ -42,7 +42,7 @@ export class EmailChangeService {
   /** In the caller's transaction: a link to the new address that confirms the change (an earlier one stops working). */
   async request(manager: EntityManager, record: (event: DomainEvent) => void, user: UserEntity, newEmail: string): Promise<void> {
     await this.tokens.invalidateOpen(manager, user.id, ['email_change']);
-    const { token, hash } = generateLinkToken();
+    const { token, hash } = generateOpaqueToken();
     const expiresAt = new Date(Date.now() + EMAIL_CHANGE_TTL_HOURS * 3_600_000);
     await this.tokens.insert(manager, { userId: user.id, purpose: 'email_change', email: newEmail, tokenHash: hash, expiresAt });
     record(new EmailChangeRequestedEvent({ userId: user.id, email: newEmail, firstName: user.firstName }, token, EMAIL_CHANGE_TTL_HOURS));
@@ -52,13 +52,13 @@ export class EmailChangeService {
   async confirm(token: string, client: ClientContext | null = null): Promise<{ message: string }> {
     const userId = await this.unitOfWork
       .run(async (manager, record) => {
-        const claim = await this.tokens.consume(manager, 'email_change', hashLinkToken(token));
+        const claim = await this.tokens.consume(manager, 'email_change', hashOpaqueToken(token));
         const user = claim ? await this.users.findActiveById(claim.userId, manager) : null;
         if (!claim || !user) return null;
         // Taken since the request: the error rolls back, so the link still works should the address become free.
         if (await this.users.emailTakenByOther(claim.email, user.id, manager)) throw emailTaken();
         await this.users.setVerifiedEmail(user.id, claim.email, manager);
-        const revert = generateLinkToken();
+        const revert = generateOpaqueToken();
         const expiresAt = new Date(Date.now() + EMAIL_REVERT_TTL_HOURS * 3_600_000);
         await this.tokens.insert(manager, { userId: user.id, purpose: 'revert', email: user.email, tokenHash: revert.hash, expiresAt });
         record(
@@ -84,7 +84,7 @@ export class EmailChangeService {
     const passwordHash = newPassword === undefined ? null : await this.hasher.hash(newPassword);
     const userId = await this.unitOfWork
       .run(async (manager, record) => {
-        const claim = await this.tokens.consume(manager, 'revert', hashLinkToken(token));
+        const claim = await this.tokens.consume(manager, 'revert', hashOpaqueToken(token));
         const user = claim ? await this.users.findActiveById(claim.userId, manager) : null;
         if (!claim || !user) return null;
         if (await this.users.emailTakenByOther(claim.email, user.id, manager)) throw emailTaken();

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
-import { generateLinkToken, hashLinkToken } from '../common/auth/link-token';
+import { generateOpaqueToken, hashOpaqueToken } from '../common/auth/opaque-token';
 import type { ClientContext } from '../common/decorators/client-context.decorator';
 import { NotFoundError } from '../common/errors/domain.error';
 import { DomainEvent } from '../common/events/domain-event';
@@ -29,7 +29,7 @@ export class EmailVerificationService {
   /** In the caller's transaction: a new link (earlier ones stop working), e-mailed through the outbox. */
   async issue(manager: EntityManager, record: (event: DomainEvent) => void, user: Pick<UserEntity, 'id' | 'email' | 'firstName'>): Promise<void> {
     await this.tokens.invalidateOpen(manager, user.id, ['verify']);
-    const { token, hash } = generateLinkToken();
+    const { token, hash } = generateOpaqueToken();
     const expiresAt = new Date(Date.now() + VERIFICATION_TTL_HOURS * 3_600_000);
     await this.tokens.insert(manager, { userId: user.id, purpose: 'verify', email: user.email, tokenHash: hash, expiresAt });
     record(new EmailVerificationRequestedEvent({ userId: user.id, email: user.email, firstName: user.firstName }, token, VERIFICATION_TTL_HOURS));
@@ -47,7 +47,7 @@ export class EmailVerificationService {
   /** Uses a link: the account's address is verified, if it is still the address the link was sent to. */
   async verify(token: string, client: ClientContext | null = null): Promise<{ message: string }> {
     const userId = await this.unitOfWork.run(async (manager) => {
-      const claim = await this.tokens.consume(manager, 'verify', hashLinkToken(token));
+      const claim = await this.tokens.consume(manager, 'verify', hashOpaqueToken(token));
       const user = claim ? await this.users.findActiveById(claim.userId, manager) : null;
       if (!claim || !user || user.email !== claim.email) return null;
       await this.users.markEmailVerified(user.id, manager);
