@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { Role } from '../../../src/common/auth/role.enum';
 import { runMigrations } from '../../../src/database/migrate';
@@ -8,6 +7,7 @@ import { linkOf } from '../../helpers/mail';
 import { freePort } from '../../helpers/ports';
 import { startSmtpServer, TestSmtpServer } from '../../helpers/smtp';
 import { createTestApp, TestApp } from '../../helpers/test-app';
+import { waitUntil } from '../../helpers/wait';
 
 async function onServer(serverUrl: string, sql: string): Promise<void> {
   const client = new Client({ connectionString: serverUrl });
@@ -40,14 +40,6 @@ describe('account e-mails through an SMTP outage', () => {
     ]);
     return rows.reduce((sum, row) => sum + row.attempts, 0);
   };
-
-  async function waitUntil(condition: () => Promise<boolean>, what: string, deadlineMs = 30_000): Promise<void> {
-    const giveUpAt = Date.now() + deadlineMs;
-    while (!(await condition())) {
-      if (Date.now() > giveUpAt) throw new Error(`Timed out waiting until ${what}`);
-      await sleep(50);
-    }
-  }
 
   beforeAll(async () => {
     const shared = new URL(process.env.E2E_DATABASE_URL as string);

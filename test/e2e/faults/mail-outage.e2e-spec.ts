@@ -10,6 +10,7 @@ import { createUser, TestUser } from '../../factories/user.factory';
 import { startSmtpServer, TestSmtpServer } from '../../helpers/smtp';
 import { createTestApp, TestApp } from '../../helpers/test-app';
 import { freePort } from '../../helpers/ports';
+import { waitUntil } from '../../helpers/wait';
 
 const BOOKINGS = 200;
 
@@ -54,14 +55,6 @@ describe('notification e-mail through an SMTP outage', () => {
     const queue = (await a.app.get(JobEngine).queues()).find((q) => q.name === EMAIL_QUEUE.name);
     return queue?.queued === 0 && queue.active === 0;
   };
-
-  async function waitUntil(condition: () => Promise<boolean>, what: string, deadlineMs = 30_000): Promise<void> {
-    const giveUpAt = Date.now() + deadlineMs;
-    while (!(await condition())) {
-      if (Date.now() > giveUpAt) throw new Error(`Timed out waiting until ${what}`);
-      await sleep(50);
-    }
-  }
 
   beforeAll(async () => {
     const shared = new URL(process.env.E2E_DATABASE_URL as string);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Role } from '../../../src/common/auth/role.enum';
@@ -11,6 +10,7 @@ import { bookingCreated, recordEvents } from '../../factories/notification.facto
 import { createUser, TestUser } from '../../factories/user.factory';
 import { expectProblem } from '../../helpers/problem';
 import { createTestApp, TestApp } from '../../helpers/test-app';
+import { waitUntil } from '../../helpers/wait';
 
 /** An event whose in-transaction handler fails after the e-mail handlers of earlier events ran. */
 class ExplodingEvent extends DomainEvent {
@@ -40,12 +40,6 @@ describe('background jobs (pg-boss)', () => {
         emails,
       ])
     ).map((row) => row.id);
-
-  async function waitUntil(condition: () => Promise<boolean>, what: string): Promise<void> {
-    for (const giveUpAt = Date.now() + 20_000; !(await condition()); await sleep(50)) {
-      if (Date.now() > giveUpAt) throw new Error(`Timed out waiting until ${what}`);
-    }
-  }
 
   beforeAll(async () => {
     t = await createTestApp();
