@@ -26,25 +26,41 @@ function captureLogs(): { lines: string[]; restore(): void } {
 describe('nothing personal in the logs', () => {
   // A database of this suite's own: it kills the session that waits on its lock, which must be this app's.
   let url: string;
+  let admin: URL;
+  let database: string;
   let t: TestApp;
 
   beforeAll(async () => {
     const server = new URL(process.env.E2E_DATABASE_URL as string);
-    const database = `${server.pathname.slice(1)}_logs`;
+    database = `${server.pathname.slice(1)}_logs`;
     url = Object.assign(new URL(server.toString()), { pathname: `/${database}` }).toString();
     server.pathname = '/postgres';
-    const admin = new Client({ connectionString: server.toString() });
-    await admin.connect();
-    // Left from an earlier run, or created by a worker alongside (42P04, 23505): it is there either way.
-    await admin.query(`CREATE DATABASE "${database}"`).catch((error: { code?: string }) => {
-      if (error.code !== '42P04' && error.code !== '23505') throw error;
+    admin = server;
+    await asAdmin(async (client) => {
+      // Left from an earlier run, or created by a worker alongside (42P04, 23505): it is there either way.
+      await client.query(`CREATE DATABASE "${database}"`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
+      });
     });
-    await admin.end();
     await runMigrations(url);
     t = await createTestApp({ LOG_LEVEL: 'warn' }, { databaseUrl: url });
   }, 120_000);
 
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    // The suite's own database goes with it: runs must not leave databases behind on a shared server.
+    if (admin) await asAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+  });
+
+  async function asAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
 
   it('a sign-up whose INSERT is killed answers 503 and logs neither its parameters nor the row', async () => {
     const email = uniqueEmail('private');
