@@ -5,7 +5,7 @@ import { Role } from '../common/auth/role.enum';
 import { Client, ClientContext } from '../common/decorators/client-context.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ConflictError, ForbiddenError, ValidationFailedError } from '../common/errors/domain.error';
-import { ApiProblems } from '../common/openapi/problem.response';
+import { ApiProblems, platformProblem } from '../common/openapi/problem.response';
 import { Public } from '../common/decorators/public.decorator';
 import { AnyRole, Roles } from '../common/decorators/roles.decorator';
 import { Page, PaginationQuery } from '../common/pagination/pagination';
@@ -79,6 +79,7 @@ export class UsersController {
     new CannotSuspendSelfError(),
     EMAIL_TAKEN,
     new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is incorrect' }]),
+    platformProblem(429, 'RATE_LIMITED', 'Too many wrong current passwords: try again after the time in Retry-After.'),
   )
   @ApiParam({ name: 'id', format: 'uuid' })
   update(

@@ -6,6 +6,8 @@ import { SqlState, sqlStateOf } from '../common/database/sqlstate';
 import { ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import { SecurityLog } from '../common/logging/security-log';
+import { RateLimitExceededError } from '../common/rate-limit/rate-limit.guard';
+import { RateLimiter } from '../common/rate-limit/rate-limiter.service';
 import { AccountAuditRepository } from './account-audit.repository';
 import { AuditedChange, auditedChanges, auditEntry, isAdminAction } from './account-changes';
 import { AccountStatus } from './account-status.enum';
@@ -41,6 +43,7 @@ export class UsersService {
     private readonly verification: EmailVerificationService,
     private readonly emailTokens: EmailTokensRepository,
     private readonly securityLog: SecurityLog,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** A new account, unverified: its address is sent a verification link (through the outbox, in the same transaction). */
@@ -88,7 +91,7 @@ export class UsersService {
     }
     const changingOwn = caller.id === user.id;
     if (changingOwn && (dto.password !== undefined || newEmail !== null)) {
-      await this.assertCurrentPassword(user, dto.currentPassword, dto.password !== undefined ? 'your password' : 'your e-mail');
+      await this.assertCurrentPassword(user, dto.currentPassword, dto.password !== undefined ? 'your password' : 'your e-mail', client);
     }
     if (newEmail !== null && (await this.users.emailTakenByOther(newEmail, user.id))) throw emailTaken();
     const oldEmail = user.email;
@@ -172,11 +175,18 @@ export class UsersService {
   }
 
   /** Changing your own password or e-mail: a stolen access token alone must not be enough (an admin changing someone else's needs none). */
-  private async assertCurrentPassword(user: UserEntity, currentPassword: string | undefined, what: string): Promise<void> {
+  private async assertCurrentPassword(user: UserEntity, currentPassword: string | undefined, what: string, client: ClientContext | null): Promise<void> {
     if (currentPassword === undefined) {
       throw new ValidationFailedError([{ field: 'currentPassword', message: `currentPassword is required to change ${what}` }]);
     }
+    // Wrong guesses count per account, like failed logins: past LOGIN_RATE_LIMIT the check answers 429 without trying.
+    if (this.limiter.enabled) {
+      const standing = await this.limiter.failures('currentPassword', user.id);
+      if (!standing.allowed) throw new RateLimitExceededError(Math.max(1, Math.ceil(standing.resetSeconds)), [standing]);
+    }
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
+      if (this.limiter.enabled) await this.limiter.recordFailure('currentPassword', user.id);
+      this.securityLog.record('current_password.failed', { userId: user.id, client });
       throw new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
     }
   }

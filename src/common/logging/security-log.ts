@@ -11,6 +11,7 @@ export type SecurityEventName =
   | 'session.ended'
   | 'sessions.ended'
   | 'refresh_token.reused'
+  | 'current_password.failed'
   | 'password.changed'
   | 'password.reset'
   | 'email_change.requested'

@@ -4,9 +4,10 @@ import { AppConfig, RateLimit } from '../../config/app.config';
 /**
  * `login`: failed logins per client address; `loginDevice`: failed logins per device token (the same
  * quota, for a client the account knows); `loginAccount`: failed logins on one account from clients it does
- * not know.
+ * not know; `currentPassword`: wrong current passwords given to change one's own e-mail or password, per account
+ * (the same quota as `login`: a stolen access token must not become a way to guess the password).
  */
-export type RateLimitPolicyName = 'login' | 'loginDevice' | 'loginAccount' | 'booking' | 'browse' | 'passwordReset' | 'verificationEmail';
+export type RateLimitPolicyName = 'login' | 'loginDevice' | 'loginAccount' | 'currentPassword' | 'booking' | 'browse' | 'passwordReset' | 'verificationEmail';
 
 /** How a request is keyed: its client address, its signed-in user, or the e-mail in its body. */
 export type RateLimitKey = 'ip' | 'user' | 'email';
@@ -20,6 +21,7 @@ export function policiesFrom(config: AppConfig['rateLimit']): Record<RateLimitPo
     login: { name: 'login', ...config.login },
     loginDevice: { name: 'loginDevice', ...config.login },
     loginAccount: { name: 'loginAccount', ...config.loginAccount },
+    currentPassword: { name: 'currentPassword', ...config.login },
     booking: { name: 'booking', ...config.booking },
     browse: { name: 'browse', ...config.browse },
     passwordReset: { name: 'passwordReset', ...config.passwordReset },

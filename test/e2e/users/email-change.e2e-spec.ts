@@ -196,3 +196,34 @@ describe('changing your e-mail', () => {
     expect(notice.body).not.toMatch(/revert-email-change/);
   });
 });
+
+/**
+ * A stolen access token must not become a password oracle: `PUT /users/{id}` with a wrong `currentPassword`
+ * answered 400 as often as asked, so the token's holder could guess the password and then take the account.
+ * Wrong guesses now count per account like failed logins (LOGIN_RATE_LIMIT).
+ */
+describe('guessing the current password with a stolen token', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ RATE_LIMIT_ENABLED: 'true', LOGIN_RATE_LIMIT: '3/hour' });
+  });
+  afterAll(() => t.close());
+
+  it('stops after LOGIN_RATE_LIMIT wrong guesses with 429, even for the right one, and spares other accounts', async () => {
+    const owner = await createUser(t);
+    const other = await createUser(t);
+    const guess = (user: TestUser, currentPassword: string) =>
+      t.http.put(`/users/${user.id}`).set(user.auth).send({ password: 'N3w-Passw0rd!', currentPassword });
+
+    for (let i = 0; i < 3; i++) expectFieldError(await guess(owner, `Guess${i}-123!`), 'currentPassword', /incorrect/);
+    const refused = await guess(owner, owner.password);
+    expectProblem(refused, 429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // Nothing changed: the owner's password still signs in.
+    await login(t, owner.email, owner.password);
+
+    // Another account's own check is untouched.
+    await guess(other, other.password).expect(200);
+  });
+});
