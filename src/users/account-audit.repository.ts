@@ -5,7 +5,8 @@ import { AccountAuditAction, AccountAuditEntity } from './account-audit.entity';
 
 export interface NewAuditEntry {
   accountId: string;
-  actorId: string;
+  /** The admin who acted; null for the operator's command line (create-admin). */
+  actorId: string | null;
   action: AccountAuditAction;
   details: Record<string, unknown>;
   requestId: string | null;

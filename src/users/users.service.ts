@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import type { ClientContext } from '../common/decorators/client-context.decorator';
@@ -8,7 +8,7 @@ import { UnitOfWork } from '../common/database/unit-of-work';
 import { SecurityLog } from '../common/logging/security-log';
 import { RateLimitExceededError } from '../common/rate-limit/rate-limit.guard';
 import { RateLimiter } from '../common/rate-limit/rate-limiter.service';
-import { AccountAuditRepository } from './account-audit.repository';
+import { AccountAuditRepository, NewAuditEntry } from './account-audit.repository';
 import { AuditedChange, auditedChanges, auditEntry, isAdminAction } from './account-changes';
 import { AccountStatus } from './account-status.enum';
 import { CannotSuspendSelfError, StatusChangeForbiddenError } from './account.errors';
@@ -43,7 +43,8 @@ export class UsersService {
     private readonly verification: EmailVerificationService,
     private readonly emailTokens: EmailTokensRepository,
     private readonly securityLog: SecurityLog,
-    private readonly limiter: RateLimiter,
+    // Absent from the command line (create-admin boots no rate limits): there, nobody guesses through HTTP.
+    @Optional() private readonly limiter?: RateLimiter,
   ) {}
 
   /** A new account, unverified: its address is sent a verification link (through the outbox, in the same transaction). */
@@ -166,8 +167,22 @@ export class UsersService {
     const passwordHash = await this.hasher.hash(password);
     const existing = await this.users.findActiveByEmail(normalized);
     if (existing) {
+      const from = existing.role;
       Object.assign(existing, { role: Role.ADMIN, passwordHash, emailVerified: true, credentialsChangedAt: new Date() });
-      return { user: toUserResponse(await this.users.save(existing)), created: false };
+      // Audited like an admin's change, with no actor: the operator's command line acted.
+      const entries: NewAuditEntry[] = [
+        { accountId: existing.id, actorId: null, action: 'password.changed', details: { via: 'create-admin' }, requestId: null },
+      ];
+      if (from !== Role.ADMIN) entries.unshift({ ...entries[0], action: 'role.changed', details: { from, to: Role.ADMIN, via: 'create-admin' } });
+      const saved = await this.unitOfWork.run(async (manager, record) => {
+        const user = await this.users.save(existing, manager);
+        await this.audit.insertAll(entries, manager);
+        record(new SessionsEndedEvent(existing.id, 'password_changed'));
+        return user;
+      });
+      if (from !== Role.ADMIN) this.securityLog.record('role.changed', { userId: existing.id, detail: `${from} -> ${Role.ADMIN} by create-admin` });
+      this.securityLog.record('password.changed', { userId: existing.id, detail: 'by create-admin' });
+      return { user: toUserResponse(saved), created: false };
     }
     // The operator running create-admin vouches for the address.
     const user = await this.users.insert({ email: normalized, passwordHash, role: Role.ADMIN, firstName: 'Admin', lastName: 'User', emailVerified: true });
@@ -180,12 +195,12 @@ export class UsersService {
       throw new ValidationFailedError([{ field: 'currentPassword', message: `currentPassword is required to change ${what}` }]);
     }
     // Wrong guesses count per account, like failed logins: past LOGIN_RATE_LIMIT the check answers 429 without trying.
-    if (this.limiter.enabled) {
+    if (this.limiter?.enabled) {
       const standing = await this.limiter.failures('currentPassword', user.id);
       if (!standing.allowed) throw new RateLimitExceededError(Math.max(1, Math.ceil(standing.resetSeconds)), [standing]);
     }
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
-      if (this.limiter.enabled) await this.limiter.recordFailure('currentPassword', user.id);
+      if (this.limiter?.enabled) await this.limiter.recordFailure('currentPassword', user.id);
       this.securityLog.record('current_password.failed', { userId: user.id, client });
       throw new ValidationFailedError([{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
     }

@@ -20,7 +20,13 @@ const ACTIONS: AccountAuditAction[] = ['role.changed', 'status.changed', 'email.
 export class AccountAuditResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) accountId: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The admin who acted' }) actorId: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The admin who acted; null when the operator acted from the command line (create-admin)',
+  })
+  actorId: string | null;
   @ApiProperty({ enum: ACTIONS }) action: AccountAuditAction;
   @ApiProperty({ type: AccountAuditDetails, description: 'What changed, e.g. {"from": "ACTIVE", "to": "SUSPENDED"}; never a secret' })
   details: AccountAuditDetails;

@@ -91,6 +91,15 @@ describe('npm run create-admin', () => {
     const me = await t.http.get(`/users/${customer.id}`).set('Authorization', `Bearer ${token}`).expect(200);
     expect(me.body.role).toBe(Role.ADMIN);
     expect(await accountsWith(customer.email)).toBe(1);
+    // Audited like an admin's change, with no actor (the operator's command line), and the old sessions ended.
+    const audit = await t.http.get(`/users/${customer.id}/audit`).set('Authorization', `Bearer ${token}`).expect(200);
+    expect(audit.body.map((entry: { action: string; actorId: string | null; details: unknown }) => [entry.action, entry.actorId, entry.details])).toEqual(
+      expect.arrayContaining([
+        ['role.changed', null, { from: Role.CUSTOMER, to: Role.ADMIN, via: 'create-admin' }],
+        ['password.changed', null, { via: 'create-admin' }],
+      ]),
+    );
+    await t.http.get(`/users/${customer.id}`).set(customer.auth).expect(401);
   });
 
   it('reads the password from a pipe when standard input is not a terminal, without a prompt', async () => {
