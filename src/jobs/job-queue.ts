@@ -44,4 +44,5 @@ export type JobHandler<Data extends object> = (data: Data, job: JobContext) => P
 /** Enqueues jobs inside a transaction: they exist if and only if it commits. */
 export interface JobEnqueuer {
   enqueue<Data extends object>(manager: EntityManager, queue: JobQueue<Data>, data: Data, options?: { startAfter?: Date }): Promise<string>;
+  enqueueMany<Data extends object>(manager: EntityManager, queue: JobQueue<Data>, data: Data[]): Promise<void>;
 }

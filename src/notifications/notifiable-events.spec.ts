@@ -2,6 +2,7 @@ import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { EntityManager } from 'typeorm';
 import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, BookingFacts, BookingRescheduledEvent } from '../bookings/events/booking.events';
+import { IN_TRANSACTION_BATCH } from '../common/database/unit-of-work';
 import { inTransaction } from '../common/events/domain-event';
 import { PaymentFacts, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../payments/events/payment.events';
 import { PasswordChangedEvent } from '../users/events/password-changed.event';
@@ -65,17 +66,30 @@ describe('NotifiableEventsListener', () => {
   it.each(NOTIFIABLE_EVENT_NAMES)('records %s in its transaction and returns the delivery of exactly those rows', async (name) => {
     recorder.record.mockClear();
     delivery.deliver.mockClear();
-    expect(emitter.listeners(inTransaction(name))).toHaveLength(1);
+    expect(emitter.listeners(IN_TRANSACTION_BATCH)).toHaveLength(1);
     const manager = {} as EntityManager;
-    const handed: unknown[] = await emitter.emitAsync(inTransaction(name), { event: SAMPLES[name], manager });
-    expect(recorder.record).toHaveBeenCalledWith(SAMPLES[name], manager);
+    const handed: unknown[] = await emitter.emitAsync(IN_TRANSACTION_BATCH, { events: [SAMPLES[name]], manager });
+    expect(recorder.record).toHaveBeenCalledWith([SAMPLES[name]], manager);
     expect(handed).toEqual([expect.any(Function)]);
     expect(delivery.deliver).not.toHaveBeenCalled();
     await (handed[0] as () => Promise<void>)();
     expect(delivery.deliver).toHaveBeenCalledWith(name, recorded);
   });
 
-  it('hears nothing else', () => {
+  it("records a transaction's events together, and only the notifiable ones", async () => {
+    recorder.record.mockClear();
+    const manager = {} as EntityManager;
+    const other = { name: 'user.deleted' };
+    await emitter.emitAsync(IN_TRANSACTION_BATCH, { events: [SAMPLES['booking.created'], other, SAMPLES['payment.succeeded']], manager });
+    expect(recorder.record).toHaveBeenCalledTimes(1);
+    expect(recorder.record).toHaveBeenCalledWith([SAMPLES['booking.created'], SAMPLES['payment.succeeded']], manager);
+  });
+
+  it('hears nothing else', async () => {
+    recorder.record.mockClear();
+    const handed: unknown[] = await emitter.emitAsync(IN_TRANSACTION_BATCH, { events: [{ name: 'user.deleted' }], manager: {} });
+    expect(recorder.record).not.toHaveBeenCalled();
+    expect(handed).toEqual([undefined]);
     expect(emitter.listeners(inTransaction('user.deleted'))).toHaveLength(0);
   });
 });

@@ -33,6 +33,8 @@ export interface Notifiable<E extends DomainEvent> {
   recipients: (event: E) => string[];
   /** For events that do not say when their booking is: the booking whose row, read in the transaction, does. */
   bookingOf?: (event: E) => string | null;
+  /** For events that say when their booking is: which booking and when (spares other events of it the read). */
+  scheduleOf?: (event: E) => { bookingId: string; schedule: Schedule };
   /** The notification's text and data for one recipient, and its e-mail (null for none). */
   template: (event: E, to: Recipient, schedule: Schedule | null) => NotificationContent;
 }
@@ -41,20 +43,48 @@ export interface Notifiable<E extends DomainEvent> {
 const notifiable = <E extends DomainEvent>(entry: Notifiable<E>): Notifiable<E> => entry;
 
 const bookingParties = ({ booking }: { booking: BookingFacts }) => [booking.customerId, booking.providerId];
+const bookingSchedule = ({ booking }: { booking: BookingFacts }) => ({
+  bookingId: booking.bookingId,
+  schedule: { scheduledAt: booking.scheduledAt, timezone: booking.serviceTimezone },
+});
 const payer = ({ payment }: { payment: PaymentFacts }) => [payment.customerId];
 const paymentParties = ({ payment }: { payment: PaymentFacts }) => [payment.customerId, payment.providerId];
 const bookingOfPayment = ({ payment }: { payment: PaymentFacts }) => payment.bookingId;
 
 /**
- * Every event that notifies someone, declared once. The event type, the in-transaction subscription
- * (listeners/notifiable-events.listener.ts) and the template lookup all derive from this list: an event
+ * Every event that notifies someone, declared once. The event type, what the in-transaction handler records
+ * (listeners/notifiable-events.listener.ts, through `isNotifiable`) and the template lookup all derive from this list: an event
  * added here is recorded, e-mailed and pushed; an entry without a template does not compile.
  */
 export const NOTIFIABLE_EVENTS = [
-  notifiable({ event: BookingCreatedEvent, type: NotificationType.BOOKING_CREATED, recipients: bookingParties, template: bookingCreated }),
-  notifiable({ event: BookingRescheduledEvent, type: NotificationType.BOOKING_RESCHEDULED, recipients: bookingParties, template: bookingRescheduled }),
-  notifiable({ event: BookingCompletedEvent, type: NotificationType.BOOKING_COMPLETED, recipients: bookingParties, template: bookingCompleted }),
-  notifiable({ event: BookingCancelledEvent, type: NotificationType.BOOKING_CANCELLED, recipients: bookingParties, template: bookingCancelled }),
+  notifiable({
+    event: BookingCreatedEvent,
+    type: NotificationType.BOOKING_CREATED,
+    recipients: bookingParties,
+    scheduleOf: bookingSchedule,
+    template: bookingCreated,
+  }),
+  notifiable({
+    event: BookingRescheduledEvent,
+    type: NotificationType.BOOKING_RESCHEDULED,
+    recipients: bookingParties,
+    scheduleOf: bookingSchedule,
+    template: bookingRescheduled,
+  }),
+  notifiable({
+    event: BookingCompletedEvent,
+    type: NotificationType.BOOKING_COMPLETED,
+    recipients: bookingParties,
+    scheduleOf: bookingSchedule,
+    template: bookingCompleted,
+  }),
+  notifiable({
+    event: BookingCancelledEvent,
+    type: NotificationType.BOOKING_CANCELLED,
+    recipients: bookingParties,
+    scheduleOf: bookingSchedule,
+    template: bookingCancelled,
+  }),
   notifiable({
     event: PaymentSucceededEvent,
     type: NotificationType.PAYMENT_RECEIVED,
@@ -87,6 +117,11 @@ const byName = new Map<string, unknown>(NOTIFIABLE_EVENTS.map((entry) => [entry.
 export function notifiableOf<E extends NotifiableEvent>(event: E): Notifiable<E> {
   // The table pairs each class with functions of that class, so the entry found by the event's name takes it.
   return byName.get(event.name) as Notifiable<E>;
+}
+
+/** True for an event of the table (the batch handler hears every event of a transaction and keeps these). */
+export function isNotifiable(event: DomainEvent): event is NotifiableEvent {
+  return byName.has(event.name);
 }
 
 /** The users an event notifies, in a stable order (ids sorted, so transactions lock their counters alike). */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, MoreThan, Repository } from 'typeorm';
@@ -72,6 +73,47 @@ export class NotificationsRepository {
       manager,
     );
     return fromRow(row);
+  }
+
+  /**
+   * Stores several notifications in one statement, each as its user's next one, inside the caller's
+   * transaction: each user's counter moves once by their count (locked in user id order, as insertNext's
+   * callers take them), and their notifications are numbered in the order given. Ids are chosen here, so the
+   * caller can refer to the rows (their e-mails) without reading them back. Returns them in the order given.
+   */
+  async insertMany(manager: EntityManager, notifications: NewNotification[]): Promise<NotificationEntity[]> {
+    if (notifications.length === 0) return [];
+    const drafts = notifications.map((n, ord) => ({
+      id: randomUUID(),
+      ord,
+      user_id: n.userId,
+      type: n.type,
+      title: n.title,
+      message: n.message,
+      data: n.data,
+    }));
+    const rows = await this.sql.rows<NotificationRow>(
+      `WITH drafts AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS d(id uuid, ord int, user_id uuid, type varchar, title varchar, message varchar, data jsonb)
+       ), next AS (
+         INSERT INTO notification_counters AS c (user_id, last_seq, unread)
+         SELECT user_id, count(*), count(*) FROM drafts GROUP BY user_id ORDER BY user_id
+         ON CONFLICT (user_id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq, unread = c.unread + EXCLUDED.unread
+         RETURNING user_id, last_seq
+       )
+       INSERT INTO notifications (id, user_id, seq, type, title, message, data)
+       SELECT d.id, d.user_id,
+              next.last_seq - count(*) OVER (PARTITION BY d.user_id) + row_number() OVER (PARTITION BY d.user_id ORDER BY d.ord),
+              d.type, d.title, d.message, d.data
+         FROM drafts d JOIN next ON next.user_id = d.user_id
+        ORDER BY d.ord
+       RETURNING ${RETURNED}`,
+      [JSON.stringify(drafts)],
+      manager,
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return drafts.map((draft) => fromRow(byId.get(draft.id)!));
   }
 
   /** When a booking starts and in which zone (read from the bookings and services tables, in the caller's transaction). */

@@ -22,6 +22,19 @@ export interface TransactionalEvent<E extends DomainEvent = DomainEvent> {
 }
 
 /**
+ * What a batch handler receives: every event of the transaction not yet given to it, once their per-event
+ * handlers have run, so that it can write for all of them at once (one statement for several rows).
+ */
+export interface TransactionalEvents {
+  events: DomainEvent[];
+  manager: EntityManager;
+  record: (event: DomainEvent) => void;
+}
+
+/** The name under which batch handlers hear a transaction's events, after the per-event handlers, before commit. */
+export const IN_TRANSACTION_BATCH = 'unit-of-work.in-transaction-batch';
+
+/**
  * What an in-transaction handler may return: the work to do with what it wrote once the transaction has
  * committed (push it, send it). Run off the caller's path; never run for a transaction that rolled back.
  */
@@ -30,7 +43,8 @@ export type AfterCommit = () => void | Promise<void>;
 /**
  * Runs multi-row writes in one transaction and publishes the events they record. Before commit, handlers
  * of `<name>.in-transaction` run inside the same transaction (an outbox: their rows commit or roll back
- * with the change), and what they return is their after-commit work; after commit, that work runs and
+ * with the change), then handlers of IN_TRANSACTION_BATCH with all the events at once (a writer for
+ * several events in one statement), and what they return is their after-commit work; after commit, that work runs and
  * listeners of `<name>` are told, never before.
  */
 @Injectable()
@@ -54,10 +68,22 @@ export class UnitOfWork {
           const record = (event: DomainEvent) => void events.push(event);
           const value = await work(manager, record);
           const afterCommit: AfterCommit[] = [];
-          // Events recorded by a handler join the list and are handled in turn.
-          for (const event of events) {
-            const handed: unknown[] = await this.emitter.emitAsync(inTransaction(event.name), { event, manager, record } satisfies TransactionalEvent);
-            afterCommit.push(...handed.filter((result): result is AfterCommit => typeof result === 'function'));
+          const steps = (handed: unknown[]) => handed.filter((result): result is AfterCommit => typeof result === 'function');
+          // Events recorded by a handler join the list and are handled in turn: each by its own handlers, then
+          // those not yet batched by the batch handlers together. A batch's after-commit steps (the pushes of
+          // the notifications it wrote) go before its events' own (a stream closing), as one event's would.
+          for (let batched = 0; batched < events.length;) {
+            const own: AfterCommit[] = [];
+            for (let handled = batched; handled < events.length; handled++) {
+              const event = events[handled];
+              own.push(...steps(await this.emitter.emitAsync(inTransaction(event.name), { event, manager, record } satisfies TransactionalEvent)));
+            }
+            const batch = events.slice(batched);
+            batched = batch.length + batched;
+            afterCommit.push(
+              ...steps(await this.emitter.emitAsync(IN_TRANSACTION_BATCH, { events: batch, manager, record } satisfies TransactionalEvents)),
+              ...own,
+            );
           }
           return { value, afterCommit };
         });

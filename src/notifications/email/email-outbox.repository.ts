@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Sql } from '../../common/database/sql';
@@ -45,6 +46,29 @@ export class EmailOutboxRepository {
       manager,
     );
     return row.id;
+  }
+
+  /** Writes several e-mails in one statement inside the caller's transaction; returns their ids in the order given. */
+  async insertMany(manager: EntityManager, emails: NewOutboxEmail[]): Promise<string[]> {
+    if (emails.length === 0) return [];
+    const rows = emails.map((email) => ({
+      id: randomUUID(),
+      notification_id: email.notificationId,
+      kind: email.kind,
+      recipient: email.to,
+      subject: email.subject,
+      body: email.text,
+      calendar: email.calendar ?? null,
+    }));
+    await this.sql.query(
+      `INSERT INTO email_outbox (id, notification_id, kind, recipient, subject, body, next_attempt_at, calendar)
+       SELECT id, notification_id, kind, recipient, subject, body, now(), calendar
+         FROM jsonb_to_recordset($1::jsonb)
+           AS e(id uuid, notification_id uuid, kind varchar, recipient varchar, subject varchar, body text, calendar jsonb)`,
+      [JSON.stringify(rows)],
+      manager,
+    );
+    return rows.map((row) => row.id);
   }
 
   /**

@@ -80,6 +80,17 @@ export class EmailSender {
     return id;
   }
 
+  /** Several e-mails and their jobs, in two statements inside the caller's transaction; returns their ids in the order given. */
+  async enqueueMany(manager: EntityManager, emails: NewOutboxEmail[]): Promise<string[]> {
+    const ids = await this.emails.insertMany(manager, emails);
+    await this.jobs.enqueueMany(
+      manager,
+      EMAIL_QUEUE,
+      ids.map((emailId) => ({ emailId })),
+    );
+    return ids;
+  }
+
   /** After commit: this instance's e-mail workers look for these now rather than at their next poll. Never throws. */
   sendSoon(ids: string[]): void {
     if (ids.length) this.jobs.wake(EMAIL_QUEUE);

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
 import { Role } from '../../../src/common/auth/role.enum';
-import { DomainEvent, inTransaction } from '../../../src/common/events/domain-event';
+import { IN_TRANSACTION_BATCH } from '../../../src/common/database/unit-of-work';
+import { DomainEvent } from '../../../src/common/events/domain-event';
 import { NotificationRecorder } from '../../../src/notifications/notification-recorder.service';
 import type { NotificationResponse } from '../../../src/notifications/dto/notification.response';
 import { MAX_STREAMS_PER_USER, NotificationHub } from '../../../src/notifications/live/notification-hub';
@@ -358,27 +359,40 @@ describe('notifications', () => {
   });
 
   describe('outbox', () => {
-    /** An event whose in-transaction handler fails, after the notification handlers of earlier events ran. */
+    /** An event whose presence fails the transaction, once the notifications of the events beside it are written. */
     class ExplodingEvent extends DomainEvent {
       readonly name = 'test.exploding';
     }
+    let written: Array<Promise<unknown>> = [];
 
     beforeAll(() => {
-      // UnitOfWork awaits in-transaction listeners (emitAsync): this one fails the transaction.
-      const explode = (): Promise<void> => Promise.reject(new Error('boom before commit'));
-      t.app.get(EventEmitter2).on(inTransaction('test.exploding'), explode as () => void);
+      // UnitOfWork awaits the batch listeners (emitAsync, the recorder's first): this one waits for what the
+      // recorder writes, then fails the transaction.
+      const explode = async ({ events }: { events: DomainEvent[] }): Promise<void> => {
+        if (!events.some((event) => event instanceof ExplodingEvent)) return;
+        await Promise.allSettled(written);
+        throw new Error('boom before commit');
+      };
+      t.app.get(EventEmitter2).on(IN_TRANSACTION_BATCH, explode as (payload: { events: DomainEvent[] }) => void);
     });
 
     it('a transaction that throws after recording an event leaves no notification, no e-mail and no push', async () => {
       const customer = await createUser(t, Role.CUSTOMER);
       const provider = await createUser(t, Role.PROVIDER);
       const stream = await openStream(provider);
-      const writer = jest.spyOn(t.app.get(NotificationRecorder), 'record');
+      const recorder = t.app.get(NotificationRecorder);
+      const record = recorder.record.bind(recorder);
+      const writer = jest.spyOn(recorder, 'record').mockImplementation((...args) => {
+        const writing = record(...args);
+        written.push(writing);
+        return writing;
+      });
       const event = bookingCreated(customer, provider);
 
       await expect(recordEvents(t, event, new ExplodingEvent())).rejects.toThrow('boom before commit');
+      written = [];
       // The notifications were written in the transaction, which then rolled back.
-      expect(writer).toHaveBeenCalledWith(event, expect.anything());
+      expect(writer).toHaveBeenCalledWith([event], expect.anything());
       // It resolved (wrote both parties' rows and e-mails) and returned them for delivery after a commit that never came.
       await expect(writer.mock.results[0].value).resolves.toEqual({
         notifications: [customer.id, provider.id].sort().map((userId) => expect.objectContaining({ userId, seq: 1 })),
