@@ -149,9 +149,8 @@ export class BookingCancellationService {
     change: BookingChange,
   ): Promise<void> {
     assertTransition(booking.status, BookingStatus.CANCELLED);
-    if (!(await this.bookings.transition(manager, booking.id, [booking.status], BookingStatus.CANCELLED, change, { refundAmount }))) {
-      throw new InvalidTransitionError(booking.status, BookingStatus.CANCELLED);
-    }
-    record(new BookingCancelledEvent(await this.bookings.findFacts(manager, booking.id), cancellerOf(by), refundAmount));
+    const moved = await this.bookings.transition(manager, booking.id, [booking.status], BookingStatus.CANCELLED, change, { refundAmount });
+    if (!moved) throw new InvalidTransitionError(booking.status, BookingStatus.CANCELLED);
+    record(new BookingCancelledEvent(moved.facts, cancellerOf(by), refundAmount));
   }
 }

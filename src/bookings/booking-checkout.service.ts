@@ -206,14 +206,14 @@ export class BookingCheckoutService implements IdempotentOutcomes {
         .run(async (manager, record) => {
           // Both moves or neither: a booking cancelled meanwhile, or a payment already settled, rolls back.
           await this.bookings.lockSchedule(manager, payment.providerId);
+          // The move answers the booking as confirmed and its facts: nothing written here is read back.
           const confirmed = await this.bookings.transition(manager, bookingId, [BookingStatus.PENDING], BookingStatus.CONFIRMED, change, {
             paymentId: payment.id,
           });
           if (!confirmed || !(await this.payments.markSucceeded(manager, payment.id, result.transactionId))) throw new SettlementRace();
-          const facts = await this.bookings.findFacts(manager, bookingId);
-          record(new BookingCreatedEvent(facts, payment.id));
-          record(new PaymentSucceededEvent(paymentFactsOf(payment, facts.serviceTitle), result.transactionId));
-          return this.bookings.findById(bookingId, manager);
+          record(new BookingCreatedEvent(confirmed.facts, payment.id));
+          record(new PaymentSucceededEvent(paymentFactsOf(payment, confirmed.facts.serviceTitle), result.transactionId));
+          return confirmed.booking;
         })
         .catch((error: unknown) => {
           if (error instanceof SettlementRace) return null;

@@ -59,28 +59,36 @@ const fromRow = (row: BookingRow): BookingEntity =>
     updatedAt: row.updated_at,
   });
 
-/** What the events of a booking say about it, as one row (the floor server of the bench reads the same). */
-export interface FactsRow {
-  id: string;
-  service_id: string;
+/** What the facts of a booking join to its row: its service's title and zone, and who booked (for the provider's notification). */
+interface FactsJoinRow {
   title: string;
   timezone: string;
-  customer_id: string;
-  provider_id: string;
-  scheduled_at: Date;
-  duration_minutes: number;
-  total_amount: string;
-  currency: string;
-  calendar_sequence: number;
-}
-
-/** Who booked, as the provider's notification needs it. */
-interface CustomerRow {
-  notes: string | null;
   customer_name: string;
   customer_phone: string | null;
   customer_address: string | null;
 }
+
+/** The booking's columns as `b.<column>` (statements that join, or update from, another table). */
+const QUALIFIED_COLUMNS = COLUMNS.split(', ')
+  .map((column) => `b.${column}`)
+  .join(', ');
+const FACTS_JOINED = `s.title, s.timezone, concat_ws(' ', u.first_name, u.last_name) AS customer_name, u.phone AS customer_phone, u.address AS customer_address`;
+const FACTS_JOINS = 'JOIN services s ON s.id = b.service_id JOIN users u ON u.id = b.customer_id';
+
+const factsOf = (row: BookingRow & FactsJoinRow): BookingFacts => ({
+  bookingId: row.id,
+  serviceId: row.service_id,
+  serviceTitle: row.title,
+  serviceTimezone: row.timezone,
+  customerId: row.customer_id,
+  providerId: row.provider_id,
+  scheduledAt: row.scheduled_at,
+  durationMinutes: row.duration_minutes,
+  amount: Number(row.total_amount),
+  currency: row.currency.trim(),
+  calendarSequence: row.calendar_sequence,
+  customer: { name: row.customer_name, phone: row.customer_phone, address: row.customer_address, notes: row.notes },
+});
 
 /** A listed booking with its start as an exact string, for the cursor. */
 type ListedRow = BookingRow & { cursor_at: string };
@@ -171,35 +179,22 @@ export class BookingsRepository {
 
   /** What a notification needs to know about a booking, read inside the caller's transaction (or outside one: null). */
   async findFacts(manager: EntityManager | null, id: string): Promise<BookingFacts> {
-    const [row] = await this.sql.rows<FactsRow & CustomerRow>(
-      `SELECT b.id, b.service_id, s.title, s.timezone, b.customer_id, b.provider_id, b.scheduled_at,
-              b.duration_minutes, b.total_amount, b.currency, b.notes, b.calendar_sequence,
-              concat_ws(' ', u.first_name, u.last_name) AS customer_name, u.phone AS customer_phone, u.address AS customer_address
-         FROM bookings b JOIN services s ON s.id = b.service_id JOIN users u ON u.id = b.customer_id
+    const [row] = await this.sql.rows<BookingRow & FactsJoinRow>(
+      `SELECT ${QUALIFIED_COLUMNS}, ${FACTS_JOINED}
+         FROM bookings b ${FACTS_JOINS}
         WHERE b.id = $1`,
       [id],
       manager ?? undefined,
     );
-    return {
-      bookingId: row.id,
-      serviceId: row.service_id,
-      serviceTitle: row.title,
-      serviceTimezone: row.timezone,
-      customerId: row.customer_id,
-      providerId: row.provider_id,
-      scheduledAt: row.scheduled_at,
-      durationMinutes: row.duration_minutes,
-      amount: Number(row.total_amount),
-      currency: row.currency.trim(),
-      calendarSequence: row.calendar_sequence,
-      customer: { name: row.customer_name, phone: row.customer_phone, address: row.customer_address, notes: row.notes },
-    };
+    return factsOf(row);
   }
 
   /**
-   * Compare-and-swap on the status, recorded in the history with the status it had: true when this call made
-   * the move. A cancellation raises the calendar SEQUENCE (the CANCEL supersedes the last invite). The row is
-   * locked as the UPDATE alone would lock it (NO KEY), so rows referencing the booking are not held up.
+   * Compare-and-swap on the status, recorded in the history with the status it had: the booking as moved and
+   * its facts (what its events say) when this call made the move, else null. One statement moves it and
+   * answers both, so the caller reads neither back. A cancellation raises the calendar SEQUENCE (the CANCEL
+   * supersedes the last invite). The row is locked as the UPDATE alone would lock it (NO KEY), so rows
+   * referencing the booking are not held up.
    */
   async transition(
     manager: EntityManager,
@@ -208,21 +203,24 @@ export class BookingsRepository {
     to: BookingStatus,
     change: BookingChange,
     details: Record<string, unknown> | null = null,
-  ): Promise<boolean> {
-    const [moved] = await this.sql.rows<{ from_status: BookingStatus }>(
-      `WITH previous AS (SELECT id, status FROM bookings WHERE id = $1 AND status = ANY($2::varchar[]) FOR NO KEY UPDATE)
-       UPDATE bookings b
-          SET status = $3, updated_at = CURRENT_TIMESTAMP,
-              calendar_sequence = b.calendar_sequence + CASE WHEN $3::varchar = $4::varchar THEN 1 ELSE 0 END
-         FROM previous WHERE b.id = previous.id
-       RETURNING previous.status AS from_status`,
+  ): Promise<{ booking: BookingEntity; facts: BookingFacts } | null> {
+    const [moved] = await this.sql.rows<BookingRow & FactsJoinRow & { from_status: BookingStatus }>(
+      `WITH previous AS (SELECT id, status FROM bookings WHERE id = $1 AND status = ANY($2::varchar[]) FOR NO KEY UPDATE),
+       moved AS (
+         UPDATE bookings b
+            SET status = $3, updated_at = CURRENT_TIMESTAMP,
+                calendar_sequence = b.calendar_sequence + CASE WHEN $3::varchar = $4::varchar THEN 1 ELSE 0 END
+           FROM previous WHERE b.id = previous.id
+         RETURNING ${QUALIFIED_COLUMNS}, previous.status AS from_status
+       )
+       SELECT b.*, ${FACTS_JOINED} FROM moved b ${FACTS_JOINS}`,
       [id, from, to, BookingStatus.CANCELLED],
       manager,
     );
-    if (!moved) return false;
+    if (!moved) return null;
     const action = ACTION_OF[to];
     if (action) await this.history.append(manager, id, { action, from: moved.from_status, to, change, details });
-    return true;
+    return { booking: fromRow(moved), facts: factsOf(moved) };
   }
 
   /** A change that leaves the status as it is (a refund), recorded in the booking's history. */

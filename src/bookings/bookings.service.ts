@@ -84,14 +84,15 @@ export class BookingsService {
   private async complete(booking: BookingEntity, change: BookingChange): Promise<BookingResponse> {
     const to = BookingStatus.COMPLETED;
     const updated = await this.unitOfWork.run(async (manager, record) => {
-      if (!(await this.bookings.transition(manager, booking.id, [booking.status], to, change))) {
+      const moved = await this.bookings.transition(manager, booking.id, [booking.status], to, change);
+      if (!moved) {
         const now = await this.bookings.findById(booking.id, manager);
         throw new InvalidTransitionError(now?.status ?? booking.status, to);
       }
-      record(new BookingCompletedEvent(await this.bookings.findFacts(manager, booking.id)));
-      return this.bookings.findById(booking.id, manager);
+      record(new BookingCompletedEvent(moved.facts));
+      return moved.booking;
     });
-    return toBookingResponse(updated as BookingEntity);
+    return toBookingResponse(updated);
   }
 
   private async reschedule(booking: BookingEntity, start: Date, change: BookingChange): Promise<BookingResponse> {
