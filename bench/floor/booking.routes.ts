@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { PoolClient } from 'pg';
 import { BookingCreatedEvent, BookingFacts } from '../../src/bookings/events/booking.events';
@@ -7,21 +7,27 @@ import { fitsInWindow } from '../../src/services/availability/slot-generator';
 import { authenticate } from './auth';
 import { pool } from './context';
 import { sendSoon } from './mail';
-import { publishLive, recordEvent } from './notifications';
+import { publishLive, recordEvents } from './notifications';
 import { problem, UUID } from './responses';
-import type { FactsRow, NotificationRow, ServiceRow } from './rows';
-import { BOOKING_COLUMNS, PAYMENT_COLUMNS, rows, SERVICE_BY_ID, transaction } from './sql';
+import type { MovedRow, NotificationRow, ServiceRow } from './rows';
+import { BOOKING_COLUMNS, PAYMENT_COLUMNS, QUALIFIED_BOOKING_COLUMNS, rows, SERVICE_BY_ID, transaction } from './sql';
 
 /** The app's booking history row (BookingHistoryRepository.append). */
 const HISTORY_INSERT = `INSERT INTO booking_history (booking_id, action, from_status, to_status, actor_id, actor_role, reason, request_id, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
-/** The app's status compare-and-swap (BookingsRepository.transition), which reports the status it moved from. */
-const TRANSITION = `WITH previous AS (SELECT id, status FROM bookings WHERE id = $1 AND status = ANY($2::varchar[]) FOR NO KEY UPDATE)
-       UPDATE bookings b
-          SET status = $3, updated_at = CURRENT_TIMESTAMP,
-              calendar_sequence = b.calendar_sequence + CASE WHEN $3::varchar = $4::varchar THEN 1 ELSE 0 END
-         FROM previous WHERE b.id = previous.id
-       RETURNING previous.status AS from_status`;
+/**
+ * The app's status compare-and-swap (BookingsRepository.transition), which reports the status it moved from
+ * and answers the booking as moved with its facts (nothing is read back).
+ */
+const TRANSITION = `WITH previous AS (SELECT id, status FROM bookings WHERE id = $1 AND status = ANY($2::varchar[]) FOR NO KEY UPDATE),
+       moved AS (
+         UPDATE bookings b
+            SET status = $3, updated_at = CURRENT_TIMESTAMP,
+                calendar_sequence = b.calendar_sequence + CASE WHEN $3::varchar = $4::varchar THEN 1 ELSE 0 END
+           FROM previous WHERE b.id = previous.id
+         RETURNING ${QUALIFIED_BOOKING_COLUMNS}, previous.status AS from_status
+       )
+       SELECT b.*, s.title, s.timezone, concat_ws(' ', u.first_name, u.last_name) AS customer_name, u.phone AS customer_phone, u.address AS customer_address FROM moved b JOIN services s ON s.id = b.service_id JOIN users u ON u.id = b.customer_id`;
 
 const EXCLUSION_VIOLATION = '23P01';
 
@@ -90,11 +96,11 @@ export function registerBookingRoutes(app: FastifyInstance): void {
         const [row] = await rows<typeof payment>(
           client,
           {
-            text: `INSERT INTO payments (booking_id, service_id, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason)
-                   VALUES ($1, $2, $3, $4, $5, $6, 0, $7, NULL, $8, NULL)
+            text: `INSERT INTO payments (booking_id, service_id, scheduled_at, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason)
+                   VALUES ($1, $2, $9, $3, $4, $5, $6, 0, $7, NULL, $8, NULL)
                    RETURNING ${PAYMENT_COLUMNS}`,
           },
-          [booking.id, service.id, customer.id, service.provider_id, 'PENDING', Number(service.price), service.currency, { type, brand, last4 }],
+          [booking.id, service.id, customer.id, service.provider_id, 'PENDING', Number(service.price), service.currency, { type, brand, last4 }, start],
         );
         return row;
       });
@@ -111,21 +117,13 @@ export function registerBookingRoutes(app: FastifyInstance): void {
                  INSERT INTO simulated_gateway_operations (idempotency_key, kind, approved, transaction_id, amount_minor, currency, decline_reason)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (idempotency_key) DO NOTHING
-                 RETURNING approved, transaction_id, decline_reason)
+                 RETURNING kind, approved, transaction_id, decline_reason)
                SELECT * FROM inserted
                UNION ALL
-               SELECT approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1
+               SELECT kind, approved, transaction_id, decline_reason FROM simulated_gateway_operations WHERE idempotency_key = $1
                LIMIT 1`,
       },
-      [
-        `charge:${payment.id}`,
-        'charge',
-        true,
-        `sim_ch_${createHash('md5').update(payment.id).digest('hex')}`,
-        Math.round(Number(payment.amount) * 100),
-        payment.currency,
-        null,
-      ],
+      [`charge:${payment.id}`, 'charge', true, `sim_ch_${randomUUID().replace(/-/g, '')}`, Math.round(Number(payment.amount) * 100), payment.currency, null],
     );
 
     // 3. Confirm both, with the notifications and e-mails in the same transaction.
@@ -133,61 +131,57 @@ export function registerBookingRoutes(app: FastifyInstance): void {
     const emails: string[] = [];
     const booking = await transaction(async (client) => {
       await lockSchedule(client, service.provider_id);
-      const [moved] = await rows<{ from_status: string }>(client, { text: TRANSITION }, [payment.booking_id, ['PENDING'], 'CONFIRMED', 'CANCELLED']);
-      if (moved)
-        await client.query(HISTORY_INSERT, [
-          payment.booking_id,
-          'confirmed',
-          moved.from_status,
-          'CONFIRMED',
-          customer.id,
-          'CUSTOMER',
-          null,
-          String(request.id),
-          null,
-        ]);
+      const [moved] = await rows<MovedRow>(client, { text: TRANSITION }, [payment.booking_id, ['PENDING'], 'CONFIRMED', 'CANCELLED']);
+      if (!moved) throw new Error('the booking was settled by another path');
+      await client.query(HISTORY_INSERT, [
+        payment.booking_id,
+        'confirmed',
+        moved.from_status,
+        'CONFIRMED',
+        customer.id,
+        'CUSTOMER',
+        'Payment approved',
+        String(request.id),
+        { paymentId: payment.id },
+      ]);
       await client.query('UPDATE payments SET status = $3, transaction_id = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $4', [
         payment.id,
         charge.transaction_id,
         'SUCCESS',
         'PENDING',
       ]);
-      const [facts] = await rows<FactsRow>(
-        client,
-        {
-          text: `SELECT b.id, b.service_id, s.title, s.timezone, b.customer_id, b.provider_id, b.scheduled_at,
-                        b.duration_minutes, b.total_amount, b.currency
-                   FROM bookings b JOIN services s ON s.id = b.service_id
-                  WHERE b.id = $1`,
-        },
-        [payment.booking_id],
-      );
-      const [confirmed] = await rows<Record<string, unknown>>(client, { text: `SELECT ${BOOKING_COLUMNS} FROM bookings WHERE id = $1` }, [payment.booking_id]);
       const bookingFacts: BookingFacts = {
-        bookingId: facts.id,
-        serviceId: facts.service_id,
-        serviceTitle: facts.title,
-        serviceTimezone: facts.timezone,
-        customerId: facts.customer_id,
-        providerId: facts.provider_id,
-        scheduledAt: facts.scheduled_at,
-        durationMinutes: facts.duration_minutes,
-        amount: Number(facts.total_amount),
-        currency: facts.currency.trim(),
+        bookingId: moved.id,
+        serviceId: moved.service_id,
+        serviceTitle: moved.title,
+        serviceTimezone: moved.timezone,
+        customerId: moved.customer_id,
+        providerId: moved.provider_id,
+        scheduledAt: moved.scheduled_at,
+        durationMinutes: moved.duration_minutes,
+        amount: Number(moved.total_amount),
+        currency: moved.currency.trim(),
+        calendarSequence: moved.calendar_sequence,
+        customer: { name: moved.customer_name, phone: moved.customer_phone, address: moved.customer_address, notes: moved.notes },
       };
-      await recordEvent(client, new BookingCreatedEvent(bookingFacts, payment.id), payment.booking_id, published, emails);
       const paymentFacts = {
         paymentId: payment.id,
         bookingId: payment.booking_id,
         serviceId: service.id,
-        serviceTitle: facts.title,
+        serviceTitle: moved.title,
         customerId: customer.id,
         providerId: service.provider_id,
         amount: Number(payment.amount),
         currency: payment.currency.trim(),
       };
-      await recordEvent(client, new PaymentSucceededEvent(paymentFacts, charge.transaction_id), payment.booking_id, published, emails);
-      return confirmed;
+      await recordEvents(
+        client,
+        [new BookingCreatedEvent(bookingFacts, payment.id), new PaymentSucceededEvent(paymentFacts, charge.transaction_id)],
+        { scheduledAt: moved.scheduled_at, timezone: moved.timezone },
+        published,
+        emails,
+      );
+      return moved;
     });
 
     // After commit: live notifications through Redis, then the e-mails.
@@ -206,6 +200,7 @@ export function registerBookingRoutes(app: FastifyInstance): void {
       notes: booking.notes,
       createdAt: booking.created_at,
       updatedAt: booking.updated_at,
+      paymentId: payment.id,
     });
   });
 }

@@ -12,7 +12,11 @@ export const boss = new PgBoss({
 boss.on('error', (error: Error) => console.error(error));
 export const EMAIL_QUEUE = 'email.send';
 
-/** Inside the caller's transaction, through pg-boss's own insert statement (as the app's JobEngine.enqueue). */
-export async function enqueueEmail(client: PoolClient, emailId: string): Promise<void> {
-  await boss.send(EMAIL_QUEUE, { emailId }, { db: { executeSql: (text, values) => client.query(text, values) } });
+/** Inside the caller's transaction, one statement for all of them, through pg-boss's own insert (as the app's JobEngine.enqueueMany). */
+export async function enqueueEmails(client: PoolClient, emailIds: string[]): Promise<void> {
+  if (emailIds.length === 0) return;
+  await boss.insert(
+    emailIds.map((emailId) => ({ name: EMAIL_QUEUE, data: { emailId } })),
+    { db: { executeSql: (text, values) => client.query(text, values) } },
+  );
 }

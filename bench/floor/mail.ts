@@ -13,10 +13,10 @@ async function sendOne(emailId: string): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('START TRANSACTION');
-    const [email] = await rows<{ id: string; kind: string; recipient: string; subject: string; body: string }>(
+    const [email] = await rows<{ id: string; kind: string; recipient: string; subject: string; body: string; calendar: { content: string } | null }>(
       client,
       {
-        text: `SELECT id, kind, recipient, subject, body, attempts FROM email_outbox
+        text: `SELECT id, kind, recipient, subject, body, calendar, attempts FROM email_outbox
         WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
         ORDER BY created_at, id
         FOR UPDATE SKIP LOCKED`,
@@ -26,9 +26,13 @@ async function sendOne(emailId: string): Promise<void> {
     if (email) {
       await mkdir(mailDir, { recursive: true });
       const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-      await writeFile(join(mailDir, `${email.kind}_${stamp}_${email.id}.txt`), `To: ${email.recipient}\nSubject: ${email.subject}\n\n${email.body}\n`, {
-        flag: 'wx',
-      });
+      await writeFile(
+        join(mailDir, `${email.kind}_${stamp}_${email.id}.txt`),
+        `To: ${email.recipient}\nSubject: ${email.subject}\n\n${email.body}\n${email.calendar ? `\n${email.calendar.content}` : ''}`,
+        {
+          flag: 'wx',
+        },
+      );
       await client.query(
         `UPDATE email_outbox SET status = 'SENT', attempts = attempts + 1, sent_at = now(), transport_message_id = $2, last_error = NULL WHERE id = $1`,
         [email.id, email.id],

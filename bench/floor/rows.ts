@@ -24,18 +24,27 @@ export interface ServiceRow {
   provider_active?: boolean;
 }
 
-/** What the events of a booking say about it, as one row. */
-export interface FactsRow {
+/** A booking as the confirming compare-and-swap answers it: its row, the status it moved from, and its facts. */
+export interface MovedRow {
   id: string;
-  service_id: string;
-  title: string;
-  timezone: string;
   customer_id: string;
+  service_id: string;
   provider_id: string;
+  status: string;
   scheduled_at: Date;
   duration_minutes: number;
   total_amount: string;
   currency: string;
+  notes: string | null;
+  calendar_sequence: number;
+  created_at: Date;
+  updated_at: Date;
+  from_status: string;
+  title: string;
+  timezone: string;
+  customer_name: string;
+  customer_phone: string | null;
+  customer_address: string | null;
 }
 
 export interface NotificationRow {

@@ -7,12 +7,22 @@ export const prepared = (text: string) => ({ name: `s_${createHash('sha1').updat
 const SERVICE_COLUMNS =
   's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.status, s.created_at, s.updated_at, s.deleted_at';
 const PROVIDER_ACTIVE = 'EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL)';
-export const SERVICE_BY_ID = prepared(`SELECT ${SERVICE_COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active FROM services s WHERE s.id = $1`);
-export const ACCOUNT = prepared('SELECT id, email, role, credentials_changed_at FROM users WHERE id = $1 AND deleted_at IS NULL');
+/** As the app's by-id read: a suspended provider's services are not shown either. */
+const PROVIDER_ACTIVE_BY_ID = "EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL AND u.status = 'ACTIVE')";
+export const SERVICE_BY_ID = prepared(`SELECT ${SERVICE_COLUMNS}, ${PROVIDER_ACTIVE_BY_ID} AS provider_active FROM services s WHERE s.id = $1`);
+export const ACCOUNT = prepared('SELECT id, email, role, status, credentials_changed_at FROM users WHERE id = $1 AND deleted_at IS NULL');
+export const OPEN_SESSION = prepared('SELECT user_id, created_at, expires_at FROM sessions WHERE id = $1 AND ended_at IS NULL');
+/** The app's deny-list read (TypeORM's findOne, unnamed as TypeORM sends it). */
+export const REVOKED_TOKEN = {
+  text: 'SELECT "RevokedTokenEntity"."expires_at" AS "RevokedTokenEntity_expires_at", "RevokedTokenEntity"."jti" AS "RevokedTokenEntity_jti" FROM "revoked_tokens" "RevokedTokenEntity" WHERE (("RevokedTokenEntity"."jti" = $1) AND ("RevokedTokenEntity"."expires_at" > $2)) LIMIT 1',
+};
 export const BOOKING_COLUMNS =
-  'id, customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, created_at, updated_at';
+  'id, customer_id, service_id, provider_id, status, scheduled_at, earliest_scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, calendar_sequence, created_at, updated_at';
+export const QUALIFIED_BOOKING_COLUMNS = BOOKING_COLUMNS.split(', ')
+  .map((column) => `b.${column}`)
+  .join(', ');
 export const PAYMENT_COLUMNS =
-  'id, booking_id, service_id, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason, created_at, updated_at';
+  'id, booking_id, service_id, scheduled_at, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason, created_at, updated_at';
 
 function listing(category: string | undefined) {
   const filter = `s.status = 'ACTIVE'${category ? ' AND s.category = $1' : ''} AND s.deleted_at IS NULL`;

@@ -270,7 +270,7 @@ export function renderMarkdown(r: BenchResults): string {
 
   lines.push('## Statements per request', '');
   lines.push(
-    'Captured on the wire (a PostgreSQL protocol proxy in front of the server, `bench/lib/pg-capture.ts`) from sequential requests to the app and to the floor, after-commit work included; whitespace normalized.',
+    "Captured on the wire (a PostgreSQL protocol proxy in front of the server, `bench/lib/pg-capture.ts`) from sequential requests to the app and to the floor, after-commit work included (the e-mails and their jobs); whitespace normalized. The job engine's polls for work (pg-boss's fetch, run by every worker on a timer whatever the requests) are left out.",
     '',
   );
   lines.push('| scenario | app | floor | same statements |', '|---|--:|--:|---|');

@@ -8,6 +8,14 @@ import { BenchResults } from '../lib/report';
 import { ScenarioContext, Target } from './context';
 
 /**
+ * pg-boss's fetch, which each worker of each queue runs on its polling timer (and once more after a job): how
+ * many land in a request's window depends on the clock and on how many queues a server works, not on the
+ * request, so it is left out of the comparison (the jobs' own work, and their completion, are kept).
+ */
+const JOB_POLL = /^WITH next as \(SELECT id, singleton_key, policy FROM \S+\.job WHERE name = \$1 AND state < 'active'/;
+export const isJobPoll = (sql: string): boolean => JOB_POLL.test(sql);
+
+/**
  * Runs the app and the floor once through a PostgreSQL wire-protocol proxy, a few sequential requests per
  * scenario, and records each request's statements: the floor must issue the same ones.
  */
@@ -41,7 +49,10 @@ export async function captureStatements({ args, db, url, dataset, servers }: Sce
           await response.arrayBuffer();
           if (!response.ok) throw new Error(`capture: ${target} answered ${response.status} to ${spec.method} ${spec.path}`);
           await sleep(500); // after-commit work (e-mails) included
-          const statements = proxy.statements.slice(mark).map((s) => normalizeSql(s.sql));
+          const statements = proxy.statements
+            .slice(mark)
+            .map((s) => normalizeSql(s.sql))
+            .filter((sql) => !isJobPoll(sql));
           if (i === 0) continue; // the first may include connection set-up
           const signature = [...statements].sort().join('\n');
           const entry = seen.get(signature) ?? { count: 0, statements };

@@ -1,0 +1,102 @@
+import { ConfigService } from '@nestjs/config';
+import { Client } from 'pg';
+import { AppConfig } from '../../../src/config/app.config';
+import { AROUND_THE_CLOCK, bookingBody, gridStartIn } from '../../factories/booking.factory';
+import { createMarketplace } from '../../factories/marketplace.factory';
+import { createTestApp, TestApp } from '../../helpers/test-app';
+
+/** One statement as a connection sent it. */
+interface Sent {
+  client: Client;
+  text: string;
+}
+
+const textOf = (query: unknown): string => (typeof query === 'string' ? query : ((query as { text?: string } | null)?.text ?? '')).replace(/\s+/g, ' ').trim();
+
+/** Each transaction the connections ran, as the list of its statements from START TRANSACTION to COMMIT. */
+function transactionsOf(sent: Sent[]): string[][] {
+  const open = new Map<Client, string[]>();
+  const done: string[][] = [];
+  for (const { client, text } of sent) {
+    if (text === 'START TRANSACTION') open.set(client, [text]);
+    else if (open.has(client)) {
+      open.get(client)!.push(text);
+      if (text === 'COMMIT' || text === 'ROLLBACK') {
+        done.push(open.get(client)!);
+        open.delete(client);
+      }
+    }
+  }
+  return done;
+}
+
+/**
+ * A booking with payment keeps every guarantee (the hold, the charge keyed by the payment, the settlement
+ * with its notifications, e-mails and their jobs in one transaction) in the fewest statements: several
+ * recipients' rows in one insert per table, and nothing written read back.
+ */
+describe('booking checkout statements', () => {
+  let t: TestApp;
+  let sent: Sent[] = [];
+  const original: unknown = Client.prototype.query;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    // Every statement any connection sends (TypeORM's, the repositories', pg-boss's), with the connection that sent it.
+    Object.defineProperty(Client.prototype, 'query', {
+      configurable: true,
+      writable: true,
+      value: function (this: Client, ...args: unknown[]): unknown {
+        sent.push({ client: this, text: textOf(args[0]) });
+        return (original as (...values: unknown[]) => unknown).apply(this, args);
+      },
+    });
+  });
+  afterAll(async () => {
+    Object.defineProperty(Client.prototype, 'query', { configurable: true, writable: true, value: original });
+    await t.close();
+  });
+
+  it('holds the slot in one transaction of 4 statements and settles in one of 8, reading back nothing it wrote', async () => {
+    const { customer, service } = await createMarketplace(t, { service: { availability: AROUND_THE_CLOCK, durationMinutes: 30, price: 80 } });
+    sent = [];
+    await t.http
+      .post('/bookings/')
+      .set(customer.auth)
+      .send(bookingBody(service, gridStartIn(48)))
+      .expect(201);
+    const transactions = transactionsOf(sent);
+
+    const hold = transactions.find((statements) => statements.some((text) => text.startsWith('INSERT INTO bookings')));
+    expect(hold?.slice(1, -1).map((text) => text.slice(0, 30))).toEqual([
+      'SELECT pg_advisory_xact_lock(h',
+      'INSERT INTO bookings (customer',
+      'INSERT INTO booking_history (b',
+      'INSERT INTO payments (booking_',
+    ]);
+
+    const settle = transactions.find((statements) => statements.some((text) => text.includes('UPDATE bookings b')));
+    expect(settle).toBeDefined();
+    const body = settle!.slice(1, -1);
+    expect(body).toHaveLength(8);
+    // The move answers the booking and its facts: no re-read of the booking, its service or its schedule.
+    expect(body.filter((text) => /FROM bookings/.test(text) && !text.includes('UPDATE bookings b'))).toEqual([]);
+    // The recipients once for both events; both parties' notifications, their e-mails and the e-mails' jobs in one insert each.
+    expect(body.filter((text) => text.includes('FROM users WHERE id = ANY'))).toHaveLength(1);
+    expect(body.filter((text) => text.includes('INSERT INTO notifications'))).toHaveLength(1);
+    expect(body.filter((text) => text.includes('INSERT INTO email_outbox'))).toHaveLength(1);
+    expect(body.filter((text) => /INSERT INTO \S+\.job/.test(text))).toHaveLength(1);
+
+    // And they were all written: three notifications (the booking to both parties, the payment to the customer), three e-mails, three jobs.
+    const { schema } = t.app.get(ConfigService<AppConfig, true>).get('jobs', { infer: true });
+    const [counts] = await t.dataSource.query<Array<{ notifications: string; emails: string; jobs: string }>>(
+      `SELECT (SELECT count(*) FROM notifications WHERE data->>'bookingId' = b.id::text) AS notifications,
+              (SELECT count(*) FROM email_outbox e JOIN notifications n ON n.id = e.notification_id WHERE n.data->>'bookingId' = b.id::text) AS emails,
+              (SELECT count(*) FROM ${schema}.job j JOIN email_outbox e ON j.data->>'emailId' = e.id::text
+                 JOIN notifications n ON n.id = e.notification_id WHERE n.data->>'bookingId' = b.id::text) AS jobs
+         FROM bookings b WHERE b.customer_id = $1`,
+      [customer.id],
+    );
+    expect(counts).toEqual({ notifications: '3', emails: '3', jobs: '3' });
+  });
+});
