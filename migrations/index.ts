@@ -12,6 +12,7 @@ import { AccountStatusAndAudit1764730000000 } from './1764730000000-account-stat
 import { CatalogAtScale1764740000000 } from './1764740000000-catalog-at-scale';
 import { HistoryPaging1764750000000 } from './1764750000000-history-paging';
 import { BookingHistoryAndInvites1764760000000 } from './1764760000000-booking-history-and-invites';
+import { TimedTransitions1764790000000 } from './1764790000000-timed-transitions';
 
 /** Every migration, in order. A new migration file is added here too, so app, CLI and tests agree. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   CatalogAtScale1764740000000,
   HistoryPaging1764750000000,
   BookingHistoryAndInvites1764760000000,
+  TimedTransitions1764790000000,
 ];

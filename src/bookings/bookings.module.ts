@@ -15,6 +15,7 @@ import { BookingsController } from './bookings.controller';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsService } from './bookings.service';
 import { PaymentReconciler } from './payment-reconciler.service';
+import { BookingTimers } from './booking-timers.service';
 import { PartyDeparturesListener } from './listeners/party-departures.listener';
 import { PaymentRefundsController } from './payment-refunds.controller';
 import { BookingPolicyClock } from './policy-clock';
@@ -34,6 +35,7 @@ import { BookingPolicyClock } from './policy-clock';
     BookingRefundService,
     BookingsService,
     PaymentReconciler,
+    BookingTimers,
     PartyDeparturesListener,
   ],
   exports: [BookingsRepository],

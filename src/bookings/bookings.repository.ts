@@ -288,6 +288,50 @@ export class BookingsRepository {
     return rows.map(fromRow);
   }
 
+  /**
+   * CONFIRMED bookings starting in (`after`, `until`] whose reminder for that start is not sent yet, soonest
+   * first, at most `limit`, leaving out `skip`: a range of `bookings_confirmed_start_idx`.
+   */
+  async listDueReminders(after: Date, until: Date, limit: number, skip: string[] = []): Promise<string[]> {
+    const rows = await this.sql.rows<{ id: string }>(
+      `SELECT b.id FROM bookings b
+        WHERE b.status = $1 AND b.scheduled_at > $2 AND b.scheduled_at <= $3 AND NOT (b.id = ANY($5::uuid[]))
+          AND NOT EXISTS (SELECT 1 FROM booking_reminders r WHERE r.booking_id = b.id AND r.scheduled_at = b.scheduled_at)
+        ORDER BY b.scheduled_at, b.id
+        LIMIT $4`,
+      [BookingStatus.CONFIRMED, after, until, limit, skip],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Claims the reminder of the booking's current start, if it is CONFIRMED and starts in (`after`, `until`]:
+   * true when this call claimed it (the first to, ever, for this booking and start). The row is read FOR
+   * SHARE, so a cancellation or reschedule in flight is waited for and its outcome is what counts.
+   */
+  async claimReminder(manager: EntityManager, id: string, after: Date, until: Date): Promise<boolean> {
+    const rows = await this.sql.rows<{ scheduled_at: Date }>(
+      `WITH due AS (
+         SELECT id, scheduled_at FROM bookings WHERE id = $1 AND status = $2 AND scheduled_at > $3 AND scheduled_at <= $4 FOR SHARE
+       )
+       INSERT INTO booking_reminders (booking_id, scheduled_at) SELECT id, scheduled_at FROM due
+       ON CONFLICT (booking_id, scheduled_at) DO NOTHING
+       RETURNING scheduled_at`,
+      [id, BookingStatus.CONFIRMED, after, until],
+      manager,
+    );
+    return rows.length === 1;
+  }
+
+  /** CONFIRMED bookings that ended at or before `endedBy`, earliest first, at most `limit`, leaving out `skip` (`bookings_confirmed_end_idx`). */
+  async listDueCompletions(endedBy: Date, limit: number, skip: string[] = []): Promise<string[]> {
+    const rows = await this.sql.rows<{ id: string }>(
+      `SELECT id FROM bookings WHERE status = $1 AND ends_at <= $2 AND NOT (id = ANY($4::uuid[])) ORDER BY ends_at, id LIMIT $3`,
+      [BookingStatus.CONFIRMED, endedBy, limit, skip],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Removes the hold of an attempt whose payment failed: it never became a booking. */
   async deletePending(manager: EntityManager, id: string): Promise<void> {
     await manager.getRepository(BookingEntity).delete({ id, status: BookingStatus.PENDING });

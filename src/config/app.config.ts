@@ -92,6 +92,11 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
     bookings: {
       fullRefundHours: env.CANCELLATION_FULL_REFUND_HOURS,
       rescheduleMinNoticeHours: env.RESCHEDULE_MIN_NOTICE_HOURS ?? env.CANCELLATION_FULL_REFUND_HOURS,
+      /** 0: no auto-completion. */
+      autoCompleteAfterMs: Math.round(env.BOOKING_AUTO_COMPLETE_HOURS * 3_600_000),
+      /** 0: no reminders. */
+      reminderBeforeMs: Math.round(env.BOOKING_REMINDER_HOURS * 3_600_000),
+      timedPassIntervalMs: Math.round(env.BOOKING_TIMED_PASS_SECONDS * 1000),
     },
     payments: {
       failureRate: env.PAYMENT_FAILURE_RATE,

@@ -145,6 +145,24 @@ export class EnvironmentVariables {
   @Max(24 * 365)
   RESCHEDULE_MIN_NOTICE_HOURS?: number;
 
+  /** A CONFIRMED booking nobody completed becomes COMPLETED (by the system) this many hours after its end (0: never). */
+  @IsNumber()
+  @Min(0)
+  @Max(24 * 365)
+  BOOKING_AUTO_COMPLETE_HOURS = 24;
+
+  /** Both parties get a `booking_reminder` this many hours before a CONFIRMED booking starts (0: no reminders). */
+  @IsNumber()
+  @Min(0)
+  @Max(24 * 365)
+  BOOKING_REMINDER_HOURS = 24;
+
+  /** How often, in seconds, the reminder and auto-completion passes look for due bookings (fractions allowed). */
+  @IsNumber()
+  @Min(0.5)
+  @Max(3600)
+  BOOKING_TIMED_PASS_SECONDS = 60;
+
   /** How many days ahead a booking may start, at most. */
   @IsInt()
   @Min(1)
@@ -313,6 +331,9 @@ const NUMERIC_KEYS = new Set([
   'CANCELLATION_FULL_REFUND_HOURS',
   'RESCHEDULE_MIN_NOTICE_HOURS',
   'BOOKING_HORIZON_DAYS',
+  'BOOKING_AUTO_COMPLETE_HOURS',
+  'BOOKING_REMINDER_HOURS',
+  'BOOKING_TIMED_PASS_SECONDS',
   'EMBEDDED_POSTGRES_PORT',
   'MAIL_RETRY_INTERVAL_MS',
   'MAIL_RETRY_MAX_DELAY_MS',

@@ -1,7 +1,14 @@
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { EntityManager } from 'typeorm';
-import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, BookingFacts, BookingRescheduledEvent } from '../bookings/events/booking.events';
+import {
+  BookingCancelledEvent,
+  BookingCompletedEvent,
+  BookingCreatedEvent,
+  BookingFacts,
+  BookingReminderEvent,
+  BookingRescheduledEvent,
+} from '../bookings/events/booking.events';
 import { IN_TRANSACTION_BATCH } from '../common/database/unit-of-work';
 import { inTransaction } from '../common/events/domain-event';
 import { PaymentFacts, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../payments/events/payment.events';
@@ -22,6 +29,7 @@ const SAMPLES: { [N in NotifiableEventName]: Extract<NotifiableEvent, { name: N 
   'booking.rescheduled': new BookingRescheduledEvent(booking, new Date('2030-01-06T08:00:00Z')),
   'booking.completed': new BookingCompletedEvent(booking),
   'booking.cancelled': new BookingCancelledEvent(booking, 'CUSTOMER', 0),
+  'booking.reminder': new BookingReminderEvent(booking),
   'payment.succeeded': new PaymentSucceededEvent(payment, 'txn_1'),
   'payment.failed': new PaymentFailedEvent(payment, 'Card declined'),
   'payment.refunded': new PaymentRefundedEvent(payment, 'r1', 40, 40, 'Partial'),

@@ -1,4 +1,11 @@
-import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, BookingFacts, BookingRescheduledEvent } from '../bookings/events/booking.events';
+import {
+  BookingCancelledEvent,
+  BookingCompletedEvent,
+  BookingCreatedEvent,
+  BookingFacts,
+  BookingReminderEvent,
+  BookingRescheduledEvent,
+} from '../bookings/events/booking.events';
 import { DomainEvent } from '../common/events/domain-event';
 import { PaymentFacts, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../payments/events/payment.events';
 import { PasswordChangedEvent } from '../users/events/password-changed.event';
@@ -7,6 +14,7 @@ import {
   bookingCancelled,
   bookingCompleted,
   bookingCreated,
+  bookingReminder,
   bookingRescheduled,
   NotificationContent,
   NotificationDraft,
@@ -84,6 +92,13 @@ export const NOTIFIABLE_EVENTS = [
     recipients: bookingParties,
     scheduleOf: bookingSchedule,
     template: bookingCancelled,
+  }),
+  notifiable({
+    event: BookingReminderEvent,
+    type: NotificationType.BOOKING_REMINDER,
+    recipients: bookingParties,
+    scheduleOf: bookingSchedule,
+    template: bookingReminder,
   }),
   notifiable({
     event: PaymentSucceededEvent,

@@ -104,6 +104,10 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
     PAYMENT_FAILURE_RATE: '0',
     EMAIL_OUTPUT_DIR: mailDir,
     APP_URL: 'http://localhost:8000',
+    // Off unless a suite turns them on (on a database of its own): suites share one, and a pass would remind
+    // or complete other suites' bookings under them.
+    BOOKING_REMINDER_HOURS: '0',
+    BOOKING_AUTO_COMPLETE_HOURS: '0',
     ...env,
   };
   const parsed = parseEnvironment(raw, () => undefined);

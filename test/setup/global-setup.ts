@@ -52,6 +52,10 @@ export default async function globalSetup(): Promise<void> {
   }
   await runMigrations(url);
   process.env.E2E_DATABASE_URL = url;
+  // The instances suites start as processes (built app) inherit these: timed transitions stay off on the shared
+  // database, where a pass would remind or complete other suites' bookings (test/helpers/test-app.ts does the same).
+  process.env.BOOKING_REMINDER_HOURS ??= '0';
+  process.env.BOOKING_AUTO_COMPLETE_HOURS ??= '0';
   // The answers every suite receives, checked against the OpenAPI document by the global teardown.
   process.env[ANSWERS_DIR_VARIABLE] = mkdtempSync(join(tmpdir(), 'marketplace-answers-'));
 

@@ -71,3 +71,13 @@ export class BookingCancelledEvent extends DomainEvent {
     super();
   }
 }
+
+/** A CONFIRMED booking starts in BOOKING_REMINDER_HOURS: recorded once per booking and start (booking_reminders). */
+export class BookingReminderEvent extends DomainEvent {
+  static readonly eventName = 'booking.reminder';
+  readonly name = BookingReminderEvent.eventName;
+
+  constructor(readonly booking: BookingFacts) {
+    super();
+  }
+}

@@ -1,4 +1,11 @@
-import { BookingCancelledEvent, BookingCompletedEvent, BookingCreatedEvent, BookingFacts, BookingRescheduledEvent } from '../../bookings/events/booking.events';
+import {
+  BookingCancelledEvent,
+  BookingCompletedEvent,
+  BookingCreatedEvent,
+  BookingFacts,
+  BookingReminderEvent,
+  BookingRescheduledEvent,
+} from '../../bookings/events/booking.events';
 import { PaymentFacts, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../../payments/events/payment.events';
 import { PasswordChangedEvent } from '../../users/events/password-changed.event';
 import { NotificationData } from '../notification.entity';
@@ -154,6 +161,19 @@ export function bookingCompleted(event: BookingCompletedEvent, to: Recipient): N
     message,
     data: bookingData(booking),
     email: email('booking_update', to, `Booking completed: ${booking.serviceTitle}`, [message], bookingDetails(booking)),
+  };
+}
+
+export function bookingReminder(event: BookingReminderEvent, to: Recipient): NotificationContent {
+  const { booking } = event;
+  const message = isCustomer(booking, to)
+    ? `Reminder: your booking of ${booking.serviceTitle} is on ${when(booking)}.`
+    : `Reminder: ${booking.serviceTitle} is booked${booking.customer ? ` by ${booking.customer.name}` : ''} for ${when(booking)}.`;
+  return {
+    title: 'Booking reminder',
+    message,
+    data: bookingData(booking),
+    email: email('booking_reminder', to, `Reminder: ${booking.serviceTitle} on ${whenShort(booking)}`, [message], bookingDetails(booking)),
   };
 }
 
