@@ -12,15 +12,24 @@ import { SYSTEM_CHANGE } from './history/booking-change';
 /** Bookings one query of a pass takes; a pass goes on with the next batch until none is due. */
 const BATCH = 100;
 
-/** The reminder pass: stately, so one runs at a time whatever the number of instances. */
-export const BOOKING_REMIND_QUEUE: JobQueue = { name: 'bookings.remind', policy: 'stately', retryLimit: 2, retryDelaySeconds: 5, expireInSeconds: 600 };
+/**
+ * How long one pass works before it leaves the rest to the next: well inside its queue's expiry, so a pass
+ * is only ever expired (and run again elsewhere) when its instance died.
+ */
+const PASS_BUDGET_MS = 20_000;
+
+/**
+ * The reminder pass: stately, so one runs at a time whatever the number of instances. A pass whose instance
+ * died holds the queue until it expires (60 s, then the engine's maintenance retries it): that long a delay.
+ */
+export const BOOKING_REMIND_QUEUE: JobQueue = { name: 'bookings.remind', policy: 'stately', retryLimit: 2, retryDelaySeconds: 1, expireInSeconds: 60 };
 /** The auto-completion pass, likewise. */
 export const BOOKING_AUTO_COMPLETE_QUEUE: JobQueue = {
   name: 'bookings.auto-complete',
   policy: 'stately',
   retryLimit: 2,
-  retryDelaySeconds: 5,
-  expireInSeconds: 600,
+  retryDelaySeconds: 1,
+  expireInSeconds: 60,
 };
 
 export interface PassResult {
@@ -73,12 +82,15 @@ export class BookingTimers {
   async sendDueReminders(now: Date, stopping?: AbortSignal): Promise<PassResult> {
     if (this.reminderBeforeMs <= 0) return { done: 0, failed: 0 };
     const until = new Date(now.getTime() + this.reminderBeforeMs);
-    const result = await this.pass(stopping, (seen) => this.bookings.listDueReminders(now, until, BATCH, seen), (id) =>
-      this.unitOfWork.run(async (manager, record) => {
-        if (!(await this.bookings.claimReminder(manager, id, now, until))) return false;
-        record(new BookingReminderEvent(await this.bookings.findFacts(manager, id)));
-        return true;
-      }),
+    const result = await this.pass(
+      stopping,
+      (seen) => this.bookings.listDueReminders(now, until, BATCH, seen),
+      (id) =>
+        this.unitOfWork.run(async (manager, record) => {
+          if (!(await this.bookings.claimReminder(manager, id, now, until))) return false;
+          record(new BookingReminderEvent(await this.bookings.findFacts(manager, id)));
+          return true;
+        }),
     );
     if (result.done) this.logger.log(`Sent the reminders of ${result.done} bookings`);
     return result;
@@ -89,15 +101,18 @@ export class BookingTimers {
     if (this.autoCompleteAfterMs <= 0) return { done: 0, failed: 0 };
     const endedBy = new Date(now.getTime() - this.autoCompleteAfterMs);
     const change = { ...SYSTEM_CHANGE, reason: `Completed automatically ${this.autoCompleteAfterMs / 3_600_000} hours after its end` };
-    const result = await this.pass(stopping, (seen) => this.bookings.listDueCompletions(endedBy, BATCH, seen), (id) =>
-      this.unitOfWork.run(async (manager, record) => {
-        // Locked, then checked again: a reschedule or a cancellation may have come in since the listing.
-        const booking = await this.bookings.lockById(manager, id);
-        if (booking?.status !== BookingStatus.CONFIRMED || booking.endsAt > endedBy) return false;
-        if (!(await this.bookings.transition(manager, id, [BookingStatus.CONFIRMED], BookingStatus.COMPLETED, change))) return false;
-        record(new BookingCompletedEvent(await this.bookings.findFacts(manager, id)));
-        return true;
-      }),
+    const result = await this.pass(
+      stopping,
+      (seen) => this.bookings.listDueCompletions(endedBy, BATCH, seen),
+      (id) =>
+        this.unitOfWork.run(async (manager, record) => {
+          // Locked, then checked again: a reschedule or a cancellation may have come in since the listing.
+          const booking = await this.bookings.lockById(manager, id);
+          if (booking?.status !== BookingStatus.CONFIRMED || booking.endsAt > endedBy) return false;
+          if (!(await this.bookings.transition(manager, id, [BookingStatus.CONFIRMED], BookingStatus.COMPLETED, change))) return false;
+          record(new BookingCompletedEvent(await this.bookings.findFacts(manager, id)));
+          return true;
+        }),
     );
     if (result.done) this.logger.log(`Completed ${result.done} ended bookings`);
     return result;
@@ -105,15 +120,20 @@ export class BookingTimers {
 
   /**
    * Lists due bookings a batch at a time and handles each in its own transaction, until none is left (or the
-   * instance is stopping). Every id listed once is left out of the next batches, so a pass always ends.
+   * instance is stopping, or its time is up). Every id listed once is left out of the next batches, so a pass always ends.
    */
-  private async pass(stopping: AbortSignal | undefined, list: (seen: string[]) => Promise<string[]>, handle: (id: string) => Promise<boolean>): Promise<PassResult> {
+  private async pass(
+    stopping: AbortSignal | undefined,
+    list: (seen: string[]) => Promise<string[]>,
+    handle: (id: string) => Promise<boolean>,
+  ): Promise<PassResult> {
     const seen: string[] = [];
     const result: PassResult = { done: 0, failed: 0 };
+    const giveUpAt = Date.now() + PASS_BUDGET_MS;
     for (;;) {
       const ids = await list(seen);
       for (const id of ids) {
-        if (stopping?.aborted) return result;
+        if (stopping?.aborted || Date.now() > giveUpAt) return result;
         seen.push(id);
         try {
           if (await handle(id)) result.done++;
