@@ -1,8 +1,10 @@
 import type { BookingHistoryEntryResponse } from '../../../src/bookings/dto/booking-history.response';
 import type { BookingResponse } from '../../../src/bookings/dto/booking.response';
+import { BookingStatus } from '../../../src/bookings/booking.entity';
 import { BookingTimers } from '../../../src/bookings/booking-timers.service';
 import { JobEngine } from '../../../src/jobs/job-engine';
 import type { NotificationResponse } from '../../../src/notifications/dto/notification.response';
+import { NotificationType } from '../../../src/notifications/notification-type';
 import { formatLocalTime } from '../../../src/notifications/templates/format';
 import { AROUND_THE_CLOCK, book, gridStartIn } from '../../factories/booking.factory';
 import { createMarketplace, Marketplace } from '../../factories/marketplace.factory';
@@ -56,7 +58,7 @@ describe('timed transitions (reminders and auto-completion)', () => {
 
   const marketplace = (): Promise<Marketplace> => createMarketplace(t, { service: { availability: AROUND_THE_CLOCK, durationMinutes: 30 } });
   const reminders = async (user: TestUser): Promise<NotificationResponse[]> =>
-    (await listNotifications(t, user, '?limit=100')).filter((notification) => notification.type === 'booking_reminder');
+    (await listNotifications(t, user, '?limit=100')).filter((notification) => notification.type === NotificationType.BOOKING_REMINDER);
   const reminderMails = (user: TestUser) =>
     smtp.received.filter((mail) => mail.rcptTo.includes(user.email) && mail.headers['x-mail-kind'] === 'booking_reminder');
   const claims = (bookingId: string) =>
@@ -171,13 +173,15 @@ describe('timed transitions (reminders and auto-completion)', () => {
       [ended.id, recent.id],
     );
     const status = async (id: string) => ((await t.http.get(`/bookings/${id}`).set(customer.auth).expect(200)).body as BookingResponse).status;
-    await waitUntil(async () => (await status(ended.id)) === 'COMPLETED', 'the ended booking completed');
+    await waitUntil(async () => (await status(ended.id)) === BookingStatus.COMPLETED, 'the ended booking completed');
 
     expect(await status(recent.id)).toBe('CONFIRMED');
     const history = (await t.http.get(`/bookings/${ended.id}/history`).set(provider.auth).expect(200)).body as BookingHistoryEntryResponse[];
     expect(history.at(-1)).toMatchObject({ action: 'completed', from: 'CONFIRMED', to: 'COMPLETED', actor: 'system', requestId: null });
     expect(history.filter((entry) => entry.action === 'completed')).toHaveLength(1);
-    await waitUntil(async () => (await listNotifications(t, provider)).some((n) => n.type === 'booking_completed'), 'the provider told');
-    expect((await listNotifications(t, customer)).filter((n) => n.type === 'booking_completed').map((n) => n.data.bookingId)).toEqual([ended.id]);
+    await waitUntil(async () => (await listNotifications(t, provider)).some((n) => n.type === NotificationType.BOOKING_COMPLETED), 'the provider told');
+    expect((await listNotifications(t, customer)).filter((n) => n.type === NotificationType.BOOKING_COMPLETED).map((n) => n.data.bookingId)).toEqual([
+      ended.id,
+    ]);
   });
 });
