@@ -109,8 +109,9 @@ export class BookingTimers {
           // Locked, then checked again: a reschedule or a cancellation may have come in since the listing.
           const booking = await this.bookings.lockById(manager, id);
           if (booking?.status !== BookingStatus.CONFIRMED || booking.endsAt > endedBy) return false;
-          if (!(await this.bookings.transition(manager, id, [BookingStatus.CONFIRMED], BookingStatus.COMPLETED, change))) return false;
-          record(new BookingCompletedEvent(await this.bookings.findFacts(manager, id)));
+          const moved = await this.bookings.transition(manager, id, [BookingStatus.CONFIRMED], BookingStatus.COMPLETED, change);
+          if (!moved) return false;
+          record(new BookingCompletedEvent(moved.facts));
           return true;
         }),
     );
