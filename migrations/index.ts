@@ -13,6 +13,7 @@ import { CatalogAtScale1764740000000 } from './1764740000000-catalog-at-scale';
 import { HistoryPaging1764750000000 } from './1764750000000-history-paging';
 import { BookingHistoryAndInvites1764760000000 } from './1764760000000-booking-history-and-invites';
 import { TimedTransitions1764790000000 } from './1764790000000-timed-transitions';
+import { UsersPaging1764810000000 } from './1764810000000-users-paging';
 
 /** Every migration, in order. A new migration file is added here too, so app, CLI and tests agree. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   HistoryPaging1764750000000,
   BookingHistoryAndInvites1764760000000,
   TimedTransitions1764790000000,
+  UsersPaging1764810000000,
 ];

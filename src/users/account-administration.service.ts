@@ -5,7 +5,7 @@ import { AccountAuditRepository } from './account-audit.repository';
 import { AccountAuditResponse, toAccountAuditResponse } from './dto/account-audit.response';
 import { ListUsersQuery } from './dto/list-users.query';
 import { toUserResponse, UserResponse } from './dto/user.response';
-import { UsersRepository } from './users.repository';
+import { USERS_KEYSET, UsersRepository } from './users.repository';
 
 /** What admins read about accounts: the listing and each account's audit trail (admins only, by the routes' roles). */
 @Injectable()
@@ -16,8 +16,9 @@ export class AccountAdministration {
   ) {}
 
   async list(query: ListUsersQuery): Promise<Page<UserResponse>> {
-    const { items, total } = await this.users.listPage({ q: query.q || undefined, role: query.role, status: query.status }, query.limit, query.offset);
-    return { items: items.map((user) => toUserResponse(user)), total, limit: query.limit, offset: query.offset };
+    const filter = { q: query.q || undefined, role: query.role, status: query.status };
+    const page = await this.users.listPage(filter, query.limit, query.offset, USERS_KEYSET.position(query));
+    return { ...page, items: page.items.map((user) => toUserResponse(user)), limit: query.limit, offset: query.offset };
   }
 
   /** Newest first. A deleted account's trail stays readable. */

@@ -3,11 +3,67 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Role } from '../common/auth/role.enum';
 import { prepared, Sql } from '../common/database/sql';
+import { Keyset, KeysetPosition } from '../common/pagination/keyset';
+import { MAX_COUNTED } from '../common/pagination/pagination';
 import { AccountStatus } from './account-status.enum';
 import { UserEntity } from './user.entity';
 
 /** What authenticating a request needs to know of an account that is not deleted. */
 export type AccountState = Pick<UserEntity, 'id' | 'email' | 'role' | 'status' | 'credentialsChangedAt'>;
+
+const USER_COLUMNS =
+  'u.id, u.email, u.password_hash, u.role, u.first_name, u.last_name, u.status, u.phone, u.address, u.email_verified, u.credentials_changed_at, u.created_at, u.updated_at, u.deleted_at';
+
+interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  role: Role;
+  first_name: string;
+  last_name: string;
+  status: AccountStatus;
+  phone: string | null;
+  address: string | null;
+  email_verified: boolean;
+  credentials_changed_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+const fromUserRow = (row: UserRow): UserEntity =>
+  Object.assign(new UserEntity(), {
+    id: row.id,
+    email: row.email,
+    passwordHash: row.password_hash,
+    role: row.role,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    status: row.status,
+    phone: row.phone,
+    address: row.address,
+    emailVerified: row.email_verified,
+    credentialsChangedAt: row.credentials_changed_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  });
+
+/**
+ * The admin listing goes newest first, then by id, on `users_listed_created_idx` (and, by role,
+ * `users_listed_role_created_idx`): a page costs the same at any depth. A creation time has microseconds,
+ * more than a JavaScript Date keeps: the cursor carries the row's id and the time is read back from it (an
+ * account's created_at never changes, and its row is only soft-deleted).
+ */
+export const USERS_KEYSET = new Keyset<UserEntity>(
+  'users',
+  [
+    { sql: 'u.created_at', kind: 'uuid', from: (id) => `(SELECT created_at FROM users WHERE id = ${id})` },
+    { sql: 'u.id', kind: 'uuid' },
+  ],
+  true,
+  (user) => [user.id, user.id],
+);
 
 const ACCOUNT_STATE = prepared('SELECT id, email, role, status, credentials_changed_at FROM users WHERE id = $1 AND deleted_at IS NULL');
 
@@ -47,20 +103,44 @@ export class UsersRepository {
 
   /**
    * One page of the accounts that are not deleted, newest first in a stable order (created_at, then id, so a
-   * page boundary never splits or repeats rows created in the same instant), and how many match.
+   * page boundary never splits or repeats rows created in the same instant), by offset or after a cursor
+   * (`position`), and how many match, counted up to MAX_COUNTED (past it, `totalCapped`).
    */
-  async listPage(filter: AccountFilter, limit: number, offset: number): Promise<{ items: UserEntity[]; total: number }> {
-    const query = this.users.createQueryBuilder('u').where('u.deleted_at IS NULL');
+  async listPage(
+    filter: AccountFilter,
+    limit: number,
+    offset: number,
+    position: KeysetPosition,
+  ): Promise<{ items: UserEntity[]; total: number; totalCapped: boolean; nextCursor: string | null }> {
+    const { text, values } = this.listStatement(filter, limit, offset, position.after);
+    const countValues: unknown[] = [];
+    const [rows, [{ total }]] = await Promise.all([
+      this.sql.rows<UserRow>(text, values),
+      this.sql.rows<{ total: number }>(USERS_KEYSET.countUpTo('users u', this.listWhere(filter, countValues), MAX_COUNTED), countValues),
+    ]);
+    const page = USERS_KEYSET.page(rows.map(fromUserRow), limit, position);
+    return { items: page.items, total: Math.min(total, MAX_COUNTED), totalCapped: total > MAX_COUNTED, nextCursor: page.nextCursor };
+  }
+
+  /** The statement of one page as `listPage` runs it: `limit + 1` rows, after the cursor's values or at the offset (the EXPLAIN test reads it). */
+  listStatement(filter: AccountFilter, limit: number, offset: number, after: string[] | null): { text: string; values: unknown[] } {
+    const values: unknown[] = [];
+    const where = this.listWhere(filter, values);
+    return { text: USERS_KEYSET.select(`${USER_COLUMNS} FROM users u`, where, values, { limit, offset, after }), values };
+  }
+
+  private listWhere(filter: AccountFilter, values: unknown[]): string {
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const clauses = ['u.deleted_at IS NULL'];
     if (filter.q) {
-      query.andWhere(
-        "(u.email ILIKE :pattern OR u.first_name ILIKE :pattern OR u.last_name ILIKE :pattern OR (u.first_name || ' ' || u.last_name) ILIKE :pattern)",
-        { pattern: `%${likeLiteral(filter.q.trim())}%` },
+      const pattern = param(`%${likeLiteral(filter.q.trim())}%`);
+      clauses.push(
+        `(u.email ILIKE ${pattern} OR u.first_name ILIKE ${pattern} OR u.last_name ILIKE ${pattern} OR (u.first_name || ' ' || u.last_name) ILIKE ${pattern})`,
       );
     }
-    if (filter.role) query.andWhere('u.role = :role', { role: filter.role });
-    if (filter.status) query.andWhere('u.status = :status', { status: filter.status });
-    const [items, total] = await query.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC').take(limit).skip(offset).getManyAndCount();
-    return { items, total };
+    if (filter.role) clauses.push(`u.role = ${param(filter.role)}`);
+    if (filter.status) clauses.push(`u.status = ${param(filter.status)}`);
+    return clauses.join(' AND ');
   }
 
   /** Whether the account ever existed (deleted ones included): its audit trail outlives it. */

@@ -260,6 +260,41 @@ describe('keyset paging (cursor in Link rel="next")', () => {
     });
   });
 
+  describe('GET /users (admins)', () => {
+    let admin: TestUser;
+    const tag = `keyset-${Date.now().toString(36)}`;
+    const ORDER = `SELECT id FROM users WHERE email LIKE $1 AND deleted_at IS NULL ORDER BY created_at DESC, id DESC`;
+    const account = (i: number | string) => createUser(t, Role.CUSTOMER, { email: `${tag}-${i}@example.com` });
+
+    beforeAll(async () => {
+      admin = await createUser(t, Role.ADMIN);
+      for (let i = 0; i < 13; i++) await account(i);
+      // Two accounts created in the same instant: the id orders them, and a page boundary between them splits nothing.
+      await t.dataSource.query(`UPDATE users SET created_at = '2020-05-05 05:05:05.123456+00' WHERE email IN ($1, $2)`, [
+        `${tag}-3@example.com`,
+        `${tag}-4@example.com`,
+      ]);
+    });
+
+    it('walks every account once, newest first, while accounts are added', async () => {
+      const before = await ids(ORDER, [`${tag}-%`]);
+      expect(before).toHaveLength(13);
+      const walked = await walk('/users', { q: tag, limit: 4 }, admin.auth, async (page) => {
+        if (page !== 2) return;
+        await account('newest'); // before the cursor: passed
+        const oldest = await account('oldest'); // after it: to come
+        await t.dataSource.query(`UPDATE users SET created_at = '2001-01-01 00:00:00+00' WHERE id = $1`, [oldest.id]);
+      });
+      const after = await ids(ORDER, [`${tag}-%`]);
+      expect(walked).toEqual(after.slice(1));
+      expect(walked).toEqual([...before, after[after.length - 1]]);
+    });
+
+    it('refuses a cursor of another filter, an altered one, and an offset past the cap', async () => {
+      await expectGuarded('/users', { q: tag, limit: 2 }, admin.auth, { q: tag, role: 'PROVIDER' });
+    });
+  });
+
   it('refuses one list’s cursor on another', async () => {
     const market = await createMarketplace(t);
     await seedBookings(t, market.customer, market.service, 3);

@@ -73,7 +73,7 @@ describe('admins manage accounts', () => {
       expect(first.body).toHaveLength(2);
       expect(first.headers['x-total-count']).toBe('3');
       expect(first.headers.link).toContain('rel="next"');
-      expect(first.headers.link).toContain('offset=2');
+      expect(first.headers.link).toMatch(/[?&]cursor=[\w-]+/);
       const second = await t.http.get('/users').query({ q: tag, limit: 2, offset: 2 }).set(admin.auth).expect(200);
       expect((second.body as UserBody[]).map((user) => user.id)).toEqual([created[0].id]);
       expect(second.headers.link).toContain('rel="prev"');
