@@ -12,6 +12,7 @@ import { AccountStatusAndAudit1764730000000 } from './1764730000000-account-stat
 import { CatalogAtScale1764740000000 } from './1764740000000-catalog-at-scale';
 import { HistoryPaging1764750000000 } from './1764750000000-history-paging';
 import { BookingHistoryAndInvites1764760000000 } from './1764760000000-booking-history-and-invites';
+import { SlotHoldsAndBuffers1764770000000 } from './1764770000000-slot-holds-and-buffers';
 import { TimedTransitions1764790000000 } from './1764790000000-timed-transitions';
 import { UsersPaging1764810000000 } from './1764810000000-users-paging';
 
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   CatalogAtScale1764740000000,
   HistoryPaging1764750000000,
   BookingHistoryAndInvites1764760000000,
+  SlotHoldsAndBuffers1764770000000,
   TimedTransitions1764790000000,
   UsersPaging1764810000000,
 ];

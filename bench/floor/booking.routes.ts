@@ -29,6 +29,7 @@ const TRANSITION = `WITH previous AS (SELECT id, status FROM bookings WHERE id =
        )
        SELECT b.*, s.title, s.timezone, concat_ws(' ', u.first_name, u.last_name) AS customer_name, u.phone AS customer_phone, u.address AS customer_address FROM moved b JOIN services s ON s.id = b.service_id JOIN users u ON u.id = b.customer_id`;
 
+/** Either exclusion constraint on a provider's time (`provider_time_no_overlap`, `bookings_provider_no_overlap`): SLOT_TAKEN. */
 const EXCLUSION_VIOLATION = '23P01';
 
 interface BookingBody {
@@ -38,8 +39,11 @@ interface BookingBody {
   payment: { amount: number; currency: string; paymentMethod: { type: string; brand: string; last4: string } };
 }
 
-const lockSchedule = (client: PoolClient, providerId: string) =>
-  client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`]);
+/** As the app's BookingsRepository.lockSchedule: the provider's lock, then its expired slot holds cleared. */
+const lockSchedule = async (client: PoolClient, providerId: string) => {
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`]);
+  await client.query('DELETE FROM booking_holds WHERE provider_id = $1 AND expires_at <= clock_timestamp()', [providerId]);
+};
 
 /** Scenario 4: book and pay in one call, as the app's checkout does it (hold, charge, confirm with the outbox). */
 export function registerBookingRoutes(app: FastifyInstance): void {

@@ -23,6 +23,8 @@ import { BookingResponse, toBookingResponse } from './dto/booking.response';
 import { BookingCreatedEvent } from './events/booking.events';
 import { BookingChange, changeBy, SYSTEM_CHANGE } from './history/booking-change';
 import { ClientContext } from '../common/decorators/client-context.decorator';
+import { HoldExpiredError, HoldMismatchError } from './booking.errors';
+import { SlotHoldsRepository } from './holds/slot-holds.repository';
 
 export class SlotTakenError extends ConflictError {
   constructor() {
@@ -79,6 +81,7 @@ export class BookingCheckoutService implements IdempotentOutcomes {
     private readonly services: ServicesService,
     private readonly bookableTime: BookableTime,
     private readonly idempotencyKeys: IdempotencyRepository,
+    private readonly holds: SlotHoldsRepository,
     config: ConfigService<AppConfig, true>,
   ) {
     this.reconcileAfterMs = config.get('payments', { infer: true }).reconcileAfterMs;
@@ -111,9 +114,17 @@ export class BookingCheckoutService implements IdempotentOutcomes {
       ]);
     }
 
+    const hold = dto.holdId ? await this.holds.findOwn(customer.id, dto.holdId) : null;
+    if (dto.holdId) {
+      if (!hold) throw new NotFoundError('Hold');
+      if (hold.serviceId !== service.id || hold.scheduledAt.getTime() !== start.getTime()) throw new HoldMismatchError();
+    }
+
     const payment = await this.dataSource
       .transaction(async (manager) => {
         await this.bookings.lockSchedule(manager, service.providerId);
+        // The hold gives its time to the booking in this transaction: both or neither.
+        if (hold && !(await this.holds.consume(manager, customer.id, hold.id))) throw new HoldExpiredError();
         const booking = await this.bookings.insertPending(
           manager,
           {

@@ -20,3 +20,26 @@ export class BookingChangedError extends ConflictError {
     super('BOOKING_CHANGED', 'The booking was changed by another request meanwhile; read it again and retry.');
   }
 }
+
+/** A customer may keep only so many unexpired slot holds at once (MAX_ACTIVE_HOLDS_PER_CUSTOMER). */
+export class TooManyHoldsError extends ConflictError {
+  constructor(max: number) {
+    super('TOO_MANY_HOLDS', `A customer can hold at most ${max} slots at once: book or release one first.`);
+  }
+}
+
+/** The hold named by `holdId` has expired (or was released meanwhile): its time is no longer kept. */
+export class HoldExpiredError extends ConflictError {
+  constructor() {
+    super('HOLD_EXPIRED', 'The slot hold has expired: hold the slot again, or book it without holdId.');
+  }
+}
+
+/** The hold named by `holdId` keeps another service or another time than the booking asks for. */
+export class HoldMismatchError extends UnprocessableError {
+  constructor() {
+    super('HOLD_MISMATCH', 'The slot hold is for another service or time than serviceId and scheduledAt.', [
+      { field: 'holdId', message: 'holdId must hold the same service and scheduledAt' },
+    ]);
+  }
+}

@@ -14,7 +14,7 @@ import { Paginated } from '../common/pagination/paginated';
 import { ApiProblems } from '../common/openapi/problem.response';
 import { BookingStatus } from './booking.entity';
 import { BookingCancellationService } from './booking-cancellation.service';
-import { BookingChangedError, BookingNotStartedError, RescheduleTooLateError } from './booking.errors';
+import { BookingChangedError, BookingNotStartedError, HoldExpiredError, HoldMismatchError, RescheduleTooLateError } from './booking.errors';
 import { BookingCheckoutService, PaymentDeclinedError, PaymentUnconfirmedError, SlotTakenError } from './booking-checkout.service';
 import { InvalidTransitionError } from './booking-state-machine';
 import { BookingsService } from './bookings.service';
@@ -25,7 +25,7 @@ import { UpdateBookingDto } from './dto/update-booking.dto';
 import { RequireVerifiedEmail } from '../users/verified-email.guard';
 
 /** What a start time can fail on, for a new booking and a reschedule alike (see assertBookableTime). */
-const SCHEDULE_PROBLEMS = [
+export const SCHEDULE_PROBLEMS = [
   new UnprocessableError('INVALID_TIME', 'scheduledAt is not a valid instant.', [{ field: 'scheduledAt', message: 'scheduledAt is not a valid instant' }]),
   new UnprocessableError('BOOKING_IN_PAST', 'scheduledAt must be in the future.', [{ field: 'scheduledAt', message: 'scheduledAt must be in the future' }]),
   new UnprocessableError('BOOKING_NOTICE_TOO_SHORT', 'Bookings must start at or after 2030-01-07T14:00:00.000Z.', [
@@ -68,6 +68,9 @@ export class BookingsController {
     new UnprocessableError('CURRENCY_MISMATCH', 'payment.currency must be USD.', [{ field: 'payment.currency', message: 'must be USD' }]),
     ...SCHEDULE_PROBLEMS,
     new PaymentUnconfirmedError(),
+    new NotFoundError('Hold'),
+    new HoldExpiredError(),
+    new HoldMismatchError(),
   )
   create(
     @CurrentUser() user: AuthUser,

@@ -19,10 +19,13 @@ import { BookingTimers } from './booking-timers.service';
 import { PartyDeparturesListener } from './listeners/party-departures.listener';
 import { PaymentRefundsController } from './payment-refunds.controller';
 import { BookingPolicyClock } from './policy-clock';
+import { SlotHoldsController } from './holds/slot-holds.controller';
+import { SlotHoldsRepository } from './holds/slot-holds.repository';
+import { SlotHoldsService } from './holds/slot-holds.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([BookingEntity]), ServicesModule, PaymentsModule],
-  controllers: [BookingsController, BookingRecordsController, PaymentRefundsController],
+  controllers: [SlotHoldsController, BookingsController, BookingRecordsController, PaymentRefundsController],
   providers: [
     BookingPolicyClock,
     BookingsRepository,
@@ -37,6 +40,8 @@ import { BookingPolicyClock } from './policy-clock';
     PaymentReconciler,
     BookingTimers,
     PartyDeparturesListener,
+    SlotHoldsRepository,
+    SlotHoldsService,
   ],
   exports: [BookingsRepository],
 })

@@ -127,9 +127,12 @@ export class BookingsRepository {
    * exclusion constraint (a hold, its confirmation, a move) takes it first: two such writes checking the
    * constraint against each other's uncommitted rows deadlock in PostgreSQL, while one after the other the
    * second simply sees the first's row and gets a clean exclusion violation (SLOT_TAKEN).
+   * Under the lock, the provider's expired slot holds are cleared: an expired hold never blocks a write,
+   * even before the job engine's expiry job has run.
    */
   async lockSchedule(manager: EntityManager, providerId: string): Promise<void> {
     await this.sql.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`], manager);
+    await this.sql.query('DELETE FROM booking_holds WHERE provider_id = $1 AND expires_at <= clock_timestamp()', [providerId], manager);
   }
 
   /**

@@ -97,6 +97,8 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       /** 0: no reminders. */
       reminderBeforeMs: Math.round(env.BOOKING_REMINDER_HOURS * 3_600_000),
       timedPassIntervalMs: Math.round(env.BOOKING_TIMED_PASS_SECONDS * 1000),
+      holdTtlSeconds: env.BOOKING_HOLD_TTL_SECONDS,
+      maxActiveHoldsPerCustomer: env.MAX_ACTIVE_HOLDS_PER_CUSTOMER,
     },
     payments: {
       failureRate: env.PAYMENT_FAILURE_RATE,

@@ -169,6 +169,18 @@ export class EnvironmentVariables {
   @Max(3650)
   BOOKING_HORIZON_DAYS = 365;
 
+  /** How long a slot hold (POST /bookings/holds) keeps the time for its customer, in seconds. */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  BOOKING_HOLD_TTL_SECONDS = 600;
+
+  /** How many unexpired slot holds one customer may have at once (more: 409 TOO_MANY_HOLDS). */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MAX_ACTIVE_HOLDS_PER_CUSTOMER = 3;
+
   @Transform(toBoolean)
   @IsBoolean()
   RATE_LIMIT_ENABLED = true;
@@ -334,6 +346,8 @@ const NUMERIC_KEYS = new Set([
   'BOOKING_AUTO_COMPLETE_HOURS',
   'BOOKING_REMINDER_HOURS',
   'BOOKING_TIMED_PASS_SECONDS',
+  'BOOKING_HOLD_TTL_SECONDS',
+  'MAX_ACTIVE_HOLDS_PER_CUSTOMER',
   'EMBEDDED_POSTGRES_PORT',
   'MAIL_RETRY_INTERVAL_MS',
   'MAIL_RETRY_MAX_DELAY_MS',

@@ -47,6 +47,14 @@ export class ServiceEntity {
   @Column({ type: 'varchar', length: 16 })
   status: ServiceStatus;
 
+  /** Minutes kept free before each booking of this service (copied into the booking's claim on `provider_time`). */
+  @Column({ name: 'buffer_before_minutes', type: 'int', default: 0 })
+  bufferBeforeMinutes: number;
+
+  /** Minutes kept free after each booking of this service. */
+  @Column({ name: 'buffer_after_minutes', type: 'int', default: 0 })
+  bufferAfterMinutes: number;
+
   /**
    * Full-text search vector, computed by PostgreSQL (weights: title A, description B). Declared so the
    * schema diff (`npm run migration:generate`) knows it; never selected, inserted or updated by TypeORM.

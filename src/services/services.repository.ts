@@ -35,6 +35,8 @@ export interface ScheduleCandidate {
   availability: WeeklyAvailability;
   timezone: string;
   durationMinutes: number;
+  bufferBeforeMinutes?: number;
+  bufferAfterMinutes?: number;
 }
 
 /** One SQL statement with its positional parameters. */
@@ -87,7 +89,7 @@ export const SERVICE_KEYSETS: Record<ServiceSort, Keyset<ServiceEntity>> = {
 const ORDER = Object.fromEntries(Object.entries(SERVICE_KEYSETS).map(([sort, keyset]) => [sort, keyset.orderBy])) as Record<ServiceSort, string>;
 
 const COLUMNS =
-  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.status, s.created_at, s.updated_at, s.deleted_at';
+  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.buffer_before_minutes, s.buffer_after_minutes, s.status, s.created_at, s.updated_at, s.deleted_at';
 
 /** A `services` row as `pg` returns it. */
 interface ServiceRow {
@@ -102,6 +104,8 @@ interface ServiceRow {
   availability: WeeklyAvailability;
   images: string[];
   timezone: string;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
   status: ServiceStatus;
   created_at: Date;
   updated_at: Date;
@@ -121,14 +125,20 @@ const fromRow = (row: ServiceRow): ServiceEntity => ({
   availability: row.availability,
   images: row.images,
   timezone: row.timezone,
+  bufferBeforeMinutes: row.buffer_before_minutes,
+  bufferAfterMinutes: row.buffer_after_minutes,
   status: row.status,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   deletedAt: row.deleted_at,
 });
 
-/** Bookings that hold a provider's time (the partial exclusion constraint `bookings_provider_no_overlap` indexes exactly these). */
-const HOLDING = `status IN ('PENDING', 'CONFIRMED')`;
+/**
+ * A provider's claimed time (`provider_time`: open bookings and slot holds, each widened by its buffers, kept
+ * by triggers; its exclusion constraint `provider_time_no_overlap` refuses overlaps) that still stands: a
+ * hold past its expiry blocks nobody, even before it is deleted.
+ */
+const STANDING = `(t.expires_at IS NULL OR t.expires_at > now())`;
 
 /** What `availableOn` reads of a `services` row `s`, and the busy time of its provider. */
 const FREE_ON_DAY_COLUMNS: FreeOnDayColumns = {
@@ -137,11 +147,11 @@ const FREE_ON_DAY_COLUMNS: FreeOnDayColumns = {
   weekWindows: 's.week_windows',
   openDays: 's.open_days',
   providerId: 's.provider_id',
-  busyProviders: (from, to) =>
-    `SELECT b.provider_id FROM bookings b WHERE b.${HOLDING} AND tstzrange(b.scheduled_at, b.ends_at, '[)') && tstzrange(${from}, ${to}, '[)')`,
+  bufferBefore: 's.buffer_before_minutes',
+  bufferAfter: 's.buffer_after_minutes',
+  busyProviders: (from, to) => `SELECT t.provider_id FROM provider_time t WHERE t.during && tstzrange(${from}, ${to}, '[)') AND ${STANDING}`,
   busyDuring: (start, end) =>
-    `EXISTS (SELECT 1 FROM bookings b WHERE b.provider_id = s.provider_id AND b.${HOLDING}
-              AND tstzrange(b.scheduled_at, b.ends_at, '[)') && tstzrange(${start}, ${end}, '[)'))`,
+    `EXISTS (SELECT 1 FROM provider_time t WHERE t.provider_id = s.provider_id AND t.during && tstzrange(${start}, ${end}, '[)') AND ${STANDING})`,
 };
 
 /**
@@ -160,17 +170,11 @@ const MATCH_FIRST_MAX = 1_000;
 /** The provider's account is neither deleted nor suspended: only then are its services listed (reactivation lists them again). */
 const PROVIDER_ACTIVE = "EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL AND u.status = 'ACTIVE')";
 const BY_ID = prepared(`SELECT ${COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active FROM services s WHERE s.id = $1`);
-/**
- * Bookings that hold a provider's time. No booking lasts more than a day (`bookings_duration_max`), so one
- * overlapping the window starts at most a day before it: that bound keeps the read on the window's part of
- * `bookings_provider_idx` instead of every booking the provider ever had before it; the overlap written as ranges
- * is what the exclusion constraint's index (`bookings_provider_no_overlap`) answers exactly, whichever the
- * planner takes.
- */
+/** The standing claims of each provider overlapping [$2, $3): one look-up of the exclusion constraint's index per provider. */
 const BUSY = prepared(
-  `SELECT provider_id, scheduled_at, ends_at FROM bookings
-    WHERE provider_id = ANY($1::uuid[]) AND ${HOLDING} AND tstzrange(scheduled_at, ends_at, '[)') && tstzrange($2, $3, '[)')
-      AND scheduled_at < $3 AND scheduled_at > $2::timestamptz - interval '1440 minutes'`,
+  `SELECT p.id AS provider_id, lower(t.during) AS starts_at, upper(t.during) AS ends_at
+     FROM unnest($1::uuid[]) AS p(id)
+     JOIN provider_time t ON t.provider_id = p.id AND t.during && tstzrange($2, $3, '[)') AND ${STANDING}`,
 );
 const TIME_ZONES = prepared('SELECT timezone FROM service_time_zones');
 
@@ -312,14 +316,14 @@ export class ServicesRepository {
     );
   }
 
-  /** The PENDING/CONFIRMED bookings of these providers overlapping [from, to), on any of their services. */
+  /** The claimed time (open bookings and standing holds, with their buffers) of these providers overlapping [from, to), on any of their services. */
   async busyIntervals(providerIds: string[], from: Date, to: Date): Promise<Map<string, Interval[]>> {
     const busy = new Map<string, Interval[]>();
     if (!providerIds.length) return busy;
-    const rows = await this.sql.rows<{ provider_id: string; scheduled_at: Date; ends_at: Date }>(BUSY, [providerIds, from, to]);
+    const rows = await this.sql.rows<{ provider_id: string; starts_at: Date; ends_at: Date }>(BUSY, [providerIds, from, to]);
     for (const row of rows) {
       const list = busy.get(row.provider_id) ?? [];
-      list.push({ start: row.scheduled_at, end: row.ends_at });
+      list.push({ start: row.starts_at, end: row.ends_at });
       busy.set(row.provider_id, list);
     }
     return busy;

@@ -30,6 +30,8 @@ export class ServicesService {
       availability: dto.availability,
       images: dto.images ?? [],
       timezone: dto.timezone ?? 'UTC',
+      bufferBeforeMinutes: dto.bufferBeforeMinutes ?? 0,
+      bufferAfterMinutes: dto.bufferAfterMinutes ?? 0,
       status: dto.isActive === false ? ServiceStatus.INACTIVE : ServiceStatus.ACTIVE,
     });
     return toServiceResponse(service);

@@ -36,8 +36,9 @@ export class SlotsService {
     if (!candidates.length) return result;
     // One query for the busy time of every provider involved, over a span that covers every zone.
     const spans = candidates.map((c) => utcSpan(fromDate, toDate, c.timezone));
-    const from = new Date(Math.min(...spans.map((s) => s.start.getTime())));
-    const to = new Date(Math.max(...spans.map((s) => s.end.getTime())));
+    // Widened by the buffers: busy time just outside the days can still meet a first or last slot's buffer.
+    const from = new Date(Math.min(...spans.map((s) => s.start.getTime())) - Math.max(...candidates.map((c) => c.bufferBeforeMinutes ?? 0)) * 60_000);
+    const to = new Date(Math.max(...spans.map((s) => s.end.getTime())) + Math.max(...candidates.map((c) => c.bufferAfterMinutes ?? 0)) * 60_000);
     const busy = await this.services.busyIntervals([...new Set(candidates.map((c) => c.providerId))], from, to);
     const now = new Date();
     for (const candidate of candidates) {

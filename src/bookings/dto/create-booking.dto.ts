@@ -77,6 +77,14 @@ export class CreateBookingDto {
   @Matches(/T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/, { message: 'scheduledAt must include a time and a zone offset (or Z)' })
   scheduledAt: string;
 
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'A slot hold of yours (POST /bookings/holds) for this service and scheduledAt, unexpired: it is used up by the booking',
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'holdId must be a UUID' })
+  holdId?: string;
+
   @ApiPropertyOptional({ example: 'Ring the bell twice, please.', maxLength: 2000 })
   @IsOptional()
   @Trim()

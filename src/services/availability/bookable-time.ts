@@ -18,6 +18,9 @@ export interface BookableSchedule {
   availability: WeeklyAvailability;
   timezone: string;
   durationMinutes: number;
+  /** Minutes kept free before and after each booking (default 0): a slot is free when its buffered range meets no busy time. */
+  bufferBeforeMinutes?: number;
+  bufferAfterMinutes?: number;
 }
 
 /**
@@ -33,6 +36,9 @@ export interface FreeOnDayColumns {
   /** A bit per weekday (Monday = 1) with a window at least `durationMinutes` long (`service_open_days`). */
   openDays: string;
   providerId: string;
+  /** The row's buffers, in minutes (int): the start is free when [start - before, end + after) meets no busy time. */
+  bufferBefore: string;
+  bufferAfter: string;
   /** A SELECT of the providers with busy time overlapping [from, to) (two timestamptz SQL expressions). */
   busyProviders(from: string, to: string): string;
   /** SQL true when the row's provider is busy somewhere in [start, end). */
@@ -102,7 +108,7 @@ export class BookableTime {
   /** The start times offered on local days `fromDate`..`toDate` (`YYYY-MM-DD`, inclusive), clear of `busy`. */
   freeSlots(schedule: BookableSchedule, fromDate: string, toDate: string, busy: Interval[], now = new Date()): Slot[] {
     const latest = this.latestStart(now).getTime();
-    return this.grid(schedule, fromDate, toDate, this.earliestStart(now), busy).filter((slot) => slot.start.getTime() <= latest);
+    return this.grid(schedule, fromDate, toDate, this.earliestStart(now), widenedByBuffers(schedule, busy)).filter((slot) => slot.start.getTime() <= latest);
   }
 
   /**
@@ -160,7 +166,9 @@ export class BookableTime {
     const clock = `unnest(${param(zones)}::text[], ${param(midnights)}::timestamptz[], ${param(bases)}::int[]) AS c(zone, midnight, base)`;
     const notBeforeParam = `${param(new Date(notBefore))}::timestamptz`;
     const shortcuts: string[] = [];
-    const notBusy = () => `${c.providerId} NOT IN (${c.busyProviders(`${param(new Date(busyFrom))}::timestamptz`, `${param(new Date(busyTo))}::timestamptz`)})`;
+    // Only an unbuffered row: a buffer reaches past the day, where busy time the day's test does not see can take its first or last slot.
+    const notBusy = () =>
+      `${c.bufferBefore} = 0 AND ${c.bufferAfter} = 0 AND ${c.providerId} NOT IN (${c.busyProviders(`${param(new Date(busyFrom))}::timestamptz`, `${param(new Date(busyTo))}::timestamptz`)})`;
     // Nothing but busy time can take a slot away that day: a window holds one exactly when it is long enough.
     if (clean.length) shortcuts.push(`WHEN ${c.timezone}::text = ANY(${param(clean)}::text[]) AND ${notBusy()} THEN ${openBit}`);
     // Today, the notice also: a window holds one after it exactly when its last grid start is after it.
@@ -184,7 +192,7 @@ export class BookableTime {
          WHERE c.zone = ${c.timezone}::text AND lower(w) >= ${offset}::int AND upper(w) <= ${offset}::int + 1440
            AND t.start > ${notBeforeParam} AND t.start <= ${param(new Date(latest))}::timestamptz
            AND t.start + ${duration} <= t.window_end
-           AND NOT ${c.busyDuring('t.start', `t.start + ${duration}`)})`;
+           AND NOT ${c.busyDuring(`t.start - ${c.bufferBefore} * interval '1 minute'`, `t.start + ${duration} + ${c.bufferAfter} * interval '1 minute'`)})`;
     const free = shortcuts.length ? `CASE ${shortcuts.join('\n')} ELSE ${exact} END` : exact;
     return `((${openBit} OR ${c.timezone}::text = ANY(${param(irregular)}::text[])) AND ${free})`;
   }
@@ -222,4 +230,15 @@ export class BookableTime {
       busy,
     });
   }
+}
+
+/**
+ * Busy time as seen by a slot of `schedule`: a slot's buffered range [start - before, end + after) meets
+ * [a, b) exactly when the slot itself meets [a - after, b + before).
+ */
+function widenedByBuffers(schedule: BookableSchedule, busy: Interval[]): Interval[] {
+  const before = (schedule.bufferBeforeMinutes ?? 0) * MINUTE_MS;
+  const after = (schedule.bufferAfterMinutes ?? 0) * MINUTE_MS;
+  if (!before && !after) return busy;
+  return busy.map((interval) => ({ start: new Date(interval.start.getTime() - after), end: new Date(interval.end.getTime() + before) }));
 }

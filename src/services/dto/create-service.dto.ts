@@ -113,4 +113,18 @@ export class CreateServiceDto {
   @IsOmittable()
   @IsIanaTimeZone()
   timezone?: string;
+
+  @ApiPropertyOptional({ example: 15, default: 0, minimum: 0, maximum: 1440, description: 'Minutes kept free before each booking' })
+  @IsOmittable()
+  @IsInt()
+  @Min(0)
+  @Max(1440)
+  bufferBeforeMinutes?: number;
+
+  @ApiPropertyOptional({ example: 10, default: 0, minimum: 0, maximum: 1440, description: 'Minutes kept free after each booking' })
+  @IsOmittable()
+  @IsInt()
+  @Min(0)
+  @Max(1440)
+  bufferAfterMinutes?: number;
 }

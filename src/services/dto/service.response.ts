@@ -20,6 +20,8 @@ export class ServiceResponse {
   availability: WeeklyAvailability;
   @ApiProperty({ type: 'array', maxItems: 10, items: { type: 'string', format: 'uri', maxLength: 2048 } }) images: string[];
   @ApiProperty({ example: 'UTC', maxLength: 64 }) timezone: string;
+  @ApiProperty({ example: 0, minimum: 0, maximum: 1440, description: 'Minutes kept free before each booking' }) bufferBeforeMinutes: number;
+  @ApiProperty({ example: 0, minimum: 0, maximum: 1440, description: 'Minutes kept free after each booking' }) bufferAfterMinutes: number;
   @ApiProperty({ enum: ServiceStatus }) status: ServiceStatus;
   @ApiProperty() isActive: boolean;
   @ApiProperty() createdAt: Date;
@@ -39,6 +41,8 @@ export function toServiceResponse(service: ServiceEntity): ServiceResponse {
     availability: service.availability,
     images: service.images,
     timezone: service.timezone,
+    bufferBeforeMinutes: service.bufferBeforeMinutes,
+    bufferAfterMinutes: service.bufferAfterMinutes,
     status: service.status,
     isActive: service.status === ServiceStatus.ACTIVE,
     createdAt: service.createdAt,
