@@ -138,7 +138,7 @@ const fromRow = (row: ServiceRow): ServiceEntity => ({
  * by triggers; its exclusion constraint `provider_time_no_overlap` refuses overlaps) that still stands: a
  * hold past its expiry blocks nobody, even before it is deleted.
  */
-const STANDING = `(t.expires_at IS NULL OR t.expires_at > now())`;
+const STANDING = `(pt.expires_at IS NULL OR pt.expires_at > now())`;
 
 /** What `availableOn` reads of a `services` row `s`, and the busy time of its provider. */
 const FREE_ON_DAY_COLUMNS: FreeOnDayColumns = {
@@ -149,9 +149,9 @@ const FREE_ON_DAY_COLUMNS: FreeOnDayColumns = {
   providerId: 's.provider_id',
   bufferBefore: 's.buffer_before_minutes',
   bufferAfter: 's.buffer_after_minutes',
-  busyProviders: (from, to) => `SELECT t.provider_id FROM provider_time t WHERE t.during && tstzrange(${from}, ${to}, '[)') AND ${STANDING}`,
+  busyProviders: (from, to) => `SELECT pt.provider_id FROM provider_time pt WHERE pt.during && tstzrange(${from}, ${to}, '[)') AND ${STANDING}`,
   busyDuring: (start, end) =>
-    `EXISTS (SELECT 1 FROM provider_time t WHERE t.provider_id = s.provider_id AND t.during && tstzrange(${start}, ${end}, '[)') AND ${STANDING})`,
+    `EXISTS (SELECT 1 FROM provider_time pt WHERE pt.provider_id = s.provider_id AND pt.during && tstzrange(${start}, ${end}, '[)') AND ${STANDING})`,
 };
 
 /**
@@ -172,9 +172,9 @@ const PROVIDER_ACTIVE = "EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_i
 const BY_ID = prepared(`SELECT ${COLUMNS}, ${PROVIDER_ACTIVE} AS provider_active FROM services s WHERE s.id = $1`);
 /** The standing claims of each provider overlapping [$2, $3): one look-up of the exclusion constraint's index per provider. */
 const BUSY = prepared(
-  `SELECT p.id AS provider_id, lower(t.during) AS starts_at, upper(t.during) AS ends_at
+  `SELECT p.id AS provider_id, lower(pt.during) AS starts_at, upper(pt.during) AS ends_at
      FROM unnest($1::uuid[]) AS p(id)
-     JOIN provider_time t ON t.provider_id = p.id AND t.during && tstzrange($2, $3, '[)') AND ${STANDING}`,
+     JOIN provider_time pt ON pt.provider_id = p.id AND pt.during && tstzrange($2, $3, '[)') AND ${STANDING}`,
 );
 const TIME_ZONES = prepared('SELECT timezone FROM service_time_zones');
 

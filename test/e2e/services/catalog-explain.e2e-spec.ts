@@ -20,7 +20,7 @@ const CATEGORIES = 8;
 const BOOKINGS = 2_000;
 const VACUUM_PATIENCE_MS = 60_000;
 /** Tables a catalog request must never read whole. */
-const NEVER_SCANNED = ['services', 'bookings', 'notifications'];
+const NEVER_SCANNED = ['services', 'bookings', 'provider_time', 'notifications'];
 
 function nodesOf(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
