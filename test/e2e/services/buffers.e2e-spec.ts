@@ -202,6 +202,26 @@ describe('service buffers', () => {
     expect(await listed('2030-01-14')).toEqual([buffered.id, unbuffered.id, bufferedBefore.id, other.id].sort());
   });
 
+  it('availableOn agrees with /slots when only a buffer reaches into the day: busy time the day before blocks the first slot', async () => {
+    const provider = await createUser(t, Role.PROVIDER);
+    const category = uniqueCategory('buffers');
+    const edge = await createService(t, provider, {
+      category,
+      durationMinutes: 60,
+      timezone: 'UTC',
+      availability: { monday: ['00:00-01:00'] },
+      bufferBeforeMinutes: 1440,
+    });
+    const plain = await createService(t, provider, { category, durationMinutes: 60, timezone: 'UTC', availability: { monday: ['00:00-01:00'] } });
+    // Sunday 02:00-03:00 UTC: nothing of Monday is busy in any zone (even at UTC+14 Monday starts Sunday 10:00 UTC),
+    // but the Monday 00:00 slot's day before is.
+    await bookDirect(plain, '2030-01-06T02:00:00.000Z');
+    expect(await starts(edge.id)).toEqual([]);
+    expect(await starts(plain.id)).toEqual([at('00:00')]);
+    const listed = ((await t.http.get('/services/').query({ category, availableOn: MONDAY }).expect(200)).body as ServiceResponse[]).map((s) => s.id);
+    expect(listed).toEqual([plain.id]);
+  });
+
   it('on a daylight-saving change day (Europe/Berlin, 2027-03-28) offers the slots a person expects around a buffered booking', async () => {
     const provider = await createUser(t, Role.PROVIDER);
     const service = await createService(t, provider, {
