@@ -65,7 +65,10 @@ describe('bookable time', () => {
   it('offers a start only when its buffered range [start - before, end + after) is clear of busy time', () => {
     const buffered: BookableSchedule = { ...schedule, availability: { monday: ['08:00-14:00'] }, bufferBeforeMinutes: 30, bufferAfterMinutes: 60 };
     const busy = [{ start: new Date('2030-01-07T11:00:00Z'), end: new Date('2030-01-07T11:30:00Z') }];
-    const starts = (s: BookableSchedule) => time().freeSlots(s, '2030-01-07', '2030-01-07', busy, now).map((slot) => slot.start.toISOString().slice(11, 16));
+    const starts = (s: BookableSchedule) =>
+      time()
+        .freeSlots(s, '2030-01-07', '2030-01-07', busy, now)
+        .map((slot) => slot.start.toISOString().slice(11, 16));
     // 09:00-10:00 needs until 11:00 clear (fine); 10:00 needs until 12:00 (busy); 12:00 needs from 11:30 (fine).
     expect(starts(buffered)).toEqual(['09:00', '12:00', '13:00']);
     expect(starts({ ...buffered, bufferBeforeMinutes: 31 })).toEqual(['09:00', '13:00']);
