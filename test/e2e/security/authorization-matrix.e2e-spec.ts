@@ -104,6 +104,9 @@ const EXPECTED: Record<string, Expected> = {
   // Editing the notes (the body sent): the customer's or an admin's business; the provider sees the booking but may not.
   'PUT /bookings/:id': { ...parties(200), provider: 403 },
   'DELETE /bookings/:id': parties(200),
+  // Slot holds are the customers' own: nobody else's exists for a customer; other roles cannot hold.
+  'POST /bookings/holds': { anonymous: 401, customer: 201, otherCustomer: 201, provider: 403, otherProvider: 403, admin: 403 },
+  'DELETE /bookings/holds/:id': { anonymous: 401, customer: 204, otherCustomer: 404, provider: 403, otherProvider: 403, admin: 403 },
 
   'GET /payments': signedIn(200),
   'GET /payments/:id': parties(200),
@@ -172,6 +175,8 @@ interface World {
   notificationId: string;
   /** A time `service` is still free, for a new booking. */
   freeAt: string;
+  /** The customer's slot hold on `service` (at 13:00, another free time). */
+  holdId: string;
 }
 
 interface Call {
@@ -220,6 +225,11 @@ describe('authorization matrix', () => {
     const [payment] = await t.dataSource.query<Array<{ id: string }>>('SELECT id FROM payments WHERE booking_id = $1', [booking.id]);
     const [notification] = await t.dataSource.query<Array<{ id: string }>>('SELECT id FROM notifications WHERE user_id = $1 LIMIT 1', [customer.id]);
     if (!payment || !notification) throw new Error('The booking left no payment or no notification for the customer');
+    const hold = await t.http
+      .post('/bookings/holds')
+      .set(customer.auth)
+      .send({ serviceId: service.id, scheduledAt: shift(at, 180) })
+      .expect(201);
     return {
       customer,
       otherCustomer,
@@ -231,11 +241,13 @@ describe('authorization matrix', () => {
       paymentId: payment.id,
       notificationId: notification.id,
       freeAt: shift(at, 60),
+      holdId: (hold.body as { id: string }).id,
     };
   }
 
   /** The id a `:id` stands for: the object of that kind the world's customer or provider owns. */
   function idFor(path: string, world: World): string {
+    if (path.startsWith('/bookings/holds/')) return world.holdId;
     const kind = path.split('/')[1];
     const ids: Record<string, string> = {
       users: world.customer.id,
@@ -270,6 +282,7 @@ describe('authorization matrix', () => {
     'POST /services': () => validServiceBody(),
     'PUT /services/:id': () => ({ title: 'Renamed service' }),
     'POST /bookings': (world) => bookingBody(world.service, world.freeAt),
+    'POST /bookings/holds': (world) => ({ serviceId: world.service.id, scheduledAt: world.freeAt }),
     'PUT /bookings/:id': () => ({ notes: 'Ring twice' }),
     'POST /payments/:id/refund': () => ({ reason: 'Matrix refund' }),
   };
