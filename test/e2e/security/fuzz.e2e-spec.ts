@@ -35,6 +35,8 @@ interface World {
   users: Record<'customer' | 'stranger' | 'provider' | 'admin', TestUser>;
   service: ServiceResponse;
   booking: BookingResponse;
+  /** The customer's slot hold on `service`. */
+  holdId: string;
   paymentId: string;
   notificationIds: Record<'customer' | 'stranger' | 'provider' | 'admin', string>;
   authorization: Record<Actor, string | undefined>;
@@ -151,6 +153,11 @@ async function newWorld(): Promise<World> {
   ]);
   const service = await createService(t, provider);
   const booking = await book(t, customer, service, nextLocal('UTC', 'monday', '10:00'));
+  const hold = await t.http
+    .post('/bookings/holds')
+    .set(customer.auth)
+    .send({ serviceId: service.id, scheduledAt: nextLocal('UTC', 'monday', '11:00') })
+    .expect(201);
   const payments = await t.http.get('/payments/').set(customer.auth).expect(200);
   const users = { customer, stranger, provider, admin };
   const notificationIds = {} as World['notificationIds'];
@@ -170,6 +177,7 @@ async function newWorld(): Promise<World> {
     users,
     service,
     booking,
+    holdId: (hold.body as { id: string }).id,
     paymentId: (payments.body as Array<{ id: string }>)[0].id,
     notificationIds,
     authorization: {
@@ -189,6 +197,7 @@ async function newWorld(): Promise<World> {
 
 /** The world's object a `{id}` in this path names, as seen by `actor` (their own account, their own notification). */
 function objectId(path: string, actor: Actor, world: World): string {
+  if (path.startsWith('/bookings/holds/')) return world.holdId;
   const resource = path.split('/')[1];
   const own = actor === 'customer' || actor === 'stranger' || actor === 'provider' || actor === 'admin' ? actor : 'customer';
   switch (resource) {
@@ -218,6 +227,7 @@ const worldIds = (world: World): string[] => [
   ...Object.values(world.users).map((user) => user.id),
   world.service.id,
   world.booking.id,
+  world.holdId,
   world.paymentId,
   ...Object.values(world.notificationIds),
 ];
@@ -328,6 +338,7 @@ const GOOD_REQUESTS: Record<string, (world: World, examples: GoodRequest[]) => P
       const body = example.body as { payment: object };
       return { ...example, body: { ...body, serviceId: world.service.id, payment: { ...body.payment, amount: world.service.price } } };
     }),
+  'POST /bookings/holds': (world, examples) => examples.map((example) => ({ ...example, body: { ...(example.body as object), serviceId: world.service.id } })),
   // Refunds are for the booking's provider and admins (the route admits customers to tell them so: 403).
   'POST /payments/{id}/refund': (_world, examples) => examples.filter((example) => example.actor !== 'customer'),
 };
@@ -615,6 +626,8 @@ const FRESHEN: Record<string, (body: Record<string, unknown>) => void> = {
   },
   'POST /payments/{id}/refund': (body) => (body.amount = 0.01),
 };
+// A hold takes the next free slot the same way (the counter is shared, so holds and bookings never meet).
+FRESHEN['POST /bookings/holds'] = FRESHEN['POST /bookings'];
 
 function toDraft(operation: Operation, world: World, good: GoodRequest): Draft {
   const json = good.body === undefined ? undefined : structuredClone(good.body);
