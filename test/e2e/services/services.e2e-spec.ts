@@ -45,6 +45,8 @@ describe('services: create, read, update, delete', () => {
       expect(Object.keys(response.body as object).sort()).toEqual(
         [
           'availability',
+          'bufferAfterMinutes',
+          'bufferBeforeMinutes',
           'category',
           'createdAt',
           'currency',
@@ -73,6 +75,8 @@ describe('services: create, read, update, delete', () => {
         availability: body.availability,
         images: body.images,
         timezone: 'Europe/Berlin',
+        bufferBeforeMinutes: 0,
+        bufferAfterMinutes: 0,
         status: 'ACTIVE',
         isActive: true,
         createdAt: expect.any(String),
