@@ -19,7 +19,7 @@ interface PlanNode {
 
 const ROWS = 100_000;
 const PROVIDER_BOOKINGS = 5_000;
-const HISTORY_TABLES = ['bookings', 'payments', 'notifications'];
+const HISTORY_TABLES = ['bookings', 'provider_time', 'payments', 'notifications'];
 
 const nodesOf = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
 
