@@ -88,6 +88,14 @@ export class SlotHoldsAndBuffers1764770000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TRIGGER booking_holds_provider_time AFTER INSERT ON booking_holds
         FOR EACH ROW EXECUTE FUNCTION provider_time_of_hold()`);
+    // The provider's schedule lock (the key the app has always used), then the provider's expired holds cleared:
+    // one round trip, and the DELETE runs after the lock is held (its own snapshot, inside the function).
+    await queryRunner.query(`
+      CREATE FUNCTION lock_provider_schedule(provider uuid) RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtextextended('provider-schedule:' || provider::text, 0));
+        DELETE FROM booking_holds WHERE provider_id = provider AND expires_at <= clock_timestamp();
+      END $$`);
     // The bookings that hold time today claim it (no buffers yet: every service's are 0).
     await queryRunner.query(`
       INSERT INTO provider_time (provider_id, booking_id, during)
@@ -98,6 +106,7 @@ export class SlotHoldsAndBuffers1764770000000 implements MigrationInterface {
     await queryRunner.query(`DROP TRIGGER bookings_provider_time ON bookings`);
     await queryRunner.query(`DROP TABLE provider_time`);
     await queryRunner.query(`DROP TABLE booking_holds`);
+    await queryRunner.query(`DROP FUNCTION lock_provider_schedule(uuid)`);
     await queryRunner.query(`DROP FUNCTION provider_time_of_hold()`);
     await queryRunner.query(`DROP FUNCTION provider_time_of_booking()`);
     await queryRunner.query(`ALTER TABLE services DROP COLUMN buffer_before_minutes, DROP COLUMN buffer_after_minutes`);

@@ -39,11 +39,8 @@ interface BookingBody {
   payment: { amount: number; currency: string; paymentMethod: { type: string; brand: string; last4: string } };
 }
 
-/** As the app's BookingsRepository.lockSchedule: the provider's lock, then its expired slot holds cleared. */
-const lockSchedule = async (client: PoolClient, providerId: string) => {
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`]);
-  await client.query('DELETE FROM booking_holds WHERE provider_id = $1 AND expires_at <= clock_timestamp()', [providerId]);
-};
+/** As the app's BookingsRepository.lockSchedule: the provider's lock, then its expired slot holds cleared (one function). */
+const lockSchedule = (client: PoolClient, providerId: string) => client.query('SELECT lock_provider_schedule($1)', [providerId]);
 
 /** Scenario 4: book and pay in one call, as the app's checkout does it (hold, charge, confirm with the outbox). */
 export function registerBookingRoutes(app: FastifyInstance): void {

@@ -131,8 +131,8 @@ export class BookingsRepository {
    * even before the job engine's expiry job has run.
    */
   async lockSchedule(manager: EntityManager, providerId: string): Promise<void> {
-    await this.sql.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`provider-schedule:${providerId}`], manager);
-    await this.sql.query('DELETE FROM booking_holds WHERE provider_id = $1 AND expires_at <= clock_timestamp()', [providerId], manager);
+    // lock_provider_schedule (1764770000000-slot-holds-and-buffers): pg_advisory_xact_lock on 'provider-schedule:<id>', then the DELETE.
+    await this.sql.query('SELECT lock_provider_schedule($1)', [providerId], manager);
   }
 
   /**

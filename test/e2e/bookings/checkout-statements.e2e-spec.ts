@@ -69,7 +69,7 @@ describe('booking checkout statements', () => {
 
     const hold = transactions.find((statements) => statements.some((text) => text.startsWith('INSERT INTO bookings')));
     expect(hold?.slice(1, -1).map((text) => text.slice(0, 30))).toEqual([
-      'SELECT pg_advisory_xact_lock(h',
+      'SELECT lock_provider_schedule(',
       'INSERT INTO bookings (customer',
       'INSERT INTO booking_history (b',
       'INSERT INTO payments (booking_',
