@@ -13,6 +13,7 @@ import { CatalogAtScale1764740000000 } from './1764740000000-catalog-at-scale';
 import { HistoryPaging1764750000000 } from './1764750000000-history-paging';
 import { BookingHistoryAndInvites1764760000000 } from './1764760000000-booking-history-and-invites';
 import { SlotHoldsAndBuffers1764770000000 } from './1764770000000-slot-holds-and-buffers';
+import { RequestToBook1764780000000 } from './1764780000000-request-to-book';
 import { TimedTransitions1764790000000 } from './1764790000000-timed-transitions';
 import { UsersPaging1764810000000 } from './1764810000000-users-paging';
 
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   HistoryPaging1764750000000,
   BookingHistoryAndInvites1764760000000,
   SlotHoldsAndBuffers1764770000000,
+  RequestToBook1764780000000,
   TimedTransitions1764790000000,
   UsersPaging1764810000000,
 ];

@@ -7,6 +7,10 @@ export enum PaymentStatus {
   FAILED = 'FAILED',
   PARTIALLY_REFUNDED = 'PARTIALLY_REFUNDED',
   REFUNDED = 'REFUNDED',
+  /** Funds held for a booking request, not taken: the provider's accept captures them (SUCCESS), a decline voids them. */
+  AUTHORIZED = 'AUTHORIZED',
+  /** A held authorization released: nothing was taken. */
+  VOIDED = 'VOIDED',
 }
 
 /** Only what may be kept of a card: never its number. */
@@ -57,6 +61,18 @@ export class PaymentEntity {
 
   @Column({ name: 'failure_reason', type: 'varchar', length: 500, nullable: true })
   failureReason: string | null;
+
+  /** A booking request's payment: authorized (held) first, captured or voided on the provider's answer. */
+  @Column({ name: 'authorize_only', type: 'boolean', default: false })
+  authorizeOnly: boolean;
+
+  /** When an accept asked the gateway to capture (the reconciler finishes a capture whose process died). */
+  @Column({ name: 'capture_requested_at', type: 'timestamptz', nullable: true })
+  captureRequestedAt: Date | null;
+
+  /** When the gateway confirmed the void of a VOIDED authorization (null: the reconciler retries it). */
+  @Column({ name: 'voided_at', type: 'timestamptz', nullable: true })
+  voidedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

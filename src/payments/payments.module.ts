@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app.config';
+import { AuthorizationsService } from './authorizations.service';
 import { PaymentGateway } from './gateway/payment-gateway';
 import { SimulatedGatewayRepository } from './gateway/simulated-gateway.repository';
 import { SimulatedPaymentGateway } from './gateway/simulated-payment.gateway';
@@ -20,6 +21,7 @@ import { RefundsService } from './refunds.service';
     PaymentsRepository,
     PaymentsService,
     RefundsService,
+    AuthorizationsService,
     {
       // Swap in a real processor here; everything else talks to the PaymentGateway interface.
       provide: PaymentGateway,
@@ -30,6 +32,6 @@ import { RefundsService } from './refunds.service';
       },
     },
   ],
-  exports: [PaymentsRepository, RefundsService, PaymentGateway],
+  exports: [PaymentsRepository, RefundsService, AuthorizationsService, PaymentGateway],
 })
 export class PaymentsModule {}

@@ -22,7 +22,7 @@ export interface NewPendingPayment {
 }
 
 const COLUMNS =
-  'id, booking_id, service_id, scheduled_at, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason, created_at, updated_at';
+  'id, booking_id, service_id, scheduled_at, customer_id, provider_id, status, amount, refunded_amount, currency, transaction_id, payment_method, failure_reason, authorize_only, capture_requested_at, voided_at, created_at, updated_at';
 
 interface PaymentRow {
   id: string;
@@ -38,6 +38,9 @@ interface PaymentRow {
   transaction_id: string | null;
   payment_method: StoredPaymentMethod;
   failure_reason: string | null;
+  authorize_only: boolean;
+  capture_requested_at: Date | null;
+  voided_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -74,6 +77,9 @@ const fromRow = (row: PaymentRow): PaymentEntity =>
     transactionId: row.transaction_id,
     paymentMethod: row.payment_method,
     failureReason: row.failure_reason,
+    authorizeOnly: row.authorize_only,
+    captureRequestedAt: row.capture_requested_at,
+    voidedAt: row.voided_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
@@ -105,6 +111,114 @@ export class PaymentsRepository {
       manager,
     );
     return fromRow(row);
+  }
+
+  /** A booking request's payment: PENDING until the gateway authorizes it (funds held, not taken). */
+  async insertPendingAuthorization(manager: EntityManager, payment: NewPendingPayment): Promise<PaymentEntity> {
+    const [row] = await this.sql.rows<PaymentRow>(
+      `INSERT INTO payments (booking_id, service_id, scheduled_at, customer_id, provider_id, status, amount, refunded_amount, currency, payment_method, authorize_only)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, true)
+       RETURNING ${COLUMNS}`,
+      [
+        payment.bookingId,
+        payment.serviceId,
+        payment.scheduledAt,
+        payment.customerId,
+        payment.providerId,
+        PaymentStatus.PENDING,
+        payment.amount,
+        payment.currency,
+        payment.paymentMethod,
+      ],
+      manager,
+    );
+    return fromRow(row);
+  }
+
+  /** PENDING -> AUTHORIZED (the gateway holds the funds), only if still PENDING. */
+  async markAuthorized(manager: EntityManager, id: string, transactionId: string): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE payments SET status = $3, transaction_id = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $4`,
+      [id, transactionId, PaymentStatus.AUTHORIZED, PaymentStatus.PENDING],
+      manager,
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Marks an accept under way, compare-and-swap: true for the one caller that may capture. From then on only
+   * the capture decides the payment (a void or a second accept is refused; the reconciler finishes it).
+   */
+  async requestCapture(manager: EntityManager, id: string): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE payments SET capture_requested_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP
+        WHERE id = $1 AND status = $2 AND capture_requested_at IS NULL`,
+      [id, PaymentStatus.AUTHORIZED],
+      manager,
+    );
+    return rowCount === 1;
+  }
+
+  /** AUTHORIZED (capture requested) -> SUCCESS with the capture's transaction, only once. */
+  async markCaptured(manager: EntityManager, id: string, transactionId: string): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE payments SET status = $3, transaction_id = $2, updated_at = CURRENT_TIMESTAMP
+        WHERE id = $1 AND status = $4 AND capture_requested_at IS NOT NULL`,
+      [id, transactionId, PaymentStatus.SUCCESS, PaymentStatus.AUTHORIZED],
+      manager,
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * AUTHORIZED -> VOIDED, only while no capture is under way (`capturing`: the capture's own failure, which
+   * may). `releasedAt`: when the gateway has nothing held any more (a refused capture); null while the void is
+   * still to be made at the gateway (after commit, retried by the reconciler until `confirmVoid`).
+   */
+  async markVoided(manager: EntityManager, id: string, releasedAt: Date | null, capturing = false): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE payments SET status = $2, voided_at = $3, updated_at = CURRENT_TIMESTAMP
+        WHERE id = $1 AND status = $4 AND (capture_requested_at IS NULL OR $5::boolean)`,
+      [id, PaymentStatus.VOIDED, releasedAt, PaymentStatus.AUTHORIZED, capturing],
+      manager,
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * PENDING -> VOIDED: the gateway authorized a request whose booking had meanwhile been closed (cancelled);
+   * the authorization is recorded and voided (after commit, retried by the reconciler). Only if still PENDING.
+   */
+  async markAuthorizationVoided(manager: EntityManager, id: string, transactionId: string): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE payments SET status = $2, transaction_id = $3, voided_at = NULL, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $4`,
+      [id, PaymentStatus.VOIDED, transactionId, PaymentStatus.PENDING],
+      manager,
+    );
+    return rowCount === 1;
+  }
+
+  /** The gateway confirmed the void of a VOIDED authorization. */
+  async confirmVoid(id: string): Promise<void> {
+    await this.sql.query(`UPDATE payments SET voided_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = $2 AND voided_at IS NULL`, [id, PaymentStatus.VOIDED]);
+  }
+
+  /** Accepts whose process died between the capture and its commit (or before the capture). */
+  async listStaleCaptures(olderThan: Date): Promise<PaymentEntity[]> {
+    const rows = await this.sql.rows<PaymentRow>(
+      `SELECT ${COLUMNS} FROM payments WHERE status = $1 AND capture_requested_at IS NOT NULL AND capture_requested_at < $2 ORDER BY capture_requested_at LIMIT 100`,
+      [PaymentStatus.AUTHORIZED, olderThan],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Voided authorizations whose void the gateway has not confirmed yet. */
+  async listUnconfirmedVoids(olderThan: Date): Promise<PaymentEntity[]> {
+    const rows = await this.sql.rows<PaymentRow>(
+      `SELECT ${COLUMNS} FROM payments WHERE status = $1 AND voided_at IS NULL AND updated_at < $2 ORDER BY updated_at LIMIT 100`,
+      [PaymentStatus.VOIDED, olderThan],
+    );
+    return rows.map(fromRow);
   }
 
   /** PENDING -> SUCCESS, only if still PENDING. */

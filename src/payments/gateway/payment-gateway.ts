@@ -18,9 +18,26 @@ export interface RefundRequest {
   currency: string;
 }
 
+/** Takes (captures) or releases (voids) the funds an authorization holds; keyed by our payment id. */
+export interface AuthorizationRequest {
+  /** Our payment id: one capture or one void per authorization, whatever the retries. */
+  idempotencyKey: string;
+  /** The authorization's transaction id, as `authorize` answered it. */
+  authorizationId: string;
+  amountMinor: number;
+  currency: string;
+}
+
+/**
+ * What became of an authorization: captured (the funds taken), voided (released), or `refused` when the
+ * other of the two got there first (an authorization is captured or voided, once) or it was never approved.
+ */
+export type SettlementResult =
+  { outcome: 'captured'; transactionId: string } | { outcome: 'voided'; transactionId: string } | { outcome: 'refused'; reason: string };
+
 /**
  * A card processor. The simulated one is the default; a real processor (Stripe, Adyen...) implements the
- * same four calls, keyed by our ids so retries and crash recovery never charge or refund twice.
+ * same calls, keyed by our ids so retries and crash recovery never charge or refund twice.
  */
 export abstract class PaymentGateway {
   abstract charge(request: ChargeRequest): Promise<ChargeResult>;
@@ -33,4 +50,13 @@ export abstract class PaymentGateway {
    * or declined, if the processor got it first; otherwise a decline saying it was cancelled.
    */
   abstract cancelCharge(idempotencyKey: string): Promise<ChargeResult>;
+
+  /** Holds the amount on the card without taking it (a booking request), at most once per key. */
+  abstract authorize(request: ChargeRequest): Promise<ChargeResult>;
+  /** Like `cancelCharge`, for an authorization: a late `authorize` under the key is refused; answers the key's outcome. */
+  abstract cancelAuthorization(idempotencyKey: string): Promise<ChargeResult>;
+  /** Takes the held funds. Repeated, it answers as the first time; after a void, `refused`. */
+  abstract capture(request: AuthorizationRequest): Promise<SettlementResult>;
+  /** Releases the held funds. Repeated, it answers as the first time; after a capture, `refused` with it. */
+  abstract void(request: AuthorizationRequest): Promise<SettlementResult>;
 }

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 
-export type OperationKind = 'charge' | 'refund' | 'cancel';
+export type OperationKind = 'charge' | 'refund' | 'cancel' | 'authorize' | 'capture' | 'void';
 
 export interface OperationRow {
   kind: OperationKind;

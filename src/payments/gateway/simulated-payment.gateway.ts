@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest } from './payment-gateway';
+import { AuthorizationRequest, ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, SettlementResult } from './payment-gateway';
 import { OperationRow, SimulatedGatewayRepository } from './simulated-gateway.repository';
 
 const CANCELLED_REASON = 'The charge was cancelled before it was made';
@@ -63,6 +63,70 @@ export class SimulatedPaymentGateway extends PaymentGateway {
       declineReason: CANCELLED_REASON,
     });
     return toResult(row);
+  }
+
+  async authorize(request: ChargeRequest): Promise<ChargeResult> {
+    await this.delay();
+    const approved = this.approves();
+    const row = await this.operations.recordOnce({
+      key: `authorize:${request.idempotencyKey}`,
+      kind: 'authorize',
+      approved,
+      transactionId: `sim_au_${randomUUID().replace(/-/g, '')}`,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      declineReason: approved ? null : 'Card declined by issuer',
+    });
+    return toResult(row);
+  }
+
+  async cancelAuthorization(idempotencyKey: string): Promise<ChargeResult> {
+    const row = await this.operations.recordOnce({
+      key: `authorize:${idempotencyKey}`,
+      kind: 'cancel',
+      approved: false,
+      transactionId: `sim_cx_${randomUUID().replace(/-/g, '')}`,
+      amountMinor: 0,
+      currency: 'XXX',
+      declineReason: CANCELLED_REASON,
+    });
+    return toResult(row);
+  }
+
+  capture(request: AuthorizationRequest): Promise<SettlementResult> {
+    return this.settle('capture', request);
+  }
+
+  void(request: AuthorizationRequest): Promise<SettlementResult> {
+    return this.settle('void', request);
+  }
+
+  /**
+   * An authorization is settled once, by a capture or by a void, under one key (`settle:<payment id>`): the
+   * first of the two takes it, and the other is refused, as a processor refuses to capture a released hold.
+   */
+  private async settle(kind: 'capture' | 'void', request: AuthorizationRequest): Promise<SettlementResult> {
+    await this.delay();
+    const authorization = await this.operations.findByKey(`authorize:${request.idempotencyKey}`);
+    if (!authorization?.approved || authorization.transaction_id !== request.authorizationId) {
+      return { outcome: 'refused', reason: 'No such authorization' };
+    }
+    const row = await this.operations.recordOnce({
+      key: `settle:${request.idempotencyKey}`,
+      kind,
+      approved: true,
+      transactionId: `sim_${kind === 'capture' ? 'cp' : 'vd'}_${randomUUID().replace(/-/g, '')}`,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      declineReason: null,
+    });
+    if (row.kind === kind) return { outcome: kind === 'capture' ? 'captured' : 'voided', transactionId: row.transaction_id };
+    return { outcome: 'refused', reason: row.kind === 'capture' ? 'The authorization was captured' : 'The authorization was voided' };
+  }
+
+  private approves(): boolean {
+    const rate = this.options.failureRate;
+    return rate <= 0 ? true : rate >= 1 ? false : randomInt(1_000_000) >= rate * 1_000_000;
   }
 
   /** The first outcome for a key is the only one: a repeat answers as the first call did. */
