@@ -99,6 +99,8 @@ export function buildAppConfig(env: EnvironmentVariables, overrides: { databaseU
       timedPassIntervalMs: Math.round(env.BOOKING_TIMED_PASS_SECONDS * 1000),
       holdTtlSeconds: env.BOOKING_HOLD_TTL_SECONDS,
       maxActiveHoldsPerCustomer: env.MAX_ACTIVE_HOLDS_PER_CUSTOMER,
+      /** How long a provider has to answer a booking request (BOOKING_REQUEST_EXPIRY_HOURS), in milliseconds. */
+      requestExpiryMs: Math.round(env.BOOKING_REQUEST_EXPIRY_HOURS * 3_600_000),
     },
     payments: {
       failureRate: env.PAYMENT_FAILURE_RATE,

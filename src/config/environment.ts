@@ -180,6 +180,15 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(100)
   MAX_ACTIVE_HOLDS_PER_CUSTOMER = 3;
+  /**
+   * A booking request (a service with instantBooking false) the provider has not answered after this many
+   * hours (or by its start, if sooner) is declined and its authorization voided. Decimals allowed (0.001 is
+   * 3.6 seconds, for tests).
+   */
+  @IsNumber()
+  @Min(0.0001)
+  @Max(24 * 365)
+  BOOKING_REQUEST_EXPIRY_HOURS = 24;
 
   @Transform(toBoolean)
   @IsBoolean()
@@ -348,6 +357,7 @@ const NUMERIC_KEYS = new Set([
   'BOOKING_TIMED_PASS_SECONDS',
   'BOOKING_HOLD_TTL_SECONDS',
   'MAX_ACTIVE_HOLDS_PER_CUSTOMER',
+  'BOOKING_REQUEST_EXPIRY_HOURS',
   'EMBEDDED_POSTGRES_PORT',
   'MAIL_RETRY_INTERVAL_MS',
   'MAIL_RETRY_MAX_DELAY_MS',

@@ -54,6 +54,9 @@ export class ServiceEntity {
   /** Minutes kept free after each booking of this service. */
   @Column({ name: 'buffer_after_minutes', type: 'int', default: 0 })
   bufferAfterMinutes: number;
+  /** True: a booking is confirmed when paid. False: a booking is a request the provider accepts or declines (funds held meanwhile). */
+  @Column({ name: 'instant_booking', type: 'boolean', default: true })
+  instantBooking: boolean;
 
   /**
    * Full-text search vector, computed by PostgreSQL (weights: title A, description B). Declared so the

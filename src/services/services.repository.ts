@@ -89,7 +89,7 @@ export const SERVICE_KEYSETS: Record<ServiceSort, Keyset<ServiceEntity>> = {
 const ORDER = Object.fromEntries(Object.entries(SERVICE_KEYSETS).map(([sort, keyset]) => [sort, keyset.orderBy])) as Record<ServiceSort, string>;
 
 const COLUMNS =
-  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.buffer_before_minutes, s.buffer_after_minutes, s.status, s.created_at, s.updated_at, s.deleted_at';
+  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.buffer_before_minutes, s.buffer_after_minutes, s.status, s.instant_booking, s.created_at, s.updated_at, s.deleted_at';
 
 /** A `services` row as `pg` returns it. */
 interface ServiceRow {
@@ -107,6 +107,7 @@ interface ServiceRow {
   buffer_before_minutes: number;
   buffer_after_minutes: number;
   status: ServiceStatus;
+  instant_booking: boolean;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
@@ -128,6 +129,7 @@ const fromRow = (row: ServiceRow): ServiceEntity => ({
   bufferBeforeMinutes: row.buffer_before_minutes,
   bufferAfterMinutes: row.buffer_after_minutes,
   status: row.status,
+  instantBooking: row.instant_booking,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   deletedAt: row.deleted_at,

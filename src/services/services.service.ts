@@ -33,6 +33,7 @@ export class ServicesService {
       bufferBeforeMinutes: dto.bufferBeforeMinutes ?? 0,
       bufferAfterMinutes: dto.bufferAfterMinutes ?? 0,
       status: dto.isActive === false ? ServiceStatus.INACTIVE : ServiceStatus.ACTIVE,
+      instantBooking: dto.instantBooking ?? true,
     });
     return toServiceResponse(service);
   }

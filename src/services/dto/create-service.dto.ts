@@ -109,6 +109,16 @@ export class CreateServiceDto {
   @IsBoolean()
   isActive?: boolean;
 
+  @ApiPropertyOptional({
+    example: true,
+    default: true,
+    description:
+      'true: a booking is confirmed once paid. false: a booking is a request, its amount held (not taken) until the provider accepts (PUT /bookings/{id} {"status": "CONFIRMED"}) or declines (DELETE /bookings/{id}); unanswered, it expires (BOOKING_REQUEST_EXPIRY_HOURS)',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  instantBooking?: boolean;
+
   @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', description: 'An IANA time zone name', maxLength: 64 })
   @IsOmittable()
   @IsIanaTimeZone()

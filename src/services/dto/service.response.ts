@@ -24,6 +24,7 @@ export class ServiceResponse {
   @ApiProperty({ example: 0, minimum: 0, maximum: 1440, description: 'Minutes kept free after each booking' }) bufferAfterMinutes: number;
   @ApiProperty({ enum: ServiceStatus }) status: ServiceStatus;
   @ApiProperty() isActive: boolean;
+  @ApiProperty({ example: true, description: 'false: bookings are requests the provider accepts or declines' }) instantBooking: boolean;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
 }
@@ -45,6 +46,7 @@ export function toServiceResponse(service: ServiceEntity): ServiceResponse {
     bufferAfterMinutes: service.bufferAfterMinutes,
     status: service.status,
     isActive: service.status === ServiceStatus.ACTIVE,
+    instantBooking: service.instantBooking,
     createdAt: service.createdAt,
     updatedAt: service.updatedAt,
   };
