@@ -10,6 +10,9 @@ import { AppConfig } from '../config/app.config';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { RefundsService } from '../payments/refunds.service';
 import { RefundEntity } from '../payments/refund.entity';
+import { AuthorizationsService } from '../payments/authorizations.service';
+import { PaymentEntity } from '../payments/payment.entity';
+import { BookingRequestService } from './booking-request.service';
 import { BookingEntity, BookingStatus } from './booking.entity';
 import { assertAllowed, BookingParty, cancellerOf, isAllowed } from './booking-policy';
 import { assertTransition, InvalidTransitionError } from './booking-state-machine';
@@ -37,6 +40,8 @@ export class BookingCancellationService {
     private readonly refunds: RefundsService,
     private readonly access: BookingAccess,
     private readonly clock: BookingPolicyClock,
+    private readonly requests: BookingRequestService,
+    private readonly authorizations: AuthorizationsService,
   ) {
     this.fullRefundHours = config.get('bookings', { infer: true }).fullRefundHours;
   }
@@ -63,7 +68,9 @@ export class BookingCancellationService {
   }
 
   async cancel(caller: AuthUser, id: string, client: ClientContext | null = null): Promise<BookingResponse> {
-    const { party } = await this.access.findForParty(caller, id);
+    const { booking: found, party } = await this.access.findForParty(caller, id);
+    // A request not yet answered is declined (provider, admin) or withdrawn (customer): its held funds are released.
+    if (found.requestExpiresAt && found.status === BookingStatus.PENDING) return this.requests.withdraw(caller, id, party, client);
     const change = changeBy(caller, client, `Cancelled by the ${party}`);
     const { booking, refund } = await this.unitOfWork.run(async (manager, record) => {
       const booking = await this.bookings.lockById(manager, id);
@@ -89,12 +96,20 @@ export class BookingCancellationService {
     change: BookingChange,
   ): Promise<AfterCommit> {
     const refunds: RefundEntity[] = [];
+    const voids: PaymentEntity[] = [];
     for (const booking of locked) {
+      if (booking.requestExpiresAt && booking.status === BookingStatus.PENDING) {
+        // A request goes with its party too: its held funds are released (a capture under way is refunded).
+        const voided = await this.requests.close(manager, record, booking, { as: 'cancelled', by }, change, true);
+        if (voided) voids.push(voided);
+        continue;
+      }
       const refund = await this.cancelAndRefund(manager, record, booking, by, null, change);
       if (refund) refunds.push(refund);
     }
     return async () => {
       for (const refund of refunds) await this.refunds.execute(refund);
+      for (const payment of voids) await this.authorizations.executeVoid(payment);
     };
   }
 

@@ -25,6 +25,7 @@ import { BookingChange, changeBy, SYSTEM_CHANGE } from './history/booking-change
 import { ClientContext } from '../common/decorators/client-context.decorator';
 import { HoldExpiredError, HoldMismatchError } from './booking.errors';
 import { SlotHoldsRepository } from './holds/slot-holds.repository';
+import { BookingRequests } from './booking-requests';
 
 export class SlotTakenError extends ConflictError {
   constructor() {
@@ -83,6 +84,7 @@ export class BookingCheckoutService implements IdempotentOutcomes {
     private readonly idempotencyKeys: IdempotencyRepository,
     private readonly holds: SlotHoldsRepository,
     config: ConfigService<AppConfig, true>,
+    private readonly requests: BookingRequests,
   ) {
     this.reconcileAfterMs = config.get('payments', { infer: true }).reconcileAfterMs;
   }
@@ -113,6 +115,8 @@ export class BookingCheckoutService implements IdempotentOutcomes {
         { field: 'payment.currency', message: `must be ${service.currency}` },
       ]);
     }
+    // A service that takes requests: the funds are held, and the provider answers (booking-request.service.ts).
+    if (!service.instantBooking) return this.requests.request({ customer, service, start, end, dto, idempotency, change });
 
     const hold = dto.holdId ? await this.holds.findOwn(customer.id, dto.holdId) : null;
     if (dto.holdId) {

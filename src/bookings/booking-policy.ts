@@ -2,7 +2,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role.enum';
 import { DomainError, ForbiddenError, NotFoundError } from '../common/errors/domain.error';
 import { BookingStatus } from './booking.entity';
-import { BookingNotStartedError, RescheduleTooLateError } from './booking.errors';
+import { BookingNotStartedError, RequestExpiredError, RescheduleTooLateError } from './booking.errors';
 import { InvalidTransitionError, sourcesOf } from './booking-state-machine';
 import { BOOKING_ACTIONS, BookingAction } from './dto/booking.response';
 
@@ -16,6 +16,8 @@ export type BookingPolicyAction = BookingAction | 'refund';
 export interface PolicySubject {
   status: BookingStatus;
   scheduledAt: Date;
+  /** Set for a booking request (a service with instantBooking false): when its answer is due. */
+  requestExpiresAt?: Date | null;
 }
 
 /** The moment a request is judged at, and the time limits that depend on the configuration. */
@@ -34,6 +36,8 @@ interface Rule {
   /** The status a refused move is reported as heading to (409 INVALID_TRANSITION from -> to); the booking's own status when absent. */
   to?: BookingStatus;
   forbidden: string;
+  /** Only for booking requests (accept, decline): to an instant booking the action does not apply (409). */
+  requestsOnly?: boolean;
   /** A rule of time, checked after the party and the status: the 422 refusing the action now, or null when it may go ahead. */
   timing?: (party: BookingParty, booking: PolicySubject, clock: PolicyClock) => DomainError | null;
 }
@@ -72,6 +76,24 @@ const POLICY: Record<BookingPolicyAction, Rule> = {
     when: [BookingStatus.PENDING, BookingStatus.CONFIRMED],
     forbidden: 'Only the customer or an admin can edit the notes.',
   },
+  // A request (PENDING, its funds held) is answered by the provider: accepting captures, declining (also
+  // DELETE) voids. Its customer withdraws it with a cancel. An instant booking's PENDING is its checkout.
+  accept: {
+    by: ['provider', 'admin'],
+    when: sourcesOf(BookingStatus.CONFIRMED),
+    to: BookingStatus.CONFIRMED,
+    requestsOnly: true,
+    forbidden: 'Only the provider or an admin can accept a booking request.',
+    timing: (_party, booking, { now }) =>
+      booking.requestExpiresAt && booking.requestExpiresAt.getTime() <= now.getTime() ? new RequestExpiredError(booking.requestExpiresAt) : null,
+  },
+  decline: {
+    by: ['provider', 'admin'],
+    when: [BookingStatus.PENDING],
+    to: BookingStatus.CANCELLED,
+    requestsOnly: true,
+    forbidden: 'Only the provider or an admin can decline a booking request.',
+  },
   refund: { by: ['provider', 'admin'], when: null, forbidden: 'Only the provider or an admin can refund a payment.' },
 };
 
@@ -95,10 +117,14 @@ export function assertMay(party: BookingParty, action: BookingPolicyAction): voi
   if (!POLICY[action].by.includes(party)) throw new ForbiddenError(POLICY[action].forbidden);
 }
 
-/** Whether `action` applies to a booking in `status`: else 409 INVALID_TRANSITION. */
-export function assertApplies(action: BookingPolicyAction, status: BookingStatus): void {
-  const { when, to } = POLICY[action];
-  if (when && !when.includes(status)) throw new InvalidTransitionError(status, to ?? status);
+/** Whether `action` applies to the booking (its status, and whether it is a request): else 409 INVALID_TRANSITION. */
+export function assertApplies(action: BookingPolicyAction, booking: PolicySubject): void {
+  if (!applies(action, booking)) throw new InvalidTransitionError(booking.status, POLICY[action].to ?? booking.status);
+}
+
+function applies(action: BookingPolicyAction, booking: PolicySubject): boolean {
+  const { when, requestsOnly } = POLICY[action];
+  return (!when || when.includes(booking.status)) && (!requestsOnly || Boolean(booking.requestExpiresAt));
 }
 
 /** Whether `action` may be taken now: else the rule's 422 (e.g. BOOKING_NOT_STARTED, RESCHEDULE_TOO_LATE). */
@@ -110,13 +136,13 @@ export function assertInTime(party: BookingParty, action: BookingPolicyAction, b
 /** Every check, in the order a request meets them: who (403), then the status (409), then the time (422). */
 export function assertAllowed(party: BookingParty, action: BookingPolicyAction, booking: PolicySubject, clock: PolicyClock): void {
   assertMay(party, action);
-  assertApplies(action, booking.status);
+  assertApplies(action, booking);
   assertInTime(party, action, booking, clock);
 }
 
 export function isAllowed(party: BookingParty, action: BookingPolicyAction, booking: PolicySubject, clock: PolicyClock): boolean {
-  const { by, when, timing } = POLICY[action];
-  return by.includes(party) && (!when || when.includes(booking.status)) && !timing?.(party, booking, clock);
+  const { by, timing } = POLICY[action];
+  return by.includes(party) && applies(action, booking) && !timing?.(party, booking, clock);
 }
 
 /** What `party` may do with `booking` now, as GET /bookings/{id} advertises it. */

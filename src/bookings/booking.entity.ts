@@ -51,6 +51,10 @@ export class BookingEntity {
   @Column({ name: 'calendar_sequence', type: 'int' })
   calendarSequence: number;
 
+  /** A request's answer is due by then (BOOKING_REQUEST_EXPIRY_HOURS, or its start if sooner); null for an instant booking. */
+  @Column({ name: 'request_expires_at', type: 'timestamptz', nullable: true })
+  requestExpiresAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -43,3 +43,17 @@ export class HoldMismatchError extends UnprocessableError {
     ]);
   }
 }
+
+/** A booking request is answered only until it expires (BOOKING_REQUEST_EXPIRY_HOURS, or its start if sooner). */
+export class RequestExpiredError extends ConflictError {
+  constructor(expiredAt: Date) {
+    super('REQUEST_EXPIRED', `The booking request expired at ${expiredAt.toISOString()}: it can no longer be accepted.`);
+  }
+}
+
+/** An accept is capturing the request's payment: the request cannot be declined or cancelled meanwhile. */
+export class RequestBeingAcceptedError extends ConflictError {
+  constructor() {
+    super('REQUEST_BEING_ACCEPTED', 'The provider is accepting this request right now; read the booking again in a moment.');
+  }
+}

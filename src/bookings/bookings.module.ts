@@ -10,6 +10,8 @@ import { BookingHistoryRepository } from './history/booking-history.repository';
 import { BookingAccess } from './booking-access';
 import { BookingCancellationService } from './booking-cancellation.service';
 import { BookingCheckoutService } from './booking-checkout.service';
+import { BookingRequestService } from './booking-request.service';
+import { BookingRequests } from './booking-requests';
 import { BookingRefundService } from './booking-refund.service';
 import { BookingsController } from './bookings.controller';
 import { BookingsRepository } from './bookings.repository';
@@ -34,6 +36,8 @@ import { SlotHoldsService } from './holds/slot-holds.service';
     BookingRecordsService,
     BookingAccess,
     BookingCheckoutService,
+    BookingRequestService,
+    { provide: BookingRequests, useExisting: BookingRequestService },
     BookingCancellationService,
     BookingRefundService,
     BookingsService,

@@ -20,7 +20,7 @@ const ACTION_OF: Record<BookingStatus, HistoryAction | null> = {
 };
 
 const COLUMNS =
-  'id, customer_id, service_id, provider_id, status, scheduled_at, earliest_scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, calendar_sequence, created_at, updated_at';
+  'id, customer_id, service_id, provider_id, status, scheduled_at, earliest_scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, calendar_sequence, request_expires_at, created_at, updated_at';
 
 interface BookingRow {
   id: string;
@@ -36,6 +36,7 @@ interface BookingRow {
   currency: string;
   notes: string | null;
   calendar_sequence: number;
+  request_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -55,6 +56,7 @@ const fromRow = (row: BookingRow): BookingEntity =>
     currency: row.currency,
     notes: row.notes,
     calendarSequence: row.calendar_sequence,
+    requestExpiresAt: row.request_expires_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
@@ -141,7 +143,7 @@ export class BookingsRepository {
    */
   async insertPending(
     manager: EntityManager,
-    booking: Omit<BookingEntity, 'id' | 'status' | 'earliestScheduledAt' | 'calendarSequence' | 'createdAt' | 'updatedAt'>,
+    booking: Omit<BookingEntity, 'id' | 'status' | 'earliestScheduledAt' | 'calendarSequence' | 'requestExpiresAt' | 'createdAt' | 'updatedAt'>,
     change: BookingChange,
   ): Promise<BookingEntity> {
     const [row] = await this.sql.rows<BookingRow>(
@@ -163,6 +165,35 @@ export class BookingsRepository {
       manager,
     );
     await this.history.append(manager, row.id, { action: 'created', from: null, to: BookingStatus.PENDING, change });
+    return fromRow(row);
+  }
+
+  /** A booking request: PENDING (the slot held) until the provider answers, at the latest by `requestExpiresAt`. */
+  async insertRequest(
+    manager: EntityManager,
+    booking: Omit<BookingEntity, 'id' | 'status' | 'earliestScheduledAt' | 'calendarSequence' | 'createdAt' | 'updatedAt'> & { requestExpiresAt: Date },
+    change: BookingChange,
+  ): Promise<BookingEntity> {
+    const [row] = await this.sql.rows<BookingRow>(
+      `INSERT INTO bookings (customer_id, service_id, provider_id, status, scheduled_at, ends_at, duration_minutes, total_amount, currency, notes, request_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       RETURNING ${COLUMNS}`,
+      [
+        booking.customerId,
+        booking.serviceId,
+        booking.providerId,
+        BookingStatus.PENDING,
+        booking.scheduledAt,
+        booking.endsAt,
+        booking.durationMinutes,
+        booking.totalAmount,
+        booking.currency,
+        booking.notes,
+        booking.requestExpiresAt,
+      ],
+      manager,
+    );
+    await this.history.append(manager, row.id, { action: 'created', from: null, to: BookingStatus.PENDING, change, details: { request: true } });
     return fromRow(row);
   }
 
@@ -206,6 +237,8 @@ export class BookingsRepository {
     to: BookingStatus,
     change: BookingChange,
     details: Record<string, unknown> | null = null,
+    /** The history action, when the move is more than its status says (a request accepted, declined or expired). */
+    action: HistoryAction | null = ACTION_OF[to],
   ): Promise<{ booking: BookingEntity; facts: BookingFacts } | null> {
     const [moved] = await this.sql.rows<BookingRow & FactsJoinRow & { from_status: BookingStatus }>(
       `WITH previous AS (SELECT id, status FROM bookings WHERE id = $1 AND status = ANY($2::varchar[]) FOR NO KEY UPDATE),
@@ -221,7 +254,6 @@ export class BookingsRepository {
       manager,
     );
     if (!moved) return null;
-    const action = ACTION_OF[to];
     if (action) await this.history.append(manager, id, { action, from: moved.from_status, to, change, details });
     return { booking: fromRow(moved), facts: factsOf(moved) };
   }

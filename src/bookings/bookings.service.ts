@@ -20,6 +20,7 @@ import { UpdateBookingDto } from './dto/update-booking.dto';
 import { BookingCompletedEvent, BookingRescheduledEvent } from './events/booking.events';
 import { BookingChange, changeBy } from './history/booking-change';
 import { ClientContext } from '../common/decorators/client-context.decorator';
+import { BookingRequestService } from './booking-request.service';
 
 /** Reading bookings and the changes of PUT /bookings/{id}: complete, reschedule, notes. */
 @Injectable()
@@ -32,6 +33,7 @@ export class BookingsService {
     private readonly services: ServicesRepository,
     private readonly bookableTime: BookableTime,
     private readonly clock: BookingPolicyClock,
+    private readonly requests: BookingRequestService,
   ) {}
 
   async list(caller: AuthUser, query: ListBookingsQuery): Promise<Page<BookingResponse>> {
@@ -59,7 +61,9 @@ export class BookingsService {
     }
     if (dto.status !== undefined) {
       if (dto.status === BookingStatus.CANCELLED) return this.cancellation.cancel(caller, id, client);
-      // Only its payment confirms a booking (checkout or reconciler): through PUT it can only be completed.
+      // A request is confirmed by its provider's accept (the held funds captured).
+      if (dto.status === BookingStatus.CONFIRMED && booking.requestExpiresAt) return this.requests.accept(caller, id, client);
+      // Otherwise only its payment confirms a booking (checkout or reconciler): through PUT it can only be completed.
       if (dto.status !== BookingStatus.COMPLETED) throw new InvalidTransitionError(booking.status, dto.status);
       assertAllowed(party, 'complete', booking, this.clock.now());
       return this.complete(booking, change);

@@ -6,7 +6,9 @@ import { JobQueue } from '../jobs/job-queue';
 import { PaymentGateway } from '../payments/gateway/payment-gateway';
 import { PaymentsRepository } from '../payments/payments.repository';
 import { RefundsService } from '../payments/refunds.service';
+import { AuthorizationsService } from '../payments/authorizations.service';
 import { BookingCheckoutService } from './booking-checkout.service';
+import { BookingRequestService } from './booking-request.service';
 import { SYSTEM_CHANGE } from './history/booking-change';
 
 /** How often a pass runs: twice per cut-off, so an abandoned attempt waits at most one and a half cut-offs, and at least once a minute. */
@@ -32,6 +34,8 @@ export class PaymentReconciler {
     private readonly gateway: PaymentGateway,
     private readonly checkout: BookingCheckoutService,
     private readonly refunds: RefundsService,
+    private readonly requests: BookingRequestService,
+    private readonly authorizations: AuthorizationsService,
     config: ConfigService<AppConfig, true>,
     jobs: JobEngine,
   ) {
@@ -42,10 +46,15 @@ export class PaymentReconciler {
   }
 
   /** One pass; never throws. With `stopping` aborted (shutdown), it stops between rows: the next pass, anywhere, goes on. */
-  async reconcile(abandonedAfterMs = this.abandonedAfterMs, stopping?: AbortSignal): Promise<{ payments: number; refunds: number }> {
+  async reconcile(
+    abandonedAfterMs = this.abandonedAfterMs,
+    stopping?: AbortSignal,
+  ): Promise<{ payments: number; refunds: number; captures: number; voids: number }> {
     const cutoff = new Date(Date.now() - abandonedAfterMs);
     let settledPayments = 0;
     let retriedRefunds = 0;
+    let finishedCaptures = 0;
+    let retriedVoids = 0;
     try {
       for (const payment of await this.payments.listStalePending(cutoff)) {
         if (stopping?.aborted) break;
@@ -53,8 +62,14 @@ export class PaymentReconciler {
           // The key is cancelled before the attempt is failed: a charge still on its way (its request paused
           // or slow past the cut-off) is then refused, instead of taking money for a booking already released.
           // If the charge got there first, the gateway says so and the attempt settles by it.
-          const result = await this.gateway.cancelCharge(payment.id);
-          await this.checkout.settle(payment, result, { ...SYSTEM_CHANGE, reason: 'Payment settled by the reconciler' });
+          if (payment.authorizeOnly) {
+            // A booking request's authorization, the same way: its key cancelled first, then settled by the answer.
+            const result = await this.gateway.cancelAuthorization(payment.id);
+            await this.requests.settleAuthorization(payment, result);
+          } else {
+            const result = await this.gateway.cancelCharge(payment.id);
+            await this.checkout.settle(payment, result, { ...SYSTEM_CHANGE, reason: 'Payment settled by the reconciler' });
+          }
           settledPayments++;
         } catch (error) {
           // Without the gateway's word the attempt stays PENDING (its slot held): the next pass retries.
@@ -66,10 +81,29 @@ export class PaymentReconciler {
         await this.refunds.execute(refund);
         retriedRefunds++;
       }
+      // Accepts whose process died after claiming the capture: the capture (keyed by the payment) is made or
+      // found, and the booking confirmed, or the capture refunded if the request was closed meanwhile.
+      for (const payment of await this.payments.listStaleCaptures(cutoff)) {
+        if (stopping?.aborted) break;
+        try {
+          await this.requests.finishCapture(payment, { ...SYSTEM_CHANGE, reason: 'Accept finished by the reconciler' });
+          finishedCaptures++;
+        } catch (error) {
+          this.logger.warn({ err: error, paymentId: payment.id }, 'Could not finish an accepted request yet; the next pass will retry');
+        }
+      }
+      // Voids the gateway has not confirmed: made again (keyed by the payment) until it does.
+      for (const payment of await this.payments.listUnconfirmedVoids(cutoff)) {
+        if (stopping?.aborted) break;
+        await this.authorizations.executeVoid(payment);
+        retriedVoids++;
+      }
     } catch (error) {
       this.logger.error({ err: error }, 'Reconciliation pass failed; the next one will retry');
     }
-    if (settledPayments || retriedRefunds) this.logger.log(`Reconciled ${settledPayments} payments and ${retriedRefunds} refunds`);
-    return { payments: settledPayments, refunds: retriedRefunds };
+    if (settledPayments || retriedRefunds || finishedCaptures || retriedVoids) {
+      this.logger.log(`Reconciled ${settledPayments} payments, ${retriedRefunds} refunds, ${finishedCaptures} captures and ${retriedVoids} voids`);
+    }
+    return { payments: settledPayments, refunds: retriedRefunds, captures: finishedCaptures, voids: retriedVoids };
   }
 }

@@ -5,8 +5,11 @@ import {
   BookingCancelledEvent,
   BookingCompletedEvent,
   BookingCreatedEvent,
+  BookingDeclinedEvent,
+  BookingExpiredEvent,
   BookingFacts,
   BookingReminderEvent,
+  BookingRequestedEvent,
   BookingRescheduledEvent,
 } from '../bookings/events/booking.events';
 import { IN_TRANSACTION_BATCH } from '../common/database/unit-of-work';
@@ -34,6 +37,9 @@ const SAMPLES: { [N in NotifiableEventName]: Extract<NotifiableEvent, { name: N 
   'payment.failed': new PaymentFailedEvent(payment, 'Card declined'),
   'payment.refunded': new PaymentRefundedEvent(payment, 'r1', 40, 40, 'Partial'),
   'user.password_changed': new PasswordChangedEvent(CUSTOMER.id, CUSTOMER.email, 'profile'),
+  'booking.requested': new BookingRequestedEvent(booking, payment.paymentId, new Date('2030-01-06T08:00:00Z')),
+  'booking.declined': new BookingDeclinedEvent(booking, 'PROVIDER'),
+  'booking.expired': new BookingExpiredEvent(booking),
 };
 
 describe('the notifiable events table', () => {

@@ -2,8 +2,11 @@ import {
   BookingCancelledEvent,
   BookingCompletedEvent,
   BookingCreatedEvent,
+  BookingDeclinedEvent,
+  BookingExpiredEvent,
   BookingFacts,
   BookingReminderEvent,
+  BookingRequestedEvent,
   BookingRescheduledEvent,
 } from '../bookings/events/booking.events';
 import { DomainEvent } from '../common/events/domain-event';
@@ -14,7 +17,10 @@ import {
   bookingCancelled,
   bookingCompleted,
   bookingCreated,
+  bookingDeclined,
+  bookingExpired,
   bookingReminder,
+  bookingRequested,
   bookingRescheduled,
   NotificationContent,
   NotificationDraft,
@@ -115,6 +121,9 @@ export const NOTIFIABLE_EVENTS = [
     bookingOf: bookingOfPayment,
     template: paymentRefunded,
   }),
+  notifiable({ event: BookingRequestedEvent, type: NotificationType.BOOKING_REQUESTED, recipients: bookingParties, template: bookingRequested }),
+  notifiable({ event: BookingDeclinedEvent, type: NotificationType.BOOKING_DECLINED, recipients: bookingParties, template: bookingDeclined }),
+  notifiable({ event: BookingExpiredEvent, type: NotificationType.BOOKING_EXPIRED, recipients: bookingParties, template: bookingExpired }),
   notifiable({ event: PasswordChangedEvent, type: NotificationType.PASSWORD_CHANGED, recipients: ({ userId }) => [userId], template: passwordChanged }),
 ] as const;
 

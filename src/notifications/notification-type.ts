@@ -10,4 +10,7 @@ export enum NotificationType {
   PAYMENT_FAILED = 'payment_failed',
   PAYMENT_REFUNDED = 'payment_refunded',
   PASSWORD_CHANGED = 'password_changed',
+  BOOKING_REQUESTED = 'booking_requested',
+  BOOKING_DECLINED = 'booking_declined',
+  BOOKING_EXPIRED = 'booking_expired',
 }

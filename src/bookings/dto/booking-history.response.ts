@@ -3,7 +3,7 @@ import { Role } from '../../common/auth/role.enum';
 import { BookingStatus } from '../booking.entity';
 import { HistoryRecord } from '../history/booking-history.repository';
 
-const HISTORY_ACTIONS = ['created', 'confirmed', 'rescheduled', 'completed', 'cancelled', 'refunded', 'notes_updated'];
+const HISTORY_ACTIONS = ['created', 'confirmed', 'rescheduled', 'completed', 'cancelled', 'refunded', 'notes_updated', 'accepted', 'declined', 'expired'];
 
 export class HistoryActorResponse {
   @ApiProperty({ format: 'uuid' }) id: string;

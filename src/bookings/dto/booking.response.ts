@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { BookingEntity, BookingStatus } from '../booking.entity';
 
-export const BOOKING_ACTIONS = ['cancel', 'reschedule', 'complete', 'edit_notes'] as const;
+export const BOOKING_ACTIONS = ['cancel', 'reschedule', 'complete', 'edit_notes', 'accept', 'decline'] as const;
 export type BookingAction = (typeof BOOKING_ACTIONS)[number];
 
 export class BookingResponse {
@@ -26,6 +26,11 @@ export class BookingResponse {
     description: 'What the caller may do now (GET /bookings/{id})',
   })
   allowedActions?: BookingAction[];
+  @ApiPropertyOptional({
+    type: Date,
+    description: 'A booking request (a service with instantBooking false): the provider’s answer is due by then; unanswered, it expires',
+  })
+  requestExpiresAt?: Date;
 }
 
 export function toBookingResponse(booking: BookingEntity, allowedActions?: BookingAction[]): BookingResponse {
@@ -44,6 +49,7 @@ export function toBookingResponse(booking: BookingEntity, allowedActions?: Booki
     updatedAt: booking.updatedAt,
   };
   if (allowedActions) response.allowedActions = allowedActions;
+  if (booking.requestExpiresAt) response.requestExpiresAt = booking.requestExpiresAt;
   return response;
 }
 

@@ -67,6 +67,8 @@ export class BookingCancelledEvent extends DomainEvent {
     readonly booking: BookingFacts,
     readonly cancelledBy: 'CUSTOMER' | 'PROVIDER' | 'ADMIN' | 'SYSTEM',
     readonly refundAmount: number,
+    /** A booking request cancelled by its customer: the funds held for it are released (nothing was taken). */
+    readonly holdReleased = false,
   ) {
     super();
   }
@@ -76,6 +78,44 @@ export class BookingCancelledEvent extends DomainEvent {
 export class BookingReminderEvent extends DomainEvent {
   static readonly eventName = 'booking.reminder';
   readonly name = BookingReminderEvent.eventName;
+
+  constructor(readonly booking: BookingFacts) {
+    super();
+  }
+}
+
+/** A customer asked to book a service that takes requests: the funds are held until the provider answers. */
+export class BookingRequestedEvent extends DomainEvent {
+  static readonly eventName = 'booking.requested';
+  readonly name = BookingRequestedEvent.eventName;
+
+  constructor(
+    readonly booking: BookingFacts,
+    readonly paymentId: string,
+    /** The answer is due by then: unanswered, the request expires. */
+    readonly expiresAt: Date,
+  ) {
+    super();
+  }
+}
+
+/** The provider (or an admin) declined a booking request: the held funds are released. */
+export class BookingDeclinedEvent extends DomainEvent {
+  static readonly eventName = 'booking.declined';
+  readonly name = BookingDeclinedEvent.eventName;
+
+  constructor(
+    readonly booking: BookingFacts,
+    readonly declinedBy: 'PROVIDER' | 'ADMIN',
+  ) {
+    super();
+  }
+}
+
+/** Nobody answered a booking request in time: the system declined it and released the held funds. */
+export class BookingExpiredEvent extends DomainEvent {
+  static readonly eventName = 'booking.expired';
+  readonly name = BookingExpiredEvent.eventName;
 
   constructor(readonly booking: BookingFacts) {
     super();

@@ -3,7 +3,18 @@ import { Role } from '../../common/auth/role.enum';
 import { ClientContext } from '../../common/decorators/client-context.decorator';
 
 /** What a history row says happened. New kinds of change (holds, requests, expiries) add their name here. */
-export type HistoryAction = 'created' | 'confirmed' | 'rescheduled' | 'completed' | 'cancelled' | 'refunded' | 'notes_updated';
+export type HistoryAction =
+  | 'created'
+  | 'confirmed'
+  | 'rescheduled'
+  | 'completed'
+  | 'cancelled'
+  | 'refunded'
+  | 'notes_updated'
+  /** A booking request: the provider accepted it (captured), declined it, or nobody answered in time (voided). */
+  | 'accepted'
+  | 'declined'
+  | 'expired';
 
 /** Who made a change: a signed-in user, or the system (the reconciler, timed transitions). */
 export type ChangeActor = { id: string; role: Role } | 'system';

@@ -2,8 +2,11 @@ import {
   BookingCancelledEvent,
   BookingCompletedEvent,
   BookingCreatedEvent,
+  BookingDeclinedEvent,
+  BookingExpiredEvent,
   BookingFacts,
   BookingReminderEvent,
+  BookingRequestedEvent,
   BookingRescheduledEvent,
 } from '../../bookings/events/booking.events';
 import { PaymentFacts, PaymentFailedEvent, PaymentRefundedEvent, PaymentSucceededEvent } from '../../payments/events/payment.events';
@@ -110,12 +113,7 @@ export function bookingCreated(event: BookingCreatedEvent, to: Recipient): Notif
   }
   // The provider needs to know whom to visit, how to reach them and what they asked for.
   const customer = booking.customer;
-  const contact: Array<[string, string | null | undefined]> = [
-    ['Customer', customer?.name],
-    ['Phone', customer?.phone],
-    ['Address', customer?.address],
-    ['Notes', customer?.notes],
-  ];
+  const contact = contactOf(booking);
   const by = customer ? ` by ${customer.name}` : '';
   return {
     title: 'New booking',
@@ -184,13 +182,97 @@ const CANCELLED_BY: Record<BookingCancelledEvent['cancelledBy'], string> = {
   SYSTEM: 'the system',
 };
 
+const HOLD_RELEASED = 'The amount held on your payment method is released; nothing was charged.';
+
+/** The customer's contact and notes, for the provider's messages about a booking or a request. */
+function contactOf(booking: BookingFacts): Array<[string, string | null | undefined]> {
+  const customer = booking.customer;
+  return [
+    ['Customer', customer?.name],
+    ['Phone', customer?.phone],
+    ['Address', customer?.address],
+    ['Notes', customer?.notes],
+  ];
+}
+
+export function bookingRequested(event: BookingRequestedEvent, to: Recipient): NotificationContent {
+  const { booking } = event;
+  const due = formatLocalTime(new Date(event.expiresAt), booking.serviceTimezone);
+  const data = { ...bookingData(booking), paymentId: event.paymentId, expiresAt: new Date(event.expiresAt).toISOString() };
+  const extra: Array<[string, string]> = [
+    ['Answer due by', due],
+    ['Payment ID', event.paymentId],
+  ];
+  if (isCustomer(booking, to)) {
+    const amount = formatMoney(booking.amount, booking.currency);
+    const message = `Your request to book ${booking.serviceTitle} on ${when(booking)} was sent to the provider, who answers by ${due}.`;
+    return {
+      title: 'Booking requested',
+      message,
+      data,
+      email: email(
+        'booking_request',
+        to,
+        `Booking requested: ${booking.serviceTitle} on ${whenShort(booking)}`,
+        [message, `${amount} is held on your payment method, not taken: it is charged only if the provider accepts.`],
+        bookingDetails(booking, extra),
+      ),
+    };
+  }
+  const customer = booking.customer;
+  const by = customer ? ` by ${customer.name}` : '';
+  const message = `${booking.serviceTitle} was requested${by} for ${when(booking)}. Accept or decline by ${due}.`;
+  return {
+    title: 'New booking request',
+    message,
+    data: customer ? { ...data, customerName: customer.name, customerPhone: customer.phone, customerAddress: customer.address, notes: customer.notes } : data,
+    email: email(
+      'booking_request_provider',
+      to,
+      `Booking request: ${booking.serviceTitle} on ${whenShort(booking)}`,
+      [message, 'Unanswered by then, the request is declined automatically.'],
+      bookingDetails(booking, [...extra, ...contactOf(booking)]),
+    ),
+  };
+}
+
+export function bookingDeclined(event: BookingDeclinedEvent, to: Recipient): NotificationContent {
+  const { booking } = event;
+  const message = isCustomer(booking, to)
+    ? `Your request to book ${booking.serviceTitle} on ${when(booking)} was declined. ${HOLD_RELEASED}`
+    : event.declinedBy === 'PROVIDER'
+      ? `You declined the request for ${booking.serviceTitle} on ${when(booking)}.`
+      : `The request for ${booking.serviceTitle} on ${when(booking)} was declined by an administrator.`;
+  return {
+    title: 'Booking request declined',
+    message,
+    data: { ...bookingData(booking), declinedBy: event.declinedBy },
+    email: email('booking_declined', to, `Booking request declined: ${booking.serviceTitle} on ${whenShort(booking)}`, [message], bookingDetails(booking)),
+  };
+}
+
+export function bookingExpired(event: BookingExpiredEvent, to: Recipient): NotificationContent {
+  const { booking } = event;
+  const message = isCustomer(booking, to)
+    ? `Your request to book ${booking.serviceTitle} on ${when(booking)} was not answered in time and has expired. ${HOLD_RELEASED}`
+    : `The request for ${booking.serviceTitle} on ${when(booking)} was not answered in time and has expired.`;
+  return {
+    title: 'Booking request expired',
+    message,
+    data: bookingData(booking),
+    email: email('booking_expired', to, `Booking request expired: ${booking.serviceTitle} on ${whenShort(booking)}`, [message], bookingDetails(booking)),
+  };
+}
+
 export function bookingCancelled(event: BookingCancelledEvent, to: Recipient): NotificationContent {
   const { booking } = event;
   const refund = event.refundAmount > 0 ? formatMoney(event.refundAmount, booking.currency) : null;
   const refundLine = isCustomer(booking, to)
-    ? refund
-      ? `${refund} will be refunded to your payment method.`
-      : 'No refund is due under the cancellation policy.'
+    ? event.holdReleased
+      ? HOLD_RELEASED
+      : refund
+        ? `${refund} will be refunded to your payment method.`
+        : 'No refund is due under the cancellation policy.'
     : refund
       ? `${refund} is refunded to the customer.`
       : null;

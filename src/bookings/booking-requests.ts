@@ -1,0 +1,25 @@
+import { AuthUser } from '../common/auth/auth-user';
+import { IdempotencyClaim } from '../common/idempotency/idempotency.repository';
+import { ServiceEntity } from '../services/service.entity';
+import { BookingResponse } from './dto/booking.response';
+import { CreateBookingDto } from './dto/create-booking.dto';
+import { BookingChange } from './history/booking-change';
+
+/** A checked booking of a service that takes requests: the service, its time, and who asks. */
+export interface RequestToBook {
+  customer: AuthUser;
+  service: ServiceEntity;
+  start: Date;
+  end: Date;
+  dto: CreateBookingDto;
+  idempotency: IdempotencyClaim | null;
+  change: BookingChange;
+}
+
+/**
+ * The way checkout hands a booking of a service with `instantBooking: false` to the request flow
+ * (BookingRequestService), without the two files importing each other.
+ */
+export abstract class BookingRequests {
+  abstract request(input: RequestToBook): Promise<BookingResponse>;
+}
