@@ -14,7 +14,17 @@ import { Paginated } from '../common/pagination/paginated';
 import { ApiProblems } from '../common/openapi/problem.response';
 import { BookingStatus } from './booking.entity';
 import { BookingCancellationService } from './booking-cancellation.service';
-import { BookingChangedError, BookingNotStartedError, HoldExpiredError, HoldMismatchError, RescheduleTooLateError } from './booking.errors';
+import {
+  BookingChangedError,
+  BookingNotStartedError,
+  HoldExpiredError,
+  HoldMismatchError,
+  RequestBeingAcceptedError,
+  RequestExpiredError,
+  RescheduleTooLateError,
+} from './booking.errors';
+import { PaymentNotAuthorizedError } from './booking-request.service';
+import { PaymentStatus } from '../payments/payment.entity';
 import { BookingCheckoutService, PaymentDeclinedError, PaymentUnconfirmedError, SlotTakenError } from './booking-checkout.service';
 import { InvalidTransitionError } from './booking-state-machine';
 import { BookingsService } from './bookings.service';
@@ -56,7 +66,12 @@ export class BookingsController {
   @RequireVerifiedEmail()
   @Post()
   @Idempotent({ outcomes: BookingCheckoutService })
-  @ApiOperation({ operationId: 'createBooking', summary: 'Book a service and pay for it (customers)' })
+  @ApiOperation({
+    operationId: 'createBooking',
+    summary: 'Book a service and pay for it (customers)',
+    description:
+      'For a service with instantBooking false the booking is a request: 201 with status PENDING and its payment AUTHORIZED (funds held, not taken) until the provider accepts or declines it, or it expires (requestExpiresAt).',
+  })
   @ApiCreatedResponse({ type: BookingResponse })
   @ApiProblems(
     new PaymentDeclinedError('Card declined by issuer'),
@@ -109,13 +124,24 @@ export class BookingsController {
 
   @AnyRole()
   @Put(':id')
-  @ApiOperation({ operationId: 'updateBooking', summary: 'Complete (provider), reschedule or edit notes (customer)' })
+  @ApiOperation({
+    operationId: 'updateBooking',
+    summary: 'Accept a request or complete (provider), reschedule or edit notes (customer)',
+    description:
+      'status CONFIRMED accepts a booking request (provider or admin): its held funds are captured (payment SUCCESS). Two accepts at once capture once: the other answers 409.',
+  })
   @ApiOkResponse({ type: BookingResponse })
   @ApiProblems(
     new ValidationFailedError([{ field: 'body', message: 'send exactly one of status, scheduledAt or notes' }]),
     new ForbiddenError('Only the provider or an admin can mark a booking completed.'),
     new ForbiddenError('This service has been removed: the booking cannot be moved.', 'SERVICE_REMOVED'),
+    new ForbiddenError('Only the provider or an admin can accept a booking request.'),
     new InvalidTransitionError(BookingStatus.CANCELLED, BookingStatus.COMPLETED),
+    new RequestExpiredError(new Date('2030-01-07T14:00:00.000Z')),
+    new RequestBeingAcceptedError(),
+    new PaymentNotAuthorizedError(PaymentStatus.VOIDED),
+    new PaymentDeclinedError('the held funds could not be captured (The authorization was voided)'),
+    new PaymentUnconfirmedError(),
     new SlotTakenError(),
     new BookingChangedError(),
     new RescheduleTooLateError(24),
@@ -134,9 +160,14 @@ export class BookingsController {
 
   @AnyRole()
   @Delete(':id')
-  @ApiOperation({ operationId: 'cancelBooking', summary: 'Cancel: frees the slot and refunds by the policy' })
+  @ApiOperation({
+    operationId: 'cancelBooking',
+    summary: 'Cancel: frees the slot and refunds by the policy',
+    description:
+      'On a booking request still PENDING: the provider (or an admin) declines it, its customer withdraws it; the held funds are released (payment VOIDED).',
+  })
   @ApiOkResponse({ type: BookingResponse })
-  @ApiProblems(new InvalidTransitionError(BookingStatus.CANCELLED, BookingStatus.CANCELLED))
+  @ApiProblems(new InvalidTransitionError(BookingStatus.CANCELLED, BookingStatus.CANCELLED), new BookingChangedError(), new RequestBeingAcceptedError())
   @ApiParam({ name: 'id', format: 'uuid' })
   cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Client() client: ClientContext): Promise<BookingResponse> {
     return this.cancellation.cancel(user, id, client);
