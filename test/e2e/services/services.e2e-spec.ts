@@ -54,6 +54,7 @@ describe('services: create, read, update, delete', () => {
           'durationMinutes',
           'id',
           'images',
+          'instantBooking',
           'isActive',
           'price',
           'providerId',
@@ -79,6 +80,7 @@ describe('services: create, read, update, delete', () => {
         bufferAfterMinutes: 0,
         status: 'ACTIVE',
         isActive: true,
+        instantBooking: true,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
