@@ -15,6 +15,7 @@ import { BookingHistoryAndInvites1764760000000 } from './1764760000000-booking-h
 import { SlotHoldsAndBuffers1764770000000 } from './1764770000000-slot-holds-and-buffers';
 import { RequestToBook1764780000000 } from './1764780000000-request-to-book';
 import { TimedTransitions1764790000000 } from './1764790000000-timed-transitions';
+import { AvailabilityV21764800000000 } from './1764800000000-availability-v2';
 import { UsersPaging1764810000000 } from './1764810000000-users-paging';
 
 /** Every migration, in order. A new migration file is added here too, so app, CLI and tests agree. */
@@ -36,5 +37,6 @@ export const MIGRATIONS = [
   SlotHoldsAndBuffers1764770000000,
   RequestToBook1764780000000,
   TimedTransitions1764790000000,
+  AvailabilityV21764800000000,
   UsersPaging1764810000000,
 ];

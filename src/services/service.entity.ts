@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, DeleteDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { numericTransformer } from '../common/database/numeric.transformer';
-import { WeeklyAvailability } from './availability/weekly-availability';
+import { DateOverrides, WeeklyAvailability } from './availability/weekly-availability';
 
 export enum ServiceStatus {
   ACTIVE = 'ACTIVE',
@@ -37,6 +37,20 @@ export class ServiceEntity {
 
   @Column({ type: 'jsonb' })
   availability: WeeklyAvailability;
+
+  /** Local dates with windows of their own (`[]`: closed), replacing the weekday's; kept as rows in `service_date_windows` by triggers. */
+  @Column({ name: 'date_overrides', type: 'jsonb', default: () => "'{}'" })
+  dateOverrides: DateOverrides;
+
+  /** The service's own minimum notice, horizon and slot interval; null: the platform's (`bookableTime`). */
+  @Column({ name: 'minimum_notice_minutes', type: 'int', nullable: true })
+  minimumNoticeMinutes: number | null;
+
+  @Column({ name: 'booking_horizon_days', type: 'int', nullable: true })
+  bookingHorizonDays: number | null;
+
+  @Column({ name: 'slot_interval_minutes', type: 'int', nullable: true })
+  slotIntervalMinutes: number | null;
 
   @Column({ type: 'jsonb' })
   images: string[];

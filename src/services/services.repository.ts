@@ -7,7 +7,7 @@ import { Keyset } from '../common/pagination/keyset';
 import { CatalogTotalsCache } from './catalog-totals.cache';
 import { Interval } from './availability/slot-generator';
 import { FreeOnDayColumns } from './availability/bookable-time';
-import { WeeklyAvailability } from './availability/weekly-availability';
+import { DateOverrides, WeeklyAvailability } from './availability/weekly-availability';
 import { ServiceSort } from './dto/list-services.query';
 import { ServiceEntity, ServiceStatus } from './service.entity';
 
@@ -37,6 +37,10 @@ export interface ScheduleCandidate {
   durationMinutes: number;
   bufferBeforeMinutes?: number;
   bufferAfterMinutes?: number;
+  dateOverrides: DateOverrides;
+  minimumNoticeMinutes: number | null;
+  bookingHorizonDays: number | null;
+  slotIntervalMinutes: number | null;
 }
 
 /** One SQL statement with its positional parameters. */
@@ -89,7 +93,7 @@ export const SERVICE_KEYSETS: Record<ServiceSort, Keyset<ServiceEntity>> = {
 const ORDER = Object.fromEntries(Object.entries(SERVICE_KEYSETS).map(([sort, keyset]) => [sort, keyset.orderBy])) as Record<ServiceSort, string>;
 
 const COLUMNS =
-  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.buffer_before_minutes, s.buffer_after_minutes, s.status, s.instant_booking, s.created_at, s.updated_at, s.deleted_at';
+  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.date_overrides, s.minimum_notice_minutes, s.booking_horizon_days, s.slot_interval_minutes, s.images, s.timezone, s.buffer_before_minutes, s.buffer_after_minutes, s.status, s.instant_booking, s.created_at, s.updated_at, s.deleted_at';
 
 /** A `services` row as `pg` returns it. */
 interface ServiceRow {
@@ -102,6 +106,10 @@ interface ServiceRow {
   currency: string;
   duration_minutes: number;
   availability: WeeklyAvailability;
+  date_overrides: DateOverrides;
+  minimum_notice_minutes: number | null;
+  booking_horizon_days: number | null;
+  slot_interval_minutes: number | null;
   images: string[];
   timezone: string;
   buffer_before_minutes: number;
@@ -124,6 +132,10 @@ const fromRow = (row: ServiceRow): ServiceEntity => ({
   currency: row.currency,
   durationMinutes: row.duration_minutes,
   availability: row.availability,
+  dateOverrides: row.date_overrides,
+  minimumNoticeMinutes: row.minimum_notice_minutes,
+  bookingHorizonDays: row.booking_horizon_days,
+  slotIntervalMinutes: row.slot_interval_minutes,
   images: row.images,
   timezone: row.timezone,
   bufferBeforeMinutes: row.buffer_before_minutes,
@@ -152,6 +164,12 @@ const FREE_ON_DAY_COLUMNS: FreeOnDayColumns = {
   bufferBefore: 's.buffer_before_minutes',
   bufferAfter: 's.buffer_after_minutes',
   busyProviders: (from, to) => `SELECT pt.provider_id FROM provider_time pt WHERE pt.during && tstzrange(${from}, ${to}, '[)') AND ${STANDING}`,
+  id: 's.id',
+  minimumNoticeMinutes: 's.minimum_notice_minutes',
+  bookingHorizonDays: 's.booking_horizon_days',
+  slotIntervalMinutes: 's.slot_interval_minutes',
+  overriddenOn: (date) => `SELECT d.service_id FROM service_date_windows d WHERE d.date = ${date}`,
+  overrideWindows: (date) => `(SELECT d.windows FROM service_date_windows d WHERE d.service_id = s.id AND d.date = ${date})`,
   busyDuring: (start, end) =>
     `EXISTS (SELECT 1 FROM provider_time pt WHERE pt.provider_id = s.provider_id AND pt.during && tstzrange(${start}, ${end}, '[)') AND ${STANDING})`,
 };

@@ -1,6 +1,6 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
 import { IANAZone } from 'luxon';
-import { normalizeAvailability } from './weekly-availability';
+import { normalizeAvailability, normalizeDateOverrides } from './weekly-availability';
 
 /** Validates weekly availability; the message names the first wrong day or window. */
 export function IsWeeklyAvailability(options?: ValidationOptions): PropertyDecorator {
@@ -13,6 +13,21 @@ export function IsWeeklyAvailability(options?: ValidationOptions): PropertyDecor
       validator: {
         validate: (value: unknown) => normalizeAvailability(value).problems.length === 0,
         defaultMessage: (args) => normalizeAvailability(args?.value).problems.join('; '),
+      },
+    });
+}
+
+/** Validates date overrides; the message names the first wrong date or window. */
+export function IsDateOverrides(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isDateOverrides',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) => normalizeDateOverrides(value).problems.length === 0,
+        defaultMessage: (args) => normalizeDateOverrides(args?.value).problems.join('; '),
       },
     });
 }

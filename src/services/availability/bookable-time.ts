@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { UnprocessableError } from '../../common/errors/domain.error';
 import { DayInstants, dayInstants, fitsInWindow, generateSlots, Interval, Slot } from './slot-generator';
-import { WeeklyAvailability } from './weekly-availability';
+import { DateOverrides, WeeklyAvailability } from './weekly-availability';
 
 /** The platform's rules for when anything may be booked (`bookableTime` in the configuration). */
 export interface BookableTimeRules {
@@ -13,7 +13,10 @@ export interface BookableTimeRules {
   horizonDays: number;
 }
 
-/** What a service says about its own time: weekly windows in its zone, and how long one booking lasts. */
+/**
+ * What a service says about its own time: weekly windows in its zone, dates with windows of their own, how long
+ * one booking lasts, and its own notice, horizon and grid over the platform's (absent or null: the platform's).
+ */
 export interface BookableSchedule {
   availability: WeeklyAvailability;
   timezone: string;
@@ -21,6 +24,10 @@ export interface BookableSchedule {
   /** Minutes kept free before and after each booking (default 0): a slot is free when its buffered range meets no busy time. */
   bufferBeforeMinutes?: number;
   bufferAfterMinutes?: number;
+  dateOverrides?: DateOverrides;
+  minimumNoticeMinutes?: number | null;
+  bookingHorizonDays?: number | null;
+  slotIntervalMinutes?: number | null;
 }
 
 /**
@@ -39,6 +46,16 @@ export interface FreeOnDayColumns {
   /** The row's buffers, in minutes (int): the start is free when [start - before, end + after) meets no busy time. */
   bufferBefore: string;
   bufferAfter: string;
+  /** The row's id. */
+  id: string;
+  /** The row's own rules (int, null: the platform's). */
+  minimumNoticeMinutes: string;
+  bookingHorizonDays: string;
+  slotIntervalMinutes: string;
+  /** A SELECT of the ids of the rows with a date override on `date` (a date SQL expression). */
+  overriddenOn(date: string): string;
+  /** The row's windows of its override on `date` as `int4range[]` of minutes of the week, as `weekWindows` (`{}`: closed). */
+  overrideWindows(date: string): string;
   /** A SELECT of the providers with busy time overlapping [from, to) (two timestamptz SQL expressions). */
   busyProviders(from: string, to: string): string;
   /** SQL true when the row's provider is busy somewhere in [start, end). */
@@ -58,14 +75,24 @@ const MINUTE_MS = 60_000;
 export class BookableTime {
   constructor(private readonly rules: BookableTimeRules) {}
 
-  /** The earliest instant a booking may start. */
-  earliestStart(now = new Date()): Date {
-    return new Date(now.getTime() + this.rules.minNoticeMinutes * 60_000);
+  /** The rules for one service: its own values where it has them, the platform's otherwise. */
+  rulesFor(schedule?: BookableSchedule): BookableTimeRules {
+    if (!schedule) return this.rules;
+    return {
+      minNoticeMinutes: schedule.minimumNoticeMinutes ?? this.rules.minNoticeMinutes,
+      slotIntervalMinutes: schedule.slotIntervalMinutes ?? this.rules.slotIntervalMinutes,
+      horizonDays: schedule.bookingHorizonDays ?? this.rules.horizonDays,
+    };
   }
 
-  /** The latest instant a booking may start. */
-  latestStart(now = new Date()): Date {
-    return new Date(now.getTime() + this.rules.horizonDays * 86_400_000);
+  /** The earliest instant a booking may start (for the service's own notice, if it has one). */
+  earliestStart(now = new Date(), schedule?: BookableSchedule): Date {
+    return new Date(now.getTime() + this.rulesFor(schedule).minNoticeMinutes * 60_000);
+  }
+
+  /** The latest instant a booking may start (for the service's own horizon, if it has one). */
+  latestStart(now = new Date(), schedule?: BookableSchedule): Date {
+    return new Date(now.getTime() + this.rulesFor(schedule).horizonDays * 86_400_000);
   }
 
   /** The checks a start time must pass, for a new booking and a reschedule alike (422 with a stable code); answers the end. */
@@ -80,19 +107,21 @@ export class BookableTime {
         { field: 'scheduledAt', message: 'scheduledAt must be in the future' },
       ]);
     }
-    const earliest = this.earliestStart(now);
+    const earliest = this.earliestStart(now, schedule);
     if (start < earliest) {
       throw new UnprocessableError('BOOKING_NOTICE_TOO_SHORT', `Bookings must start at or after ${earliest.toISOString()}.`, [
         { field: 'scheduledAt', message: 'scheduledAt is too soon' },
       ]);
     }
-    const latest = this.latestStart(now);
+    const latest = this.latestStart(now, schedule);
     if (start > latest) {
-      throw new UnprocessableError('BEYOND_HORIZON', `Bookings can start at most ${this.rules.horizonDays} days ahead (by ${latest.toISOString()}).`, [
-        { field: 'scheduledAt', message: 'scheduledAt is too far ahead' },
-      ]);
+      throw new UnprocessableError(
+        'BEYOND_HORIZON',
+        `Bookings can start at most ${this.rulesFor(schedule).horizonDays} days ahead (by ${latest.toISOString()}).`,
+        [{ field: 'scheduledAt', message: 'scheduledAt is too far ahead' }],
+      );
     }
-    if (!fitsInWindow(schedule.availability, schedule.timezone, start, schedule.durationMinutes)) {
+    if (!fitsInWindow(schedule.availability, schedule.timezone, start, schedule.durationMinutes, schedule.dateOverrides)) {
       throw new UnprocessableError('OUTSIDE_AVAILABILITY', `The booking must lie inside one of the service's availability windows (${schedule.timezone}).`, [
         { field: 'scheduledAt', message: 'scheduledAt is outside the availability windows' },
       ]);
@@ -107,8 +136,10 @@ export class BookableTime {
 
   /** The start times offered on local days `fromDate`..`toDate` (`YYYY-MM-DD`, inclusive), clear of `busy`. */
   freeSlots(schedule: BookableSchedule, fromDate: string, toDate: string, busy: Interval[], now = new Date()): Slot[] {
-    const latest = this.latestStart(now).getTime();
-    return this.grid(schedule, fromDate, toDate, this.earliestStart(now), widenedByBuffers(schedule, busy)).filter((slot) => slot.start.getTime() <= latest);
+    const latest = this.latestStart(now, schedule).getTime();
+    return this.grid(schedule, fromDate, toDate, this.earliestStart(now, schedule), widenedByBuffers(schedule, busy)).filter(
+      (slot) => slot.start.getTime() <= latest,
+    );
   }
 
   /**
@@ -160,9 +191,18 @@ export class BookableTime {
     }
     const c = columns;
     const offset = param(weekday * 1440);
+    const day = `${param(date)}::date`;
+    const overridden = `${c.id} IN (${c.overriddenOn(day)})`;
+    // The platform's rules and the weekday's windows: only for such a row do the day's bounds and its openDays bit decide as above.
+    const plain = `${c.minimumNoticeMinutes} IS NULL AND ${c.bookingHorizonDays} IS NULL AND ${c.slotIntervalMinutes} IS NULL AND NOT ${overridden}`;
     const openBit = `(${c.openDays} & ${param(1 << weekday)}) <> 0`;
     const duration = `${c.durationMinutes} * interval '1 minute'`;
-    const step = `least(${param(this.rules.slotIntervalMinutes)}::int, ${c.durationMinutes})`;
+    const step = `least(coalesce(${c.slotIntervalMinutes}, ${param(this.rules.slotIntervalMinutes)}::int), ${c.durationMinutes})`;
+    // The row's own bounds, from the same minute: notice in minutes, the horizon in days of 24 hours (as `earliestStart`, `latestStart`).
+    const minuteParam = `${param(minute)}::timestamptz`;
+    const rowNotBefore = `${minuteParam} + coalesce(${c.minimumNoticeMinutes}, ${param(this.rules.minNoticeMinutes)}::int) * interval '1 minute'`;
+    const rowLatest = `${minuteParam} + coalesce(${c.bookingHorizonDays}, ${param(this.rules.horizonDays)}::int) * interval '24 hours'`;
+    const windows = `CASE WHEN ${overridden} THEN ${c.overrideWindows(day)} ELSE ${c.weekWindows} END`;
     const clock = `unnest(${param(zones)}::text[], ${param(midnights)}::timestamptz[], ${param(bases)}::int[]) AS c(zone, midnight, base)`;
     const notBeforeParam = `${param(new Date(notBefore))}::timestamptz`;
     const shortcuts: string[] = [];
@@ -170,10 +210,10 @@ export class BookableTime {
     const notBusy = () =>
       `${c.bufferBefore} = 0 AND ${c.bufferAfter} = 0 AND ${c.providerId} NOT IN (${c.busyProviders(`${param(new Date(busyFrom))}::timestamptz`, `${param(new Date(busyTo))}::timestamptz`)})`;
     // Nothing but busy time can take a slot away that day: a window holds one exactly when it is long enough.
-    if (clean.length) shortcuts.push(`WHEN ${c.timezone}::text = ANY(${param(clean)}::text[]) AND ${notBusy()} THEN ${openBit}`);
+    if (clean.length) shortcuts.push(`WHEN ${plain} AND ${c.timezone}::text = ANY(${param(clean)}::text[]) AND ${notBusy()} THEN ${openBit}`);
     // Today, the notice also: a window holds one after it exactly when its last grid start is after it.
     if (afterNotice.length) {
-      shortcuts.push(`WHEN ${c.timezone}::text = ANY(${param(afterNotice)}::text[]) AND ${notBusy()} THEN EXISTS (
+      shortcuts.push(`WHEN ${plain} AND ${c.timezone}::text = ANY(${param(afterNotice)}::text[]) AND ${notBusy()} THEN EXISTS (
         SELECT 1 FROM ${clock} CROSS JOIN unnest(${c.weekWindows}) AS w
          WHERE c.zone = ${c.timezone}::text AND lower(w) >= ${offset}::int AND upper(w) <= ${offset}::int + 1440
            AND upper(w) - lower(w) >= ${c.durationMinutes}
@@ -182,7 +222,7 @@ export class BookableTime {
     const exact = `EXISTS (
         SELECT 1
           FROM ${clock}
-         CROSS JOIN unnest(${c.weekWindows}) AS w
+         CROSS JOIN unnest(${windows}) AS w
          CROSS JOIN LATERAL generate_series(lower(w) - ${offset}::int, upper(w) - ${offset}::int - 1, ${step}) AS m
          CROSS JOIN LATERAL (
            SELECT CASE WHEN c.base IS NULL THEN c.midnight + m * interval '1 minute' ELSE (${param(starts)}::timestamptz[])[c.base + m + 1] END AS start,
@@ -190,11 +230,11 @@ export class BookableTime {
                        ELSE (${param(ends)}::timestamptz[])[c.base + upper(w) - ${offset}::int + 1] END AS window_end
          ) AS t
          WHERE c.zone = ${c.timezone}::text AND lower(w) >= ${offset}::int AND upper(w) <= ${offset}::int + 1440
-           AND t.start > ${notBeforeParam} AND t.start <= ${param(new Date(latest))}::timestamptz
+           AND t.start > ${rowNotBefore} AND t.start <= ${rowLatest}
            AND t.start + ${duration} <= t.window_end
            AND NOT ${c.busyDuring(`t.start - ${c.bufferBefore} * interval '1 minute'`, `t.start + ${duration} + ${c.bufferAfter} * interval '1 minute'`)})`;
     const free = shortcuts.length ? `CASE ${shortcuts.join('\n')} ELSE ${exact} END` : exact;
-    return `((${openBit} OR ${c.timezone}::text = ANY(${param(irregular)}::text[])) AND ${free})`;
+    return `((${openBit} OR ${c.timezone}::text = ANY(${param(irregular)}::text[]) OR ${overridden}) AND ${free})`;
   }
 
   private readonly instants = new Map<string, DayInstants>();
@@ -221,9 +261,10 @@ export class BookableTime {
   private grid(schedule: BookableSchedule, fromDate: string, toDate: string, notBefore: Date, busy: Interval[]): Slot[] {
     return generateSlots({
       availability: schedule.availability,
+      dateOverrides: schedule.dateOverrides,
       timezone: schedule.timezone,
       durationMinutes: schedule.durationMinutes,
-      intervalMinutes: this.rules.slotIntervalMinutes,
+      intervalMinutes: this.rulesFor(schedule).slotIntervalMinutes,
       fromDate,
       toDate,
       notBefore,

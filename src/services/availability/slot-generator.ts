@@ -1,5 +1,5 @@
 import { DateTime, Zone } from 'luxon';
-import { WEEKDAYS, WeeklyAvailability, windowsOn } from './weekly-availability';
+import { DateOverrides, WEEKDAYS, WeeklyAvailability, Window, windowsOnDate } from './weekly-availability';
 
 export interface Interval {
   start: Date;
@@ -16,6 +16,8 @@ export interface Slot {
 
 export interface SlotRequest {
   availability: WeeklyAvailability;
+  /** Local dates with their own windows instead of the weekday's. */
+  dateOverrides?: DateOverrides;
   timezone: string;
   durationMinutes: number;
   intervalMinutes: number;
@@ -54,9 +56,9 @@ function overlapsAny(start: number, end: number, busy: Interval[]): boolean {
   return busy.some((b) => start < b.end.getTime() && b.start.getTime() < end);
 }
 
-/** Day index 0 = monday, as in WEEKDAYS. */
-function weekdayOf(date: DateTime) {
-  return WEEKDAYS[date.weekday - 1];
+/** The windows of local day `day`: its date override, or its weekday's weekly windows. */
+function windowsOfDay(availability: WeeklyAvailability, overrides: DateOverrides | undefined, day: DateTime): Window[] {
+  return windowsOnDate(availability, overrides, day.toISODate() as string, WEEKDAYS[day.weekday - 1]);
 }
 
 /**
@@ -70,7 +72,7 @@ export function generateSlots(request: SlotRequest): Slot[] {
   const last = DateTime.fromISO(request.toDate, { zone: request.timezone });
   const slots: Slot[] = [];
   for (let day = DateTime.fromISO(request.fromDate, { zone: request.timezone }); day <= last; day = day.plus({ days: 1 })) {
-    const windows = windowsOn(request.availability, weekdayOf(day));
+    const windows = windowsOfDay(request.availability, request.dateOverrides, day);
     if (!windows.length) continue;
     const clock = dayClock(day, request.timezone);
     for (const window of windows) {
@@ -219,12 +221,12 @@ export function utcSpan(fromDate: string, toDate: string, zone: string): Interva
  * Whether `[start, start + duration)` lies inside one availability window, in the zone's local time
  * (real elapsed time, so a booking across a clock change is measured correctly).
  */
-export function fitsInWindow(availability: WeeklyAvailability, zone: string, start: Date, durationMinutes: number): boolean {
+export function fitsInWindow(availability: WeeklyAvailability, zone: string, start: Date, durationMinutes: number, dateOverrides?: DateOverrides): boolean {
   const local = DateTime.fromJSDate(start, { zone });
   const day = local.startOf('day');
   const startMs = start.getTime();
   const endMs = startMs + durationMinutes * 60_000;
-  const windows = windowsOn(availability, weekdayOf(day));
+  const windows = windowsOfDay(availability, dateOverrides, day);
   if (!windows.length) return false;
   const clock = dayClock(day, zone);
   return windows.some((window) => {

@@ -18,19 +18,47 @@ import {
 } from 'class-validator';
 import { MaxDecimalPlaces } from '../../common/validation/decimal-places';
 import { Trim } from '../../common/validation/transforms';
-import { IsIanaTimeZone, IsWeeklyAvailability } from '../availability/availability.validators';
-import { MAX_WINDOWS_PER_DAY, normalizeAvailability, WeeklyAvailability } from '../availability/weekly-availability';
+import { IsDateOverrides, IsIanaTimeZone, IsWeeklyAvailability } from '../availability/availability.validators';
+import {
+  DateOverrides,
+  MAX_DATE_OVERRIDES,
+  MAX_WINDOWS_PER_DAY,
+  normalizeAvailability,
+  normalizeDateOverrides,
+  WeeklyAvailability,
+} from '../availability/weekly-availability';
 
 export const CATEGORY_SLUG = /^[a-z0-9]+(?:[_-][a-z0-9]+)*$/;
 export const MAX_PRICE = 999_999.99;
 
 /** Absent means "the default" (on update "unchanged"); unlike `@IsOptional()`, a null is validated, and refused, rather than stored. */
 export const IsOmittable = () => ValidateIf((_: object, value: unknown) => value !== undefined);
+/** Absent means "the default" (on update "unchanged"), and null is a value: "the platform's". */
+const IsNullable = () => ValidateIf((_: object, value: unknown) => value !== undefined && value !== null);
+
+/** Local "HH:MM-HH:MM" windows, as the weekly availability's and the date overrides' days take them. */
+export const WINDOWS_SCHEMA = {
+  type: 'array',
+  maxItems: MAX_WINDOWS_PER_DAY,
+  items: { type: 'string', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', maxLength: 11 },
+} as const;
+export const DATE_OVERRIDES_SCHEMA = {
+  type: 'object',
+  maxProperties: MAX_DATE_OVERRIDES,
+  additionalProperties: WINDOWS_SCHEMA,
+  example: { '2026-12-24': [], '2026-12-31': ['09:00-12:00'] },
+} as const;
+export const MAX_NOTICE_MINUTES = 60 * 24 * 365;
+export const MAX_HORIZON_DAYS = 3650;
 
 const upperCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 /** Lower-cases weekday keys and sorts windows when the value is valid; invalid input is left for the validator to name. */
 const normalizedAvailability = ({ value }: { value: unknown }) => {
   const { value: normalized, problems } = normalizeAvailability(value);
+  return problems.length ? value : normalized;
+};
+const normalizedDateOverrides = ({ value }: { value: unknown }) => {
+  const { value: normalized, problems } = normalizeDateOverrides(value);
   return problems.length ? value : normalized;
 };
 
@@ -85,7 +113,7 @@ export class CreateServiceDto {
     description: 'Weekday (any case) to local "HH:MM-HH:MM" windows in the service time zone',
     type: 'object',
     maxProperties: 7,
-    additionalProperties: { type: 'array', maxItems: MAX_WINDOWS_PER_DAY, items: { type: 'string', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', maxLength: 11 } },
+    additionalProperties: WINDOWS_SCHEMA,
   })
   @Transform(normalizedAvailability)
   @IsWeeklyAvailability()
@@ -137,4 +165,58 @@ export class CreateServiceDto {
   @Min(0)
   @Max(1440)
   bufferAfterMinutes?: number;
+
+  @ApiPropertyOptional({
+    ...DATE_OVERRIDES_SCHEMA,
+    default: {},
+    description:
+      "Local dates (YYYY-MM-DD, in the service time zone) with windows of their own, replacing that weekday's availability; [] closes the date. " +
+      'Replaced as a whole on update ({} removes every override).',
+  })
+  @IsOmittable()
+  @Transform(normalizedDateOverrides)
+  @IsDateOverrides()
+  dateOverrides?: DateOverrides;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    maximum: MAX_NOTICE_MINUTES,
+    example: 120,
+    description: "No booking starts sooner than this after now; null (default): the platform's MIN_BOOKING_NOTICE_MINUTES",
+  })
+  @IsNullable()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_NOTICE_MINUTES)
+  minimumNoticeMinutes?: number | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_HORIZON_DAYS,
+    example: 60,
+    description: "No booking starts later than this many days after now; null (default): the platform's BOOKING_HORIZON_DAYS",
+  })
+  @IsNullable()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_HORIZON_DAYS)
+  bookingHorizonDays?: number | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 5,
+    maximum: 1440,
+    example: 15,
+    description: "Slots start every min(this, durationMinutes) minutes of a window; null (default): the platform's SLOT_INTERVAL_MINUTES",
+  })
+  @IsNullable()
+  @IsInt()
+  @Min(5)
+  @Max(1440)
+  slotIntervalMinutes?: number | null;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MAX_WINDOWS_PER_DAY, WeeklyAvailability } from '../availability/weekly-availability';
-import { CATEGORY_SLUG } from './create-service.dto';
+import { DateOverrides, WeeklyAvailability } from '../availability/weekly-availability';
+import { CATEGORY_SLUG, DATE_OVERRIDES_SCHEMA, WINDOWS_SCHEMA } from './create-service.dto';
 import { ServiceEntity, ServiceStatus } from '../service.entity';
 
 export class ServiceResponse {
@@ -15,9 +15,17 @@ export class ServiceResponse {
   @ApiProperty({
     type: 'object',
     maxProperties: 7,
-    additionalProperties: { type: 'array', maxItems: MAX_WINDOWS_PER_DAY, items: { type: 'string', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', maxLength: 11 } },
+    additionalProperties: WINDOWS_SCHEMA,
   })
   availability: WeeklyAvailability;
+  @ApiProperty({ ...DATE_OVERRIDES_SCHEMA, description: 'Local dates with windows of their own ([]: closed); {} when none' })
+  dateOverrides: DateOverrides;
+  @ApiProperty({ type: 'integer', nullable: true, description: "The service's own minimum notice; null: the platform's" })
+  minimumNoticeMinutes: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: "The service's own booking horizon; null: the platform's" })
+  bookingHorizonDays: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: "The service's own slot interval; null: the platform's" })
+  slotIntervalMinutes: number | null;
   @ApiProperty({ type: 'array', maxItems: 10, items: { type: 'string', format: 'uri', maxLength: 2048 } }) images: string[];
   @ApiProperty({ example: 'UTC', maxLength: 64 }) timezone: string;
   @ApiProperty({ example: 0, minimum: 0, maximum: 1440, description: 'Minutes kept free before each booking' }) bufferBeforeMinutes: number;
@@ -40,6 +48,10 @@ export function toServiceResponse(service: ServiceEntity): ServiceResponse {
     currency: service.currency,
     durationMinutes: service.durationMinutes,
     availability: service.availability,
+    dateOverrides: service.dateOverrides ?? {},
+    minimumNoticeMinutes: service.minimumNoticeMinutes ?? null,
+    bookingHorizonDays: service.bookingHorizonDays ?? null,
+    slotIntervalMinutes: service.slotIntervalMinutes ?? null,
     images: service.images,
     timezone: service.timezone,
     bufferBeforeMinutes: service.bufferBeforeMinutes,
