@@ -204,7 +204,6 @@ export class BookableTime {
     const rowLatest = `${minuteParam} + coalesce(${c.bookingHorizonDays}, ${param(this.rules.horizonDays)}::int) * interval '24 hours'`;
     const windows = `CASE WHEN ${overridden} THEN ${c.overrideWindows(day)} ELSE ${c.weekWindows} END`;
     const clock = `unnest(${param(zones)}::text[], ${param(midnights)}::timestamptz[], ${param(bases)}::int[]) AS c(zone, midnight, base)`;
-    const notBeforeParam = `${param(new Date(notBefore))}::timestamptz`;
     const shortcuts: string[] = [];
     // Only an unbuffered row: a buffer reaches past the day, where busy time the day's test does not see can take its first or last slot.
     const notBusy = () =>
@@ -217,7 +216,7 @@ export class BookableTime {
         SELECT 1 FROM ${clock} CROSS JOIN unnest(${c.weekWindows}) AS w
          WHERE c.zone = ${c.timezone}::text AND lower(w) >= ${offset}::int AND upper(w) <= ${offset}::int + 1440
            AND upper(w) - lower(w) >= ${c.durationMinutes}
-           AND c.midnight + (lower(w) - ${offset}::int + (upper(w) - lower(w) - ${c.durationMinutes}) / ${step} * ${step}) * interval '1 minute' > ${notBeforeParam})`);
+           AND c.midnight + (lower(w) - ${offset}::int + (upper(w) - lower(w) - ${c.durationMinutes}) / ${step} * ${step}) * interval '1 minute' > ${param(new Date(notBefore))}::timestamptz)`);
     }
     const exact = `EXISTS (
         SELECT 1
