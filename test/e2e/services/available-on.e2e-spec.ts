@@ -40,11 +40,24 @@ const HORIZON_DAYS = 1900;
 
 const hhmm = (minute: number) => (minute === 1440 ? '24:00' : `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`);
 
+/** Random "HH:MM-HH:MM" windows of one day, in order, none overlapping (possibly none). */
+function randomWindows(random: ReturnType<typeof generator>): string[] {
+  const windows: string[] = [];
+  let at = random.int(0, 20) * 30 + random.pick([0, 0, 15, 5]);
+  for (let w = random.int(1, 3); w > 0 && at < 1440; w--) {
+    const end = Math.min(1440, at + random.pick([30, 60, 90, 120, 180, 240, 600]));
+    windows.push(`${hhmm(at)}-${hhmm(end)}`);
+    at = end + random.pick([0, 0, 30, 60]);
+  }
+  return windows;
+}
+
 /**
  * `availableOn` is answered in PostgreSQL and `/slots` in TypeScript, both from BookableTime: on random
- * schedules (windows, durations, zones), random bookings of the provider on any of their services, and dates
- * that include clock changes, today (the notice) and the horizon's last day, a service is listed as available
- * on a day exactly when `/slots` offers it at least one slot that day.
+ * schedules (windows, date overrides given at creation or by a later PUT, durations, zones, the service's own
+ * notice, horizon and slot interval or the platform's), random bookings of the provider on any of their
+ * services, and dates that include clock changes, today (the notice) and the horizon's last day, a service is
+ * listed as available on a day exactly when `/slots` offers it at least one slot that day.
  */
 describe('availableOn agrees with /slots (random schedules and bookings)', () => {
   let t: TestApp;
@@ -56,7 +69,7 @@ describe('availableOn agrees with /slots (random schedules and bookings)', () =>
   });
   afterAll(() => t.close());
 
-  it.each([1, 2, 3, 4])(
+  it.each([1, 2, 3, 4, 5, 6])(
     'seed %i',
     async (seed) => {
       const random = generator(seed);
@@ -79,23 +92,30 @@ describe('availableOn agrees with /slots (random schedules and bookings)', () =>
           const availability: Record<string, string[]> = {};
           for (const day of WEEKDAYS) {
             if (random.next() < 0.45) continue;
-            const windows: string[] = [];
-            let at = random.int(0, 20) * 30 + random.pick([0, 0, 15, 5]);
-            for (let w = random.int(1, 3); w > 0 && at < 1440; w--) {
-              const end = Math.min(1440, at + random.pick([30, 60, 90, 120, 180, 240, 600]));
-              windows.push(`${hhmm(at)}-${hhmm(end)}`);
-              at = end + random.pick([0, 0, 30, 60]);
-            }
+            const windows = randomWindows(random);
             if (windows.length) availability[day] = windows;
           }
           if (!Object.keys(availability).length) availability.sunday = ['00:00-24:00'];
+          // Half the services have dates of their own among those asked ([] closes one), given now or by a later PUT.
+          const dateOverrides: Record<string, string[]> = {};
+          if (random.next() < 0.5) {
+            for (const date of dates) if (random.next() < 0.4) dateOverrides[date] = random.next() < 0.3 ? [] : randomWindows(random);
+          }
+          const patchOverrides = random.next() < 0.5;
+          const created = await createService(t, provider, {
+            category,
+            availability,
+            durationMinutes: random.pick([5, 25, 30, 45, 60, 90, 120, 150]),
+            timezone: random.pick(ZONES),
+            dateOverrides: patchOverrides ? { '2029-02-28': ['10:00-11:00'] } : dateOverrides,
+            minimumNoticeMinutes: random.pick([null, null, 0, 60, 600, 1500, 2 * 1440 + 30]),
+            bookingHorizonDays: random.pick([null, null, 1, 2, 30, HORIZON_DAYS - 1, HORIZON_DAYS + 1]),
+            slotIntervalMinutes: random.pick([null, null, 5, 15, 45, 60, 90]),
+          });
           own.push(
-            await createService(t, provider, {
-              category,
-              availability,
-              durationMinutes: random.pick([5, 25, 30, 45, 60, 90, 120, 150]),
-              timezone: random.pick(ZONES),
-            }),
+            patchOverrides
+              ? ((await t.http.put(`/services/${created.id}`).set(provider.auth).send({ dateOverrides }).expect(200)).body as ServiceResponse)
+              : created,
           );
         }
         // Bookings on the provider's time (any of their services), a few per date, never overlapping each other.
@@ -133,7 +153,9 @@ describe('availableOn agrees with /slots (random schedules and bookings)', () =>
           if (free) expected++;
           if (free !== available.has(service.id)) {
             mismatches.push(
-              `${date} ${service.timezone} ${service.durationMinutes} min ${JSON.stringify(service.availability)}: /slots ${free}, availableOn ${available.has(service.id)}`,
+              `${date} ${service.timezone} ${service.durationMinutes} min ${JSON.stringify(service.availability)} ` +
+                `${JSON.stringify(service.dateOverrides)} notice ${service.minimumNoticeMinutes} horizon ${service.bookingHorizonDays} ` +
+                `interval ${service.slotIntervalMinutes}: /slots ${free}, availableOn ${available.has(service.id)}`,
             );
           }
         }
