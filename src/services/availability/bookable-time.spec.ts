@@ -78,4 +78,35 @@ describe('bookable time', () => {
   it('starts the notice from now', () => {
     expect(time(30).earliestStart(now)).toEqual(new Date('2030-01-07T08:30:00Z'));
   });
+
+  describe("a service's own overrides and rules", () => {
+    const starts = (bookable: BookableTime, own: BookableSchedule, date: string) =>
+      bookable.freeSlots(own, date, date, [], now).map((slot) => slot.start.toISOString().slice(11, 16));
+
+    it('a date override replaces the weekday that date, for slots and for a start alike; [] closes it', () => {
+      const own: BookableSchedule = { ...schedule, dateOverrides: { '2030-01-14': ['13:00-15:00'], '2030-01-21': [], '2030-01-19': ['10:00-11:00'] } };
+      expect(starts(time(), own, '2030-01-14')).toEqual(['13:00', '14:00']);
+      expect(starts(time(), own, '2030-01-21')).toEqual([]);
+      expect(starts(time(), own, '2030-01-19')).toEqual(['10:00']);
+      expect(starts(time(), own, '2030-01-28')).toEqual(['09:00', '10:00', '11:00']);
+      expect(codeOf(() => time().assertBookable(own, new Date('2030-01-14T09:00:00Z'), now))).toBe('OUTSIDE_AVAILABILITY');
+      expect(codeOf(() => time().assertBookable(own, new Date('2030-01-21T09:00:00Z'), now))).toBe('OUTSIDE_AVAILABILITY');
+      expect(time().assertBookable(own, new Date('2030-01-14T13:00:00Z'), now)).toEqual(new Date('2030-01-14T14:00:00Z'));
+    });
+
+    it("its notice, horizon and interval stand over the platform's; null means the platform's", () => {
+      expect(time().rulesFor({ ...schedule, minimumNoticeMinutes: null, bookingHorizonDays: 3, slotIntervalMinutes: 15 })).toEqual({
+        minNoticeMinutes: 0,
+        horizonDays: 3,
+        slotIntervalMinutes: 15,
+      });
+      const fine: BookableSchedule = { ...schedule, slotIntervalMinutes: 30, minimumNoticeMinutes: 120 };
+      expect(starts(time(), fine, '2030-01-07')).toEqual(['10:30', '11:00']);
+      expect(codeOf(() => time().assertBookable(fine, new Date('2030-01-07T09:30:00Z'), now))).toBe('BOOKING_NOTICE_TOO_SHORT');
+      expect(time().assertBookable(fine, new Date('2030-01-07T10:30:00Z'), now)).toEqual(new Date('2030-01-07T11:30:00Z'));
+      const near: BookableSchedule = { ...schedule, bookingHorizonDays: 6 };
+      expect(starts(time(), near, '2030-01-14')).toEqual([]);
+      expect(codeOf(() => time().assertBookable(near, new Date('2030-01-14T09:00:00Z'), now))).toBe('BEYOND_HORIZON');
+    });
+  });
 });
