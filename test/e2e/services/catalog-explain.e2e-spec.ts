@@ -62,16 +62,21 @@ describe('catalog listing plans (EXPLAIN) at 100,000 services', () => {
     providers = await Promise.all(Array.from({ length: 4 }, () => createUser(t, Role.PROVIDER)));
     const customer = await createUser(t, Role.CUSTOMER);
     await t.dataSource.query(
-      `INSERT INTO services (provider_id, title, description, category, price, currency, duration_minutes, availability, timezone, status, created_at)
+      `INSERT INTO services (provider_id, title, description, category, price, currency, duration_minutes, availability, timezone, status, created_at,
+                            date_overrides, minimum_notice_minutes, slot_interval_minutes)
        SELECT ($1::uuid[])[1 + n % 4], 'Service ' || n || CASE WHEN n = 77777 THEN ' zebrawood' ELSE '' END,
               CASE WHEN n % 10 < 3 THEN 'Deep cleaning, seeded for the plan test' ELSE 'Seeded for the plan test' END,
               $2 || '_' || (n % $3), round((5 + (n * 7919) % 50000 / 100.0)::numeric, 2), 'USD', 60,
               CASE WHEN n % 3 = 0 THEN '{"monday": ["09:00-17:00"], "wednesday": ["09:00-12:00"]}'
                    ELSE '{"monday": ["09:00-17:00"], "tuesday": ["08:00-18:00"], "wednesday": ["09:00-17:00"], "thursday": ["09:00-17:00"], "friday": ["09:00-17:00"], "saturday": ["10:00-14:00"], "sunday": ["10:00-14:00"]}' END::jsonb,
               (ARRAY['UTC', 'Europe/Berlin', 'America/New_York'])[1 + n % 3],
-              CASE WHEN n % 10 = 0 THEN 'INACTIVE' ELSE 'ACTIVE' END, now() - n * interval '1 minute'
+              CASE WHEN n % 10 = 0 THEN 'INACTIVE' ELSE 'ACTIVE' END, now() - n * interval '1 minute',
+              -- A few with dates of their own (the day asked among them, closed or not) and rules of their own.
+              CASE WHEN n % 50 = 1 THEN jsonb_build_object($5::text, CASE WHEN n % 100 = 1 THEN '[]' ELSE '["10:00-12:00"]' END::jsonb, '2031-01-01', '[]'::jsonb)
+                   ELSE '{}' END,
+              CASE WHEN n % 40 = 3 THEN 120 END, CASE WHEN n % 40 = 7 THEN 15 END
          FROM generate_series(1, $4::int) AS n`,
-      [providers.map((p) => p.id), prefix, CATEGORIES, SERVICES],
+      [providers.map((p) => p.id), prefix, CATEGORIES, SERVICES, availableOn],
     );
     // Each provider's bookings, one every three hours around the day asked (and weeks before and after it).
     await t.dataSource.query(
