@@ -1,11 +1,17 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The expression of the generated column `services.own_time`, exactly as ServiceEntity declares it. */
+export const OWN_TIME_EXPRESSION =
+  "minimum_notice_minutes IS NOT NULL OR booking_horizon_days IS NOT NULL OR slot_interval_minutes IS NOT NULL OR date_overrides <> '{}'::jsonb";
+
 /**
  * Availability v2 (issue 16 §6), per service: dates with windows of their own (`date_overrides`, `{}` by
  * default) and the service's own minimum notice, horizon and slot interval (null: the platform's).
  * `service_date_windows` holds each override as a row, its windows as minutes of the week like
  * `services.week_windows`, kept by triggers from `date_overrides` whatever writes the rows: what `availableOn`
  * reads in PostgreSQL (`BookableTime.freeOnDaySql`), a day's overridden services from `(date, service_id)`.
+ * `services.own_time` says whether a row has either at all: the rows without (nearly all) keep the platform's
+ * shortcuts at the cost of one column read.
  */
 export class AvailabilityV21764800000000 implements MigrationInterface {
   name = 'AvailabilityV21764800000000';
@@ -17,6 +23,12 @@ export class AvailabilityV21764800000000 implements MigrationInterface {
         ADD COLUMN minimum_notice_minutes integer,
         ADD COLUMN booking_horizon_days integer,
         ADD COLUMN slot_interval_minutes integer`);
+    await queryRunner.query(`ALTER TABLE services ADD COLUMN own_time boolean GENERATED ALWAYS AS (${OWN_TIME_EXPRESSION}) STORED`);
+    await queryRunner.query(
+      `INSERT INTO typeorm_metadata ("type", "database", "schema", "table", "name", "value")
+       VALUES ('GENERATED_COLUMN', current_database(), current_schema(), 'services', 'own_time', $1)`,
+      [OWN_TIME_EXPRESSION],
+    );
     // "HH:MM-HH:MM" windows (validated by weekly-availability.ts before they are stored) of local date `day`, as minutes of its week.
     await queryRunner.query(`
       CREATE FUNCTION service_date_windows(day date, windows jsonb) RETURNS int4range[]
@@ -68,8 +80,9 @@ export class AvailabilityV21764800000000 implements MigrationInterface {
     await queryRunner.query(`DROP FUNCTION services_date_windows_inserted()`);
     await queryRunner.query(`DROP TABLE service_date_windows`);
     await queryRunner.query(`DROP FUNCTION service_date_windows(date, jsonb)`);
+    await queryRunner.query(`DELETE FROM typeorm_metadata WHERE "type" = 'GENERATED_COLUMN' AND "table" = 'services' AND "name" = 'own_time'`);
     await queryRunner.query(
-      `ALTER TABLE services DROP COLUMN slot_interval_minutes, DROP COLUMN booking_horizon_days, DROP COLUMN minimum_notice_minutes, DROP COLUMN date_overrides`,
+      `ALTER TABLE services DROP COLUMN own_time, DROP COLUMN slot_interval_minutes, DROP COLUMN booking_horizon_days, DROP COLUMN minimum_notice_minutes, DROP COLUMN date_overrides`,
     );
   }
 }

@@ -52,6 +52,20 @@ export class ServiceEntity {
   @Column({ name: 'slot_interval_minutes', type: 'int', nullable: true })
   slotIntervalMinutes: number | null;
 
+  /** Whether the row has rules or date overrides of its own (what `availableOn` reads first); computed by PostgreSQL. */
+  @Column({
+    name: 'own_time',
+    type: 'boolean',
+    nullable: true,
+    generatedType: 'STORED',
+    asExpression:
+      "minimum_notice_minutes IS NOT NULL OR booking_horizon_days IS NOT NULL OR slot_interval_minutes IS NOT NULL OR date_overrides <> '{}'::jsonb",
+    select: false,
+    insert: false,
+    update: false,
+  })
+  ownTime?: boolean;
+
   @Column({ type: 'jsonb' })
   images: string[];
 

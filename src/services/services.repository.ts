@@ -165,6 +165,7 @@ const FREE_ON_DAY_COLUMNS: FreeOnDayColumns = {
   bufferAfter: 's.buffer_after_minutes',
   busyProviders: (from, to) => `SELECT pt.provider_id FROM provider_time pt WHERE pt.during && tstzrange(${from}, ${to}, '[)') AND ${STANDING}`,
   id: 's.id',
+  ownTime: 's.own_time',
   minimumNoticeMinutes: 's.minimum_notice_minutes',
   bookingHorizonDays: 's.booking_horizon_days',
   slotIntervalMinutes: 's.slot_interval_minutes',

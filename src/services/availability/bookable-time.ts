@@ -48,6 +48,8 @@ export interface FreeOnDayColumns {
   bufferAfter: string;
   /** The row's id. */
   id: string;
+  /** Boolean: whether the row has any of the rules below or any date override (false: the platform's rules and the weekly windows every day). */
+  ownTime: string;
   /** The row's own rules (int, null: the platform's). */
   minimumNoticeMinutes: string;
   bookingHorizonDays: string;
@@ -192,9 +194,9 @@ export class BookableTime {
     const c = columns;
     const offset = param(weekday * 1440);
     const day = `${param(date)}::date`;
-    const overridden = `${c.id} IN (${c.overriddenOn(day)})`;
-    // The platform's rules and the weekday's windows: only for such a row do the day's bounds and its openDays bit decide as above.
-    const plain = `${c.minimumNoticeMinutes} IS NULL AND ${c.bookingHorizonDays} IS NULL AND ${c.slotIntervalMinutes} IS NULL AND NOT ${overridden}`;
+    const overridden = `(${c.ownTime} AND ${c.id} IN (${c.overriddenOn(day)}))`;
+    // The platform's rules and the weekday's windows that day: only for such a row do the day's bounds and its openDays bit decide as above.
+    const plain = `(NOT ${c.ownTime} OR (${c.minimumNoticeMinutes} IS NULL AND ${c.bookingHorizonDays} IS NULL AND ${c.slotIntervalMinutes} IS NULL AND NOT ${overridden}))`;
     const openBit = `(${c.openDays} & ${param(1 << weekday)}) <> 0`;
     const duration = `${c.durationMinutes} * interval '1 minute'`;
     const step = `least(coalesce(${c.slotIntervalMinutes}, ${param(this.rules.slotIntervalMinutes)}::int), ${c.durationMinutes})`;

@@ -50,6 +50,12 @@ export const DATE_OVERRIDES_SCHEMA = {
 } as const;
 export const MAX_NOTICE_MINUTES = 60 * 24 * 365;
 export const MAX_HORIZON_DAYS = 3650;
+/** The schemas of a service's own rules, for its request and its response alike. */
+export const OWN_RULE_SCHEMAS = {
+  minimumNoticeMinutes: { type: 'integer', format: 'int32', nullable: true, minimum: 0, maximum: MAX_NOTICE_MINUTES, example: 120 },
+  bookingHorizonDays: { type: 'integer', format: 'int32', nullable: true, minimum: 1, maximum: MAX_HORIZON_DAYS, example: 60 },
+  slotIntervalMinutes: { type: 'integer', format: 'int32', nullable: true, minimum: 5, maximum: 1440, example: 15 },
+} as const;
 
 const upperCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 /** Lower-cases weekday keys and sorts windows when the value is valid; invalid input is left for the validator to name. */
@@ -179,11 +185,7 @@ export class CreateServiceDto {
   dateOverrides?: DateOverrides;
 
   @ApiPropertyOptional({
-    type: 'integer',
-    nullable: true,
-    minimum: 0,
-    maximum: MAX_NOTICE_MINUTES,
-    example: 120,
+    ...OWN_RULE_SCHEMAS.minimumNoticeMinutes,
     description: "No booking starts sooner than this after now; null (default): the platform's MIN_BOOKING_NOTICE_MINUTES",
   })
   @IsNullable()
@@ -193,11 +195,7 @@ export class CreateServiceDto {
   minimumNoticeMinutes?: number | null;
 
   @ApiPropertyOptional({
-    type: 'integer',
-    nullable: true,
-    minimum: 1,
-    maximum: MAX_HORIZON_DAYS,
-    example: 60,
+    ...OWN_RULE_SCHEMAS.bookingHorizonDays,
     description: "No booking starts later than this many days after now; null (default): the platform's BOOKING_HORIZON_DAYS",
   })
   @IsNullable()
@@ -207,11 +205,7 @@ export class CreateServiceDto {
   bookingHorizonDays?: number | null;
 
   @ApiPropertyOptional({
-    type: 'integer',
-    nullable: true,
-    minimum: 5,
-    maximum: 1440,
-    example: 15,
+    ...OWN_RULE_SCHEMAS.slotIntervalMinutes,
     description: "Slots start every min(this, durationMinutes) minutes of a window; null (default): the platform's SLOT_INTERVAL_MINUTES",
   })
   @IsNullable()

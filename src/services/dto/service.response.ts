@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { DateOverrides, WeeklyAvailability } from '../availability/weekly-availability';
-import { CATEGORY_SLUG, DATE_OVERRIDES_SCHEMA, WINDOWS_SCHEMA } from './create-service.dto';
+import { CATEGORY_SLUG, DATE_OVERRIDES_SCHEMA, OWN_RULE_SCHEMAS, WINDOWS_SCHEMA } from './create-service.dto';
 import { ServiceEntity, ServiceStatus } from '../service.entity';
 
 export class ServiceResponse {
@@ -20,11 +20,11 @@ export class ServiceResponse {
   availability: WeeklyAvailability;
   @ApiProperty({ ...DATE_OVERRIDES_SCHEMA, description: 'Local dates with windows of their own ([]: closed); {} when none' })
   dateOverrides: DateOverrides;
-  @ApiProperty({ type: 'integer', nullable: true, description: "The service's own minimum notice; null: the platform's" })
+  @ApiProperty({ ...OWN_RULE_SCHEMAS.minimumNoticeMinutes, description: "The service's own minimum notice; null: the platform's" })
   minimumNoticeMinutes: number | null;
-  @ApiProperty({ type: 'integer', nullable: true, description: "The service's own booking horizon; null: the platform's" })
+  @ApiProperty({ ...OWN_RULE_SCHEMAS.bookingHorizonDays, description: "The service's own booking horizon; null: the platform's" })
   bookingHorizonDays: number | null;
-  @ApiProperty({ type: 'integer', nullable: true, description: "The service's own slot interval; null: the platform's" })
+  @ApiProperty({ ...OWN_RULE_SCHEMAS.slotIntervalMinutes, description: "The service's own slot interval; null: the platform's" })
   slotIntervalMinutes: number | null;
   @ApiProperty({ type: 'array', maxItems: 10, items: { type: 'string', format: 'uri', maxLength: 2048 } }) images: string[];
   @ApiProperty({ example: 'UTC', maxLength: 64 }) timezone: string;

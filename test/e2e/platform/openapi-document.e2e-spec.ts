@@ -72,7 +72,7 @@ describe('the OpenAPI document', () => {
         'owasp:api2:2023-read-restricted', // only for the public reads (categories, services, slots, health)
         'owasp:api2:2023-short-lived-access-tokens',
         'owasp:api2:2023-write-restricted', // only for sign-in, refresh, registration and password reset
-        'owasp:api3:2023-constrained-additionalProperties', // only for maps keyed by data (availability, health, notification data)
+        'owasp:api3:2023-constrained-additionalProperties', // only for maps keyed by data (availability, date overrides, health, notification data)
         'owasp:api3:2023-no-additionalProperties', // the same maps
         'owasp:api4:2023-rate-limit', // replaced by rate-limited-operations-document-ratelimit-headers
         'owasp:api4:2023-rate-limit-responses-429', // only the @RateLimit routes answer 429, and document it
