@@ -68,7 +68,8 @@ const DAY_INSTANTS_KEPT = 2_000;
 const MINUTE_MS = 60_000;
 
 /**
- * Bookable time, in one place: minimum notice, the horizon, the service's weekly windows and the slot grid.
+ * Bookable time, in one place: minimum notice, the horizon, the service's weekly windows and date overrides,
+ * and the slot grid (notice, horizon and grid the service's own where it has them, the platform's otherwise).
  * What `/slots` and the catalog's `availableOn` filter offer, and what booking and rescheduling accept, are
  * both answered here, so they cannot drift apart: a start is bookable exactly when it is one `/slots` would
  * offer were the provider free. A new rule is a field of `BookableTimeRules`, a check in `assertBookable`
@@ -150,9 +151,11 @@ export class BookableTime {
    * computes each zone's clock for the day (`dayInstants`, the instants `generateSlots` uses) and the bounds
    * (notice, horizon); the SQL walks each window's grid from its opening every `min(interval, duration)`
    * minutes, keeps the starts whose slot ends inside the window, after the notice and within the horizon, and
-   * asks for one clear of busy time. On a day where nothing but busy time can take a slot away (one UTC offset
-   * all day, the whole day after the notice and within the horizon) and for a provider with no busy time that
-   * day, the answer is the row's `openDays` bit, without walking the grid. `param` adds a value and answers
+   * asks for one clear of busy time. A row's date override that day (`overrideWindows`) stands for its weekly
+   * windows, and its own notice, horizon and interval for the platform's. On a day where nothing but busy time
+   * can take a slot away (one UTC offset all day, the whole day after the notice and within the horizon), for a
+   * row with the platform's rules and no override that day, and for a provider with no busy time that day, the
+   * answer is the row's `openDays` bit, without walking the grid. `param` adds a value and answers
    * its placeholder.
    */
   freeOnDaySql(date: string, zones: string[], columns: FreeOnDayColumns, param: (value: unknown) => string, now = new Date()): string {

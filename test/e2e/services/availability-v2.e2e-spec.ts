@@ -11,7 +11,7 @@ import { createTestApp, TestApp } from '../../helpers/test-app';
 const EVERY_DAY = (window: string) =>
   Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => [day, [window]]));
 /** A UTC date `days` from today, `YYYY-MM-DD`. */
-const dayIn = (days: number): string => DateTime.utc().plus({ days }).toISODate() as string;
+const dayIn = (days: number): string => DateTime.utc().plus({ days }).toISODate();
 /** The last Sunday of `month` in `year`: the day Europe's clocks change in March and October. */
 const lastSunday = (year: number, month: number): string => {
   let day = DateTime.utc(year, month, 1).endOf('month').startOf('day');
