@@ -5,7 +5,7 @@ import { pool } from './context';
 /** The app's statements, text for text (the bench compares both servers' statements on the wire). */
 export const prepared = (text: string) => ({ name: `s_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text });
 const SERVICE_COLUMNS =
-  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.images, s.timezone, s.status, s.created_at, s.updated_at, s.deleted_at';
+  's.id, s.provider_id, s.title, s.description, s.category, s.price, s.currency, s.duration_minutes, s.availability, s.date_overrides, s.minimum_notice_minutes, s.booking_horizon_days, s.slot_interval_minutes, s.images, s.timezone, s.status, s.created_at, s.updated_at, s.deleted_at';
 const PROVIDER_ACTIVE = 'EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL)';
 /** As the app's by-id read: a suspended provider's services are not shown either. */
 const PROVIDER_ACTIVE_BY_ID = "EXISTS (SELECT 1 FROM users u WHERE u.id = s.provider_id AND u.deleted_at IS NULL AND u.status = 'ACTIVE')";
