@@ -57,7 +57,7 @@ export function registerBookingRoutes(app: FastifyInstance): void {
     if (
       Number.isNaN(start.getTime()) ||
       start.getTime() <= Date.now() ||
-      !fitsInWindow(service.availability, service.timezone, start, service.duration_minutes)
+      !fitsInWindow(service.availability, service.timezone, start, service.duration_minutes, service.date_overrides)
     ) {
       return problem(reply, 422, 'not bookable then');
     }

@@ -1,4 +1,4 @@
-import type { WeeklyAvailability } from '../../src/services/availability/weekly-availability';
+import type { DateOverrides, WeeklyAvailability } from '../../src/services/availability/weekly-availability';
 
 /**
  * The rows the floor reads, as `pg` returns them: declared here rather than imported from the app's
@@ -14,6 +14,10 @@ export interface ServiceRow {
   currency: string;
   duration_minutes: number;
   availability: WeeklyAvailability;
+  date_overrides: DateOverrides;
+  minimum_notice_minutes: number | null;
+  booking_horizon_days: number | null;
+  slot_interval_minutes: number | null;
   images: string[];
   timezone: string;
   // The status as text: the enum lives in the entity's module, which would load TypeORM.
