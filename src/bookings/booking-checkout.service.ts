@@ -115,14 +115,13 @@ export class BookingCheckoutService implements IdempotentOutcomes {
         { field: 'payment.currency', message: `must be ${service.currency}` },
       ]);
     }
-    // A service that takes requests: the funds are held, and the provider answers (booking-request.service.ts).
-    if (!service.instantBooking) return this.requests.request({ customer, service, start, end, dto, idempotency, change });
-
     const hold = dto.holdId ? await this.holds.findOwn(customer.id, dto.holdId) : null;
     if (dto.holdId) {
       if (!hold) throw new NotFoundError('Hold');
       if (hold.serviceId !== service.id || hold.scheduledAt.getTime() !== start.getTime()) throw new HoldMismatchError();
     }
+    // A service that takes requests: the funds are held, and the provider answers (booking-request.service.ts).
+    if (!service.instantBooking) return this.requests.request({ customer, service, start, end, dto, hold, idempotency, change });
 
     const payment = await this.dataSource
       .transaction(async (manager) => {

@@ -22,13 +22,14 @@ import { RefundsService } from '../payments/refunds.service';
 import { BookingAccess } from './booking-access';
 import { isExclusionViolation, PaymentDeclinedError, PaymentUnconfirmedError, SlotTakenError } from './booking-checkout.service';
 import { BookingEntity, BookingStatus } from './booking.entity';
-import { BookingChangedError, RequestBeingAcceptedError, RequestExpiredError } from './booking.errors';
+import { BookingChangedError, HoldExpiredError, RequestBeingAcceptedError, RequestExpiredError } from './booking.errors';
 import { assertAllowed, assertMay, BookingParty, cancellerOf } from './booking-policy';
 import { BookingRequests, RequestToBook } from './booking-requests';
 import { BookingsRepository } from './bookings.repository';
 import { BookingResponse, toBookingResponse } from './dto/booking.response';
 import { BookingCancelledEvent, BookingCreatedEvent, BookingDeclinedEvent, BookingExpiredEvent, BookingRequestedEvent } from './events/booking.events';
 import { BookingChange, changeBy, SYSTEM_CHANGE } from './history/booking-change';
+import { SlotHoldsRepository } from './holds/slot-holds.repository';
 import { BookingPolicyClock } from './policy-clock';
 
 /** Declines (and voids) a request nobody answered in time; enqueued with the request, to run at its expiry. */
@@ -85,6 +86,7 @@ export class BookingRequestService extends BookingRequests {
     private readonly access: BookingAccess,
     private readonly clock: BookingPolicyClock,
     private readonly jobs: JobEngine,
+    private readonly holds: SlotHoldsRepository,
   ) {
     super();
     this.expiryMs = config.get('bookings', { infer: true }).requestExpiryMs;
@@ -99,11 +101,13 @@ export class BookingRequestService extends BookingRequests {
   }
 
   /** POST /bookings/ for a service that takes requests: 201 PENDING with the payment AUTHORIZED, or 402. */
-  async request({ customer, service, start, end, dto, idempotency, change }: RequestToBook): Promise<BookingResponse> {
+  async request({ customer, service, start, end, dto, hold, idempotency, change }: RequestToBook): Promise<BookingResponse> {
     const expiresAt = this.expiryOf(start);
     const payment = await this.unitOfWork
       .run(async (manager) => {
         await this.bookings.lockSchedule(manager, service.providerId);
+        // The hold gives its time to the request in this transaction, as to an instant booking: both or neither.
+        if (hold && !(await this.holds.consume(manager, customer.id, hold.id))) throw new HoldExpiredError();
         const booking = await this.bookings.insertRequest(
           manager,
           {

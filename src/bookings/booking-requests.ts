@@ -4,6 +4,7 @@ import { ServiceEntity } from '../services/service.entity';
 import { BookingResponse } from './dto/booking.response';
 import { CreateBookingDto } from './dto/create-booking.dto';
 import { BookingChange } from './history/booking-change';
+import { SlotHold } from './holds/slot-hold';
 
 /** A checked booking of a service that takes requests: the service, its time, and who asks. */
 export interface RequestToBook {
@@ -12,6 +13,8 @@ export interface RequestToBook {
   start: Date;
   end: Date;
   dto: CreateBookingDto;
+  /** The customer's hold on this time (`holdId`, checked to match): the request takes its place in its transaction. */
+  hold: SlotHold | null;
   idempotency: IdempotencyClaim | null;
   change: BookingChange;
 }

@@ -151,6 +151,33 @@ describe('request to book (services with instantBooking false)', () => {
       expect((await bookingOf(t, market.customer, booking.id)).allowedActions).toEqual(['cancel', 'edit_notes']);
     });
 
+    it('takes the place of the customer’s own hold (holdId), as a booking does; another customer’s hold is 404', async () => {
+      const market = await requestMarket();
+      const at = gridStartIn(48);
+      const hold = (await t.http.post('/bookings/holds').set(market.customer.auth).send({ serviceId: market.service.id, scheduledAt: at }).expect(201))
+        .body as { id: string };
+      // Without the hold, the customer's request meets their own hold on that time.
+      expectProblem(await t.http.post('/bookings/').set(market.customer.auth).send(bookingBody(market.service, at)), 409, 'SLOT_TAKEN');
+      const stranger = await createUser(t, Role.CUSTOMER);
+      expectProblem(
+        await t.http
+          .post('/bookings/')
+          .set(stranger.auth)
+          .send({ ...bookingBody(market.service, at), holdId: hold.id }),
+        404,
+        'NOT_FOUND',
+      );
+
+      const response = await t.http
+        .post('/bookings/')
+        .set(market.customer.auth)
+        .send({ ...bookingBody(market.service, at), holdId: hold.id });
+      expect(response.status).toBe(201);
+      expect(response.body).toMatchObject({ status: 'PENDING', scheduledAt: at });
+      // The hold is spent: it no longer exists to release.
+      expectProblem(await t.http.delete(`/bookings/holds/${hold.id}`).set(market.customer.auth), 404, 'NOT_FOUND');
+    });
+
     it('is declined with the card (402) like a booking: nothing held, no slot taken', async () => {
       const declining = await createTestApp({ PAYMENT_FAILURE_RATE: '1' });
       try {
