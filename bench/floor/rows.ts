@@ -20,8 +20,11 @@ export interface ServiceRow {
   slot_interval_minutes: number | null;
   images: string[];
   timezone: string;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
   // The status as text: the enum lives in the entity's module, which would load TypeORM.
   status: string;
+  instant_booking: boolean;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
