@@ -25,7 +25,7 @@ import { BookingChange, changeBy, SYSTEM_CHANGE } from './history/booking-change
 import { ClientContext } from '../common/decorators/client-context.decorator';
 import { HoldExpiredError, HoldMismatchError } from './booking.errors';
 import { SlotHoldsRepository } from './holds/slot-holds.repository';
-import { BookingRequests } from './booking-requests';
+import { BookingRequests, newBookingOf } from './booking-requests';
 
 export class SlotTakenError extends ConflictError {
   constructor() {
@@ -128,21 +128,7 @@ export class BookingCheckoutService implements IdempotentOutcomes {
         await this.bookings.lockSchedule(manager, service.providerId);
         // The hold gives its time to the booking in this transaction: both or neither.
         if (hold && !(await this.holds.consume(manager, customer.id, hold.id))) throw new HoldExpiredError();
-        const booking = await this.bookings.insertPending(
-          manager,
-          {
-            customerId: customer.id,
-            serviceId: service.id,
-            providerId: service.providerId,
-            scheduledAt: start,
-            endsAt: end,
-            durationMinutes: service.durationMinutes,
-            totalAmount: service.price,
-            currency: service.currency,
-            notes: dto.notes ?? null,
-          },
-          change,
-        );
+        const booking = await this.bookings.insertPending(manager, newBookingOf({ customer, service, start, end, dto }), change);
         const { type, brand, last4 } = dto.payment.paymentMethod;
         const payment = await this.payments.insertPending(manager, {
           bookingId: booking.id,

@@ -24,7 +24,7 @@ import { isExclusionViolation, PaymentDeclinedError, PaymentUnconfirmedError, Sl
 import { BookingEntity, BookingStatus } from './booking.entity';
 import { BookingChangedError, HoldExpiredError, RequestBeingAcceptedError, RequestExpiredError } from './booking.errors';
 import { assertAllowed, assertMay, BookingParty, cancellerOf } from './booking-policy';
-import { BookingRequests, RequestToBook } from './booking-requests';
+import { BookingRequests, newBookingOf, RequestToBook } from './booking-requests';
 import { BookingsRepository } from './bookings.repository';
 import { BookingResponse, toBookingResponse } from './dto/booking.response';
 import { BookingCancelledEvent, BookingCreatedEvent, BookingDeclinedEvent, BookingExpiredEvent, BookingRequestedEvent } from './events/booking.events';
@@ -110,18 +110,7 @@ export class BookingRequestService extends BookingRequests {
         if (hold && !(await this.holds.consume(manager, customer.id, hold.id))) throw new HoldExpiredError();
         const booking = await this.bookings.insertRequest(
           manager,
-          {
-            customerId: customer.id,
-            serviceId: service.id,
-            providerId: service.providerId,
-            scheduledAt: start,
-            endsAt: end,
-            durationMinutes: service.durationMinutes,
-            totalAmount: service.price,
-            currency: service.currency,
-            notes: dto.notes ?? null,
-            requestExpiresAt: expiresAt,
-          },
+          { ...newBookingOf({ customer, service, start, end, dto }), requestExpiresAt: expiresAt },
           change,
         );
         const { type, brand, last4 } = dto.payment.paymentMethod;

@@ -26,3 +26,18 @@ export interface RequestToBook {
 export abstract class BookingRequests {
   abstract request(input: RequestToBook): Promise<BookingResponse>;
 }
+
+/** The new booking's row for a checked checkout, instant or by request: who, what, when and the price. */
+export function newBookingOf({ customer, service, start, end, dto }: Pick<RequestToBook, 'customer' | 'service' | 'start' | 'end' | 'dto'>) {
+  return {
+    customerId: customer.id,
+    serviceId: service.id,
+    providerId: service.providerId,
+    scheduledAt: start,
+    endsAt: end,
+    durationMinutes: service.durationMinutes,
+    totalAmount: service.price,
+    currency: service.currency,
+    notes: dto.notes ?? null,
+  };
+}
