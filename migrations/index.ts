@@ -17,6 +17,7 @@ import { RequestToBook1764780000000 } from './1764780000000-request-to-book';
 import { TimedTransitions1764790000000 } from './1764790000000-timed-transitions';
 import { AvailabilityV21764800000000 } from './1764800000000-availability-v2';
 import { UsersPaging1764810000000 } from './1764810000000-users-paging';
+import { EmailClaims1764820000000 } from './1764820000000-email-claims';
 
 /** Every migration, in order. A new migration file is added here too, so app, CLI and tests agree. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   TimedTransitions1764790000000,
   AvailabilityV21764800000000,
   UsersPaging1764810000000,
+  EmailClaims1764820000000,
 ];

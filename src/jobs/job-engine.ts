@@ -4,7 +4,7 @@ import PgBoss from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/errors/domain.error';
 import { AppConfig } from '../config/app.config';
-import { JobContext, JobEnqueuer, JobHandler, JobQueue } from './job-queue';
+import { BatchJobHandler, JobContext, JobEnqueuer, JobHandler, JobQueue } from './job-queue';
 import { JobsRepository, QueueCounts } from './jobs.repository';
 
 /** Failed jobs one retry request puts back (a queue with more is retried in several requests). */
@@ -12,7 +12,7 @@ const RETRY_BATCH = 1000;
 
 interface Registration {
   queue: JobQueue;
-  handler?: JobHandler<object>;
+  handler?: BatchJobHandler<object>;
 }
 
 export type EngineState = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -68,8 +68,19 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
 
   /** Declares a queue and, unless it is a dead-letter queue, the handler this instance works it with. */
   register<Data extends object>(queue: JobQueue<Data>, handler?: JobHandler<Data>): void {
+    this.registerBatch(
+      queue,
+      handler &&
+        (async (jobs) => {
+          for (const { data, job } of jobs) await handler(data, job);
+        }),
+    );
+  }
+
+  /** Declares a queue whose handler is given each fetch's jobs together (up to the queue's `batchSize`). */
+  registerBatch<Data extends object>(queue: JobQueue<Data>, handler?: BatchJobHandler<Data>): void {
     if (this.registrations.has(queue.name)) throw new Error(`Job queue ${queue.name} is registered twice`);
-    this.registrations.set(queue.name, { queue, handler: handler as JobHandler<object> | undefined });
+    this.registrations.set(queue.name, { queue, handler: handler as BatchJobHandler<object> | undefined });
   }
 
   private async createQueues(queues: Array<JobQueue<object>>): Promise<void> {
@@ -104,7 +115,7 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
         let id = '';
         id = await this.boss.work<object>(
           queue.name,
-          { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.pollIntervalMs / 1000 },
+          { includeMetadata: true, batchSize: queue.batchSize ?? 1, pollingIntervalSeconds: this.pollIntervalMs / 1000 },
           async (jobs) => {
             // A worker that found a job looks for the next one at once; only an idle one waits for its poll.
             if (jobs.length) this.boss.notifyWorker(id);
@@ -143,10 +154,10 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
   }
 
   /** Several jobs of one queue in one statement, inside the caller's transaction (as `enqueue`, for a batch). */
-  async enqueueMany<Data extends object>(manager: EntityManager, queue: JobQueue<Data>, data: Data[]): Promise<void> {
+  async enqueueMany<Data extends object>(manager: EntityManager, queue: JobQueue<Data>, data: Data[], options: { startAfter?: Date } = {}): Promise<void> {
     if (data.length === 0) return;
     await this.boss.insert(
-      data.map((item) => ({ name: queue.name, data: item })),
+      data.map((item) => ({ name: queue.name, data: item, ...options })),
       { db: this.jobs.onTransaction(manager) },
     );
   }
@@ -186,15 +197,19 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
     await this.boss.getDb().executeSql('SELECT 1', []);
   }
 
-  private async handle(queue: JobQueue, handler: JobHandler<object>, jobs: PgBoss.JobWithMetadata<object>[]): Promise<void> {
-    for (const job of jobs) {
-      const context: JobContext = { id: job.id, queue: queue.name, retryCount: job.retryCount, stopping: this.stopping.signal };
-      try {
-        await handler(job.data, context);
-        if (queue.recurring) await this.boss.send(queue.name, {}, { startAfter: new Date(Date.now() + queue.recurring.everyMs) });
-      } catch (error) {
+  private async handle(queue: JobQueue, handler: BatchJobHandler<object>, jobs: PgBoss.JobWithMetadata<object>[]): Promise<void> {
+    if (!jobs.length) return;
+    const batch = jobs.map((job) => ({
+      data: job.data,
+      job: { id: job.id, queue: queue.name, retryCount: job.retryCount, stopping: this.stopping.signal } satisfies JobContext,
+    }));
+    try {
+      await handler(batch);
+      if (queue.recurring) await this.boss.send(queue.name, {}, { startAfter: new Date(Date.now() + queue.recurring.everyMs) });
+    } catch (error) {
+      // One line per failed job (a batch fails together): what, which attempt, what happens next.
+      for (const job of jobs) {
         const willRetry = job.retryCount < job.retryLimit;
-        // One line per failed job: what, which attempt, what happens next.
         this.logger.error(
           {
             queue: queue.name,
@@ -207,8 +222,8 @@ export class JobEngine implements JobEnqueuer, OnModuleInit, OnApplicationBootst
           },
           'Job failed',
         );
-        throw error;
       }
+      throw error;
     }
   }
 }

@@ -21,6 +21,11 @@ export interface JobQueue<Data extends object = object> {
   readonly deadLetter?: string;
   /** Jobs this instance works on at the same time (default 1). */
   readonly concurrency?: number;
+  /**
+   * Jobs a worker takes in one fetch (default 1); a batch handler (JobEngine.registerBatch) is given them
+   * together, and they complete together in one statement.
+   */
+  readonly batchSize?: number;
   /** A recurring pass: run at start, then every `everyMs` (a job chained to the next), and by cron as a safety net. */
   readonly recurring?: { everyMs: number; cron: string };
   /** Only for the type of the data: never set. */
@@ -41,8 +46,11 @@ export interface JobContext {
 
 export type JobHandler<Data extends object> = (data: Data, job: JobContext) => Promise<void>;
 
+/** A handler of several jobs at once: when it throws, every job of the batch fails (and is retried). */
+export type BatchJobHandler<Data extends object> = (jobs: Array<{ data: Data; job: JobContext }>) => Promise<void>;
+
 /** Enqueues jobs inside a transaction: they exist if and only if it commits. */
 export interface JobEnqueuer {
   enqueue<Data extends object>(manager: EntityManager, queue: JobQueue<Data>, data: Data, options?: { startAfter?: Date }): Promise<string>;
-  enqueueMany<Data extends object>(manager: EntityManager, queue: JobQueue<Data>, data: Data[]): Promise<void>;
+  enqueueMany<Data extends object>(manager: EntityManager, queue: JobQueue<Data>, data: Data[], options?: { startAfter?: Date }): Promise<void>;
 }

@@ -72,31 +72,42 @@ export class EmailOutboxRepository {
   }
 
   /**
-   * Locks these pending e-mails for the caller's transaction. Rows another instance holds are skipped, so
-   * no two senders ever have the same e-mail; rows already sent are not returned.
+   * Claims these pending e-mails for `seconds`, in one statement: the ones free (never claimed, or their
+   * claim ran out because its sender died) are returned to send; the ones another sender holds come back as
+   * `held` with the end of its claim; sent, refused and unknown ones are not returned at all.
    */
-  claimByIds(manager: EntityManager, ids: string[]): Promise<ClaimedEmail[]> {
-    return this.sql.rows<ClaimedEmail>(
-      `SELECT ${CLAIMED_COLUMNS} FROM email_outbox
-        WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
-        ORDER BY created_at, id
-        FOR UPDATE SKIP LOCKED`,
-      [ids],
-      manager,
+  async claim(ids: string[], seconds: number): Promise<{ claimed: ClaimedEmail[]; held: Array<{ id: string; until: Date }> }> {
+    const rows = await this.sql.rows<ClaimedEmail & { held_until: Date | null; created_at: Date }>(
+      `WITH claimed AS (
+         UPDATE email_outbox SET claimed_until = now() + make_interval(secs => $2)
+          WHERE id = ANY($1::uuid[]) AND status = 'PENDING' AND (claimed_until IS NULL OR claimed_until <= now())
+         RETURNING ${CLAIMED_COLUMNS}, created_at)
+       SELECT ${CLAIMED_COLUMNS}, created_at, NULL::timestamptz AS held_until FROM claimed
+       UNION ALL
+       SELECT id, NULL, NULL, NULL, NULL, NULL, NULL, created_at, claimed_until FROM email_outbox
+        WHERE id = ANY($1::uuid[]) AND status = 'PENDING' AND claimed_until > now()
+       ORDER BY created_at, id`,
+      [ids, seconds],
     );
+    return {
+      claimed: rows.filter((row) => row.held_until === null).map(({ held_until: _held, created_at: _created, ...row }) => row),
+      held: rows.filter((row) => row.held_until !== null).map((row) => ({ id: row.id, until: row.held_until! })),
+    };
   }
 
-  async markSent(manager: EntityManager, id: string, transportMessageId: string): Promise<void> {
+  /** The e-mail went out: written at once, on its own (a sender killed later in its batch does not send it again). */
+  async markSent(id: string, transportMessageId: string): Promise<void> {
     await this.sql.query(
-      `UPDATE email_outbox SET status = 'SENT', attempts = attempts + 1, sent_at = now(), transport_message_id = $2, last_error = NULL WHERE id = $1`,
+      `UPDATE email_outbox SET status = 'SENT', attempts = attempts + 1, sent_at = now(), transport_message_id = $2, last_error = NULL, claimed_until = NULL
+        WHERE id = $1`,
       [id, transportMessageId.slice(0, 300)],
-      manager,
     );
   }
 
   async markRetry(manager: EntityManager, id: string, delayMs: number, error: string): Promise<void> {
     await this.sql.query(
-      `UPDATE email_outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000), last_error = $3
+      `UPDATE email_outbox
+          SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000), last_error = $3, claimed_until = NULL
         WHERE id = $1`,
       [id, delayMs, error.slice(0, 1000)],
       manager,
@@ -105,10 +116,15 @@ export class EmailOutboxRepository {
 
   async markFailed(manager: EntityManager, id: string, error: string): Promise<void> {
     await this.sql.query(
-      `UPDATE email_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2 WHERE id = $1`,
+      `UPDATE email_outbox SET status = 'FAILED', attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1`,
       [id, error.slice(0, 1000)],
       manager,
     );
+  }
+
+  /** Gives up the claim on e-mails not tried (the server went away before their turn): no attempt is counted. */
+  async release(manager: EntityManager, ids: string[]): Promise<void> {
+    await this.sql.query(`UPDATE email_outbox SET claimed_until = NULL WHERE id = ANY($1::uuid[])`, [ids], manager);
   }
 
   /** Forgets sent e-mails older than `days`, a batch at a time; returns how many. */

@@ -30,7 +30,11 @@ export const EMAIL_QUEUE: JobQueue<{ emailId: string }> = {
   retryBackoff: true,
   expireInSeconds: 120,
   deadLetter: 'email.dead',
+  // A worker takes the e-mails waiting together (a booking's three, say) and claims them in one statement.
+  batchSize: 10,
 };
+/** A sender's claim on its batch lasts as long as its job may run: past both, another instance takes it. */
+const CLAIM_SECONDS = EMAIL_QUEUE.expireInSeconds!;
 /** E-mails the server refused for good (5xx), and attempts that kept failing: kept for inspection, never worked. */
 export const EMAIL_DEAD_QUEUE: JobQueue<{ emailId: string; error?: string }> = { name: 'email.dead', retryLimit: 0 };
 /** Forgets sent e-mails after SENT_RETENTION_DAYS, hourly, on one instance at a time. */
@@ -38,14 +42,16 @@ export const EMAIL_PRUNE_QUEUE: JobQueue = { name: 'email.prune', policy: 'state
 
 /**
  * Sends the e-mails of the outbox table (EmailOutboxRepository), one job per e-mail. `enqueue` writes the
- * row and its job in the caller's transaction; a worker on any instance then claims the row
- * (`FOR UPDATE SKIP LOCKED`, held until the outcome is recorded, so no two instances send one e-mail),
- * sends it with the row's id as Message-ID and records the outcome. A failure for now records the attempt
- * and, in the same transaction, enqueues the next one after a doubling delay (MAIL_RETRY_INTERVAL_MS up to
- * MAIL_RETRY_MAX_DELAY_MS); a permanent refusal (5xx) marks the row FAILED and hands it to `email.dead`.
- * While the server is unreachable, an instance tries one e-mail per MAIL_RETRY_INTERVAL_MS (a probe); its
- * other workers wait for the probe's answer instead of failing one e-mail after another, and the jobs they
- * have not fetched wait in the table; once a probe goes through, they all go.
+ * row and its job in the caller's transaction; a worker on any instance then takes the jobs waiting (up to
+ * a batch), claims their rows in one statement (for as long as its jobs may run, so no two instances send
+ * one e-mail while its sender lives), sends each with the row's id as Message-ID and writes its outcome at
+ * once. A failure for now records the attempt and, in the same transaction, enqueues the next one after a
+ * doubling delay (MAIL_RETRY_INTERVAL_MS up to MAIL_RETRY_MAX_DELAY_MS); a permanent refusal (5xx) marks
+ * the row FAILED and hands it to `email.dead`. While the server is unreachable, an instance tries one
+ * e-mail per MAIL_RETRY_INTERVAL_MS (a probe); its other workers wait for the probe's answer instead of
+ * failing one e-mail after another, the rest of a batch waits for the next probe untried, and the jobs not
+ * fetched wait in the table; once a probe goes through, they all go. A sender that dies mid-batch leaves
+ * what it sent marked SENT; its jobs expire and run again, and take the others once its claim has run out.
  */
 @Injectable()
 export class EmailSender {
@@ -68,7 +74,12 @@ export class EmailSender {
     const { mailRetryIntervalMs, mailRetryMaxDelayMs } = config.get('notifications', { infer: true });
     this.intervalMs = mailRetryIntervalMs;
     this.maxDelayMs = mailRetryMaxDelayMs;
-    jobs.register({ ...EMAIL_QUEUE, concurrency: config.get('jobs', { infer: true }).concurrency }, ({ emailId }, job) => this.sendOne(emailId, job));
+    jobs.registerBatch({ ...EMAIL_QUEUE, concurrency: config.get('jobs', { infer: true }).concurrency }, (batch) =>
+      this.sendBatch(
+        batch.map(({ data }) => data.emailId),
+        batch[0].job,
+      ),
+    );
     jobs.register(EMAIL_DEAD_QUEUE);
     jobs.register(EMAIL_PRUNE_QUEUE, () => this.pruneSent());
   }
@@ -96,29 +107,43 @@ export class EmailSender {
     if (ids.length) this.jobs.wake(EMAIL_QUEUE);
   }
 
-  /** One attempt, its outcome recorded in the transaction that holds the row. */
-  private async sendOne(emailId: string, job: JobContext): Promise<void> {
+  /** One attempt at each e-mail of a batch, each outcome written as soon as it is known. */
+  private async sendBatch(emailIds: string[], job: JobContext): Promise<void> {
     await this.waitForServer(job.stopping);
-    const probe = this.serverDown;
-    if (probe) this.probing = true;
-    try {
-      await this.dataSource.transaction(async (manager) => {
-        // Nothing when it was sent or refused already, or another attempt holds it (a job that expired while its instance was still sending).
-        const [row] = await this.emails.claimByIds(manager, [emailId]);
-        if (!row) return;
-        try {
-          const sent = await this.mail.send({ kind: row.kind, to: row.recipient, subject: row.subject, text: row.body, id: row.id, calendar: row.calendar });
-          this.serverReached();
-          await this.emails.markSent(manager, row.id, sent.id);
-        } catch (error) {
-          // A permanent refusal still means the server is there.
-          if (isPermanentMailError(error)) this.serverReached();
-          else this.serverUnreachable();
+    const { claimed, held } = await this.emails.claim(emailIds, CLAIM_SECONDS);
+    // Another sender holds these (a job that expired while its instance was still sending): tried again when its claim runs out.
+    for (const { id, until } of held) await this.jobs.enqueue(this.dataSource.manager, EMAIL_QUEUE, { emailId: id }, { startAfter: until });
+    for (const [i, row] of claimed.entries()) {
+      const probe = this.serverDown;
+      if (probe) this.probing = true;
+      let transportId: string;
+      try {
+        transportId = (await this.mail.send({ kind: row.kind, to: row.recipient, subject: row.subject, text: row.body, id: row.id, calendar: row.calendar }))
+          .id;
+      } catch (error) {
+        // A permanent refusal still means the server is there; anything else: the rest of the batch waits for the next probe.
+        const permanent = isPermanentMailError(error);
+        if (permanent) this.serverReached();
+        else this.serverUnreachable();
+        const untried = permanent ? [] : claimed.slice(i + 1).map((other) => other.id);
+        await this.dataSource.transaction(async (manager) => {
           await this.recordFailure(manager, row, error);
-        }
-      });
-    } finally {
-      if (probe) this.probing = false;
+          if (!untried.length) return;
+          await this.emails.release(manager, untried);
+          await this.jobs.enqueueMany(
+            manager,
+            EMAIL_QUEUE,
+            untried.map((emailId) => ({ emailId })),
+            { startAfter: new Date(this.nextProbeAt) },
+          );
+        });
+        if (untried.length) return;
+        continue;
+      } finally {
+        if (probe) this.probing = false;
+      }
+      this.serverReached();
+      await this.emails.markSent(row.id, transportId);
     }
   }
 

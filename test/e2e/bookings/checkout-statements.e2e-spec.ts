@@ -4,11 +4,13 @@ import { AppConfig } from '../../../src/config/app.config';
 import { AROUND_THE_CLOCK, bookingBody, gridStartIn } from '../../factories/booking.factory';
 import { createMarketplace } from '../../factories/marketplace.factory';
 import { createTestApp, TestApp } from '../../helpers/test-app';
+import { waitUntil } from '../../helpers/wait';
 
 /** One statement as a connection sent it. */
 interface Sent {
   client: Client;
   text: string;
+  values: unknown[];
 }
 
 const textOf = (query: unknown): string => (typeof query === 'string' ? query : ((query as { text?: string } | null)?.text ?? '')).replace(/\s+/g, ' ').trim();
@@ -47,7 +49,8 @@ describe('booking checkout statements', () => {
       configurable: true,
       writable: true,
       value: function (this: Client, ...args: unknown[]): unknown {
-        sent.push({ client: this, text: textOf(args[0]) });
+        const values = Array.isArray(args[1]) ? args[1] : ((args[0] as { values?: unknown[] } | null)?.values ?? []);
+        sent.push({ client: this, text: textOf(args[0]), values });
         return (original as (...values: unknown[]) => unknown).apply(this, args);
       },
     });
@@ -98,5 +101,32 @@ describe('booking checkout statements', () => {
       [customer.id],
     );
     expect(counts).toEqual({ notifications: '3', emails: '3', jobs: '3' });
+  });
+  it("sends the booking's three e-mails with one claim, a mark as each goes out, and one completion of their jobs", async () => {
+    const { customer, service } = await createMarketplace(t, { service: { availability: AROUND_THE_CLOCK, durationMinutes: 30, price: 80 } });
+    const pending = async () => (await t.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM email_outbox WHERE status = 'PENDING'`))[0].n;
+    // The sign-ups' verification e-mails first: only the booking's are counted.
+    await waitUntil(async () => (await pending()) === 0, 'the sign-up e-mails were sent');
+    sent = [];
+    await t.http
+      .post('/bookings/')
+      .set(customer.auth)
+      .send(bookingBody(service, gridStartIn(72)))
+      .expect(201);
+    await waitUntil(async () => (await pending()) === 0, "the booking's e-mails were sent");
+    const { schema } = t.app.get(ConfigService<AppConfig, true>).get('jobs', { infer: true });
+    const completions = () => sent.filter(({ text, values }) => text.includes(`UPDATE ${schema}.job SET completed_on = now()`) && values[0] === 'email.send');
+    await waitUntil(async () => completions().length > 0, 'their jobs were completed');
+
+    // The app's statements on the outbox after the insert (this test's own polling left out).
+    const outbox = sent
+      .map(({ text }) => text)
+      .filter((text) => text.includes('email_outbox') && !text.startsWith('INSERT') && !text.startsWith('SELECT count('));
+    expect(outbox.filter((text) => text.includes('SET claimed_until = now() +'))).toHaveLength(1);
+    expect(outbox.filter((text) => text.includes("SET status = 'SENT'"))).toHaveLength(3);
+    expect(outbox).toHaveLength(4);
+    // No transaction held across the sends: each outcome is written on its own.
+    expect(transactionsOf(sent).filter((statements) => statements.some((text) => text.includes('email_outbox') && !text.startsWith('INSERT')))).toEqual([]);
+    expect(completions()).toHaveLength(1);
   });
 });

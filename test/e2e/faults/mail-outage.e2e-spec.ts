@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { Role } from '../../../src/common/auth/role.enum';
 import { runMigrations } from '../../../src/database/migrate';
 import { JobEngine } from '../../../src/jobs/job-engine';
-import { EMAIL_QUEUE } from '../../../src/notifications/email/email-sender.service';
+import { EMAIL_QUEUE, EmailSender } from '../../../src/notifications/email/email-sender.service';
 import { bookingCreated, recordEvents } from '../../factories/notification.factory';
 import { createUser, TestUser } from '../../factories/user.factory';
 import { startSmtpServer, TestSmtpServer } from '../../helpers/smtp';
@@ -148,5 +148,30 @@ describe('notification e-mail through an SMTP outage', () => {
     expect(dead.map((job) => job.data.emailId)).toEqual(settled.map((row) => row.id));
     expect((await outbox()).find((row) => row.recipient === refused.email)).toMatchObject({ status: 'FAILED', attempts: 1 });
     expect(server.received.map((mail) => mail.rcptTo.join())).toEqual([provider.email]);
+  });
+
+  it('an e-mail a dead sender still holds is sent once its claim runs out, not before, and once', async () => {
+    const server = smtp!;
+    // Written with its job, and claimed for 2 s by a sender that never comes back (killed, say).
+    const id = await a.dataSource.transaction(async (manager) => {
+      const written = await a.app
+        .get(EmailSender)
+        .enqueue(manager, { notificationId: null, kind: 'claimed_elsewhere', to: customer.email, subject: 'Held', text: 'Held by a sender that died.' });
+      await manager.query(`UPDATE email_outbox SET claimed_until = now() + interval '2 seconds' WHERE id = $1`, [written]);
+      return written;
+    });
+    const jobsOf = () => a.dataSource.query<Array<{ state: string }>>(`SELECT state FROM pgboss.job WHERE name = 'email.send' AND data->>'emailId' = $1`, [id]);
+    const received = () => server.received.filter((mail) => mail.headers['message-id'] === `<${id}@marketplace.local>`);
+
+    // Its job ran, found it held, and left a job for when the claim ends: nothing sent meanwhile.
+    await waitUntil(async () => (await jobsOf()).length === 2, 'a job for the end of the claim');
+    expect(received()).toHaveLength(0);
+    expect((await outbox()).find((row) => row.id === id)).toMatchObject({ status: 'PENDING', attempts: 0 });
+
+    await waitUntil(async () => (await outbox()).find((row) => row.id === id)?.status === 'SENT', 'the e-mail was sent');
+    await waitUntil(emailJobsSettled, 'no e-mail job is left');
+    await sleep(300);
+    expect(received()).toHaveLength(1);
+    expect((await jobsOf()).map((job) => job.state)).toEqual(['completed', 'completed']);
   });
 });
