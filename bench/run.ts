@@ -5,7 +5,7 @@
  * Each scenario lives in bench/scenarios/; this file prepares the dataset and runs them in order.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as bcrypt from 'bcrypt';
@@ -24,7 +24,7 @@ import { BenchServers, redisAvailable } from './lib/servers';
 import { captureStatements } from './scenarios/capture';
 import { HTTP_SCENARIOS, ScenarioContext } from './scenarios/context';
 import { runGrowth } from './scenarios/growth';
-import { historyTable, HistoryRow, runHistoryGrowth } from './scenarios/histories';
+import { HISTORY_CONNECTIONS, runHistoryGrowth } from './scenarios/histories';
 import { runHttpScenarios } from './scenarios/http';
 import { runLogin } from './scenarios/login';
 import { measureIdleMemory } from './scenarios/memory';
@@ -51,18 +51,14 @@ async function prepare(
   return { args, db, url, dataset, servers, seeded };
 }
 
-async function run(
-  args: BenchArgs,
-  db: BenchDatabaseServer & { baseName: string },
-  servers: BenchServers,
-): Promise<BenchResults & { histories?: HistoryRow[] }> {
+async function run(args: BenchArgs, db: BenchDatabaseServer & { baseName: string }, servers: BenchServers): Promise<BenchResults> {
   const started = new Date();
   const before = await busyness([]);
   if (before.busy.length)
     log(`  note: the machine is not quiet: ${before.busy.map((b) => `${b.command.split(' ').slice(0, 3).join(' ')} ${b.cpuPercent}%`).join('; ')}`);
   const { seeded, ...context } = await prepare(args, db, servers);
 
-  const results: BenchResults & { histories?: HistoryRow[] } = {
+  const results: BenchResults = {
     startedAt: started.toISOString(),
     finishedAt: '',
     args: { ...args, scenarios: [...args.scenarios] },
@@ -109,7 +105,7 @@ async function run(
   if (args.profiles) results.profiles = await runProfiles(context);
   if (args.scenarios.has('sse')) Object.assign(results, await runSseScenario(context));
   if (args.growth && args.scenarios.has('list')) results.growth = await runGrowth(context);
-  if (args.growth) results.histories = await runHistoryGrowth({ ...args, db, servers, durationSec: 3, connections: 4 });
+  if (args.growth) results.histories = await runHistoryGrowth({ ...args, db, servers, durationSec: 3, connections: HISTORY_CONNECTIONS });
   if (!args.keepDatabase) await db.drop(`${db.baseName}_bench`);
   results.busyAfter = await busyness([]);
   results.finishedAt = new Date().toISOString();
@@ -118,6 +114,13 @@ async function run(
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.from) {
+    // Only the report, again, from a run's saved figures (after a change to how it is written).
+    const out = resolve(ROOT, args.out);
+    writeReport(JSON.parse(readFileSync(resolve(ROOT, args.from), 'utf8')) as BenchResults, out);
+    log(`  wrote ${join(out, 'results.md')} and ${join(out, 'results.svg')} from ${args.from}`);
+    return;
+  }
   try {
     const limit = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim());
     if (args.scenarios.has('sse') && limit < args.sseConnections + 1000) {
@@ -142,8 +145,6 @@ async function main(): Promise<void> {
     mkdirSync(out, { recursive: true });
     writeFileSync(join(WORK, 'results.json'), JSON.stringify(results, null, 2));
     writeReport(results, out);
-    if (results.histories)
-      appendFileSync(join(out, 'results.md'), `\n## Histories growth (100 vs 100,000 rows of one user's own)\n\n${historyTable(results.histories)}\n`);
     log(`  wrote ${join(out, 'results.md')} and ${join(out, 'results.svg')}`);
   } finally {
     await servers.stopAll();

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { PoolClient } from 'pg';
 import { BookingCreatedEvent, BookingFacts } from '../../src/bookings/events/booking.events';
 import { PaymentSucceededEvent } from '../../src/payments/events/payment.events';
-import { fitsInWindow } from '../../src/services/availability/slot-generator';
+import { DateTime } from 'luxon';
+import { fitsInWindow, generateSlots } from '../../src/services/availability/slot-generator';
 import { authenticate } from './auth';
 import { pool } from './context';
 import { sendSoon } from './mail';
@@ -39,6 +40,31 @@ interface BookingBody {
   payment: { amount: number; currency: string; paymentMethod: { type: string; brand: string; last4: string } };
 }
 
+/** The app's defaults (MIN_BOOKING_NOTICE_MINUTES, BOOKING_HORIZON_DAYS, SLOT_INTERVAL_MINUTES) where a service has no rule of its own. */
+const PLATFORM = { noticeMinutes: 0, horizonDays: 365, intervalMinutes: 30 };
+
+/** As the app's BookableTime.assertBookable: after the notice, within the horizon, inside a window, on the slot grid. */
+function bookable(service: ServiceRow, start: Date): boolean {
+  const now = Date.now();
+  if (Number.isNaN(start.getTime()) || start.getTime() <= now) return false;
+  if (start.getTime() < now + (service.minimum_notice_minutes ?? PLATFORM.noticeMinutes) * 60_000) return false;
+  if (start.getTime() > now + (service.booking_horizon_days ?? PLATFORM.horizonDays) * 86_400_000) return false;
+  if (!fitsInWindow(service.availability, service.timezone, start, service.duration_minutes, service.date_overrides)) return false;
+  const day = DateTime.fromJSDate(start, { zone: service.timezone }).toISODate();
+  if (!day) return false;
+  return generateSlots({
+    availability: service.availability,
+    dateOverrides: service.date_overrides,
+    timezone: service.timezone,
+    durationMinutes: service.duration_minutes,
+    intervalMinutes: service.slot_interval_minutes ?? PLATFORM.intervalMinutes,
+    fromDate: day,
+    toDate: day,
+    notBefore: new Date(start.getTime() - 1),
+    busy: [],
+  }).some((slot) => slot.start.getTime() === start.getTime());
+}
+
 /** As the app's BookingsRepository.lockSchedule: the provider's lock, then its expired slot holds cleared (one function). */
 const lockSchedule = (client: PoolClient, providerId: string) => client.query('SELECT lock_provider_schedule($1)', [providerId]);
 
@@ -54,13 +80,7 @@ export function registerBookingRoutes(app: FastifyInstance): void {
     const [service] = await rows<ServiceRow>(pool, SERVICE_BY_ID, [body.serviceId]);
     if (!service || service.status !== 'ACTIVE' || service.deleted_at || !service.provider_active) return problem(reply, 404, 'Service not found');
     const start = new Date(body.scheduledAt);
-    if (
-      Number.isNaN(start.getTime()) ||
-      start.getTime() <= Date.now() ||
-      !fitsInWindow(service.availability, service.timezone, start, service.duration_minutes, service.date_overrides)
-    ) {
-      return problem(reply, 422, 'not bookable then');
-    }
+    if (!bookable(service, start)) return problem(reply, 422, 'not bookable then');
     const end = new Date(start.getTime() + service.duration_minutes * 60_000);
     if (Math.round(body.payment.amount * 100) !== Math.round(Number(service.price) * 100) || body.payment.currency !== service.currency.trim()) {
       return problem(reply, 422, 'amount or currency mismatch');

@@ -27,6 +27,8 @@ export interface BenchArgs {
   profiles: boolean;
   /** `growth`: only the catalog growth section (both catalogs seeded, nothing else measured). */
   only?: 'growth';
+  /** A run's saved results.json: write its report again, measure nothing. */
+  from?: string;
 }
 
 const HELP = `npm run bench -- [options]
@@ -47,6 +49,8 @@ const HELP = `npm run bench -- [options]
   --keep-db             keep the bench databases afterwards
   --no-floor            app only (no floor server, no statement comparison)
   --no-profiles         skip the separate CPU-profiled pass over scenarios 1 and 2
+  --from FILE           measure nothing: write the report again from a run's results.json
+                        (each run saves it under the bench's work directory)
 `;
 
 export function parseArgs(argv: string[]): BenchArgs {
@@ -99,6 +103,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--no-floor') args.floor = false;
     else if (flag === '--no-profiles') args.profiles = false;
     else if (flag === '--out') args.out = value();
+    else if (flag === '--from') args.from = value();
     else if (flag === '--only') {
       if (value() !== 'growth') throw new Error('--only takes growth');
       args.only = 'growth';

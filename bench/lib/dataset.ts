@@ -43,6 +43,9 @@ function shuffled<T>(items: T[], seed = 42): T[] {
  * time (the app's own slot generator, stepping by the duration so slots never overlap), and the providers
  * taken in turn so that consecutive requests go to different providers' schedules.
  */
+/** The app's SLOT_INTERVAL_MINUTES default (the bench's services have no interval of their own). */
+const SLOT_INTERVAL_MINUTES = 30;
+
 class SlotSupply {
   private readonly cursors: Array<{ service: BookableService; weekStart: DateTime; queue: Date[] }>;
   private turn = 0;
@@ -58,16 +61,20 @@ class SlotSupply {
       const from = cursor.weekStart.setZone(cursor.service.timezone).toISODate() as string;
       const to = cursor.weekStart.plus({ days: 6 }).setZone(cursor.service.timezone).toISODate() as string;
       cursor.weekStart = cursor.weekStart.plus({ days: 7 });
+      // The starts /slots offers (the platform's grid), each after the previous one's end: none refused, none taken.
+      let free = 0;
       cursor.queue = generateSlots({
         availability: cursor.service.availability,
         timezone: cursor.service.timezone,
         durationMinutes: cursor.service.durationMinutes,
-        intervalMinutes: cursor.service.durationMinutes,
+        intervalMinutes: SLOT_INTERVAL_MINUTES,
         fromDate: from,
         toDate: to,
         notBefore: new Date(Date.now() + 86_400_000),
         busy: [],
-      }).map((slot) => slot.start);
+      })
+        .filter((slot) => slot.start.getTime() >= free && (free = slot.end.getTime()) > 0)
+        .map((slot) => slot.start);
     }
     return { service: cursor.service, start: cursor.queue.shift()! };
   }

@@ -6,7 +6,7 @@ import { BENCH_PASSWORD } from '../lib/dataset';
 import { LoadResult, percentile, RequestSpec, runLoad } from '../lib/load';
 import { log } from '../lib/paths';
 import { ServerProcess } from '../lib/processes';
-import { BenchResults, GrowthRow } from '../lib/report';
+import { BenchResults, GrowthRow, HEALTH_CONNECTIONS } from '../lib/report';
 import { CATEGORIES, seed } from '../lib/seed';
 import { describe, summarize } from '../lib/summary';
 import { ScenarioContext } from './context';
@@ -118,6 +118,22 @@ export async function runGrowth({ args, db, url: largeUrl, servers }: ScenarioCo
           rounds[size.key].push(result);
         }
       }
+      // And at a few connections, the cores not saturated: what /health waits is then the event loop alone (at 50
+      // connections on 2 shared cores it also waits for the CPU, as every request does).
+      const large = sizes.find((size) => size.key === 'large')!;
+      await servers.settle();
+      const light = (
+        await probeHealth(
+          large.app.port,
+          runLoad({ port: large.app.port, serverPid: large.app.pid, connections: HEALTH_CONNECTIONS, durationSec: args.duration, next: cycle(query.paths) }),
+        )
+      ).samples.sort((a, b) => a - b);
+      log(
+        `  ${query.key}@${large.services} /health p99 ${percentile(light, 99).toFixed(1)} ms at ${HEALTH_CONNECTIONS} connections, ${percentile(
+          [...health].sort((a, b) => a - b),
+          99,
+        ).toFixed(1)} ms at ${args.connections}`,
+      );
       health.sort((a, b) => a - b);
       rows.push({
         key: query.key,
@@ -126,6 +142,7 @@ export async function runGrowth({ args, db, url: largeUrl, servers }: ScenarioCo
         small: summarize(rounds.small),
         large: summarize(rounds.large),
         health: { samples: health.length, p50: percentile(health, 50), p99: percentile(health, 99), max: health[health.length - 1] ?? 0 },
+        healthLight: { samples: light.length, p50: percentile(light, 50), p99: percentile(light, 99), max: light[light.length - 1] ?? 0 },
       });
     }
     for (const size of sizes) await servers.stop(size.app);

@@ -13,6 +13,8 @@ import { BenchServers } from '../lib/servers';
 export const HISTORY_SIZES = { small: 100, large: 100_000, smallProviderBookings: 10, largeProviderBookings: 5_000 };
 /** The target: a large user's p50 within this factor of a small user's. */
 export const HISTORY_TARGET = 1.3;
+/** Connections of the whole bench's history rounds (a user's own lists: a few tabs, not a crowd). */
+export const HISTORY_CONNECTIONS = 4;
 
 export interface HistoryRow {
   request: string;
