@@ -23,6 +23,15 @@ async function hold(t: TestApp, user: TestUser, serviceId: string, scheduledAt: 
 }
 
 /** The start times `/slots` offers on the UTC day of `at`. */
+/**
+ * A grid start about `hours` ahead whose hour-long slot, and the one after it, end on its own UTC day: the day
+ * `offeredStarts` asks /slots for (a slot crossing midnight belongs to neither day's all-day window).
+ */
+function startOnOneDay(hours: number): string {
+  const at = gridStartIn(hours);
+  return new Date(at).getUTCHours() >= 22 ? gridStartIn(hours + 3) : at;
+}
+
 async function offeredStarts(t: TestApp, serviceId: string, at: string): Promise<string[]> {
   const day = new Date(at).toISOString().slice(0, 10);
   const response = await t.http.get(`/services/${serviceId}/slots`).query({ from: day, to: day }).expect(200);
@@ -51,7 +60,7 @@ describe('slot holds: POST /bookings/holds, DELETE /bookings/holds/{id}, POST /b
   afterAll(() => t.close());
 
   it('holds a slot for BOOKING_HOLD_TTL_SECONDS: /slots stops offering it and nobody else can hold or book it', async () => {
-    const at = gridStartIn(50);
+    const at = startOnOneDay(50);
     expect(await offeredStarts(t, market.service.id, at)).toContain(new Date(at).toISOString());
     const before = Date.now();
     const held = await hold(t, market.customer, market.service.id, at);
@@ -75,7 +84,7 @@ describe('slot holds: POST /bookings/holds, DELETE /bookings/holds/{id}, POST /b
   });
 
   it('releases a hold (204): the slot is offered and bookable again at once', async () => {
-    const at = gridStartIn(54);
+    const at = startOnOneDay(54);
     const held = await hold(t, market.customer, market.service.id, at);
     await t.http.delete(`/bookings/holds/${held.id}`).set(market.customer.auth).expect(204);
     expect(await offeredStarts(t, market.service.id, at)).toContain(at);
@@ -101,7 +110,7 @@ describe('slot holds: POST /bookings/holds, DELETE /bookings/holds/{id}, POST /b
   });
 
   it('books a held slot with holdId, using the hold up in the booking’s transaction', async () => {
-    const at = gridStartIn(62);
+    const at = startOnOneDay(62);
     const held = await hold(t, market.customer, market.service.id, at);
     const booking = await book(t, market.customer, market.service, at, { holdId: held.id });
     expect(booking).toEqual(expect.objectContaining({ status: 'CONFIRMED', serviceId: market.service.id, scheduledAt: at }));
@@ -190,7 +199,7 @@ describe('slot holds: POST /bookings/holds, DELETE /bookings/holds/{id}, POST /b
   });
 
   it('lets a booking or a hold take the time of an expired hold not yet cleared, clearing it under the provider lock', async () => {
-    const at = gridStartIn(84);
+    const at = startOnOneDay(84);
     const first = await hold(t, market.customer, market.service.id, at);
     await expireWithoutClearing(t, first.id);
     // Readers ignore it at once.
@@ -233,7 +242,7 @@ describe('slot holds expire: the job engine clears them', () => {
   afterAll(() => t.close());
 
   it('clears an expired hold without any other request, and its slot is offered and bookable again', async () => {
-    const at = gridStartIn(50);
+    const at = startOnOneDay(50);
     const held = await hold(t, market.customer, market.service.id, at);
     expect(await offeredStarts(t, market.service.id, at)).not.toContain(at);
     expectProblem(await holdRequest(t, other, market.service.id, at), 409, 'SLOT_TAKEN');
