@@ -93,7 +93,7 @@ describe('slot holds: POST /bookings/holds, DELETE /bookings/holds/{id}, POST /b
   });
 
   it('answers 404 for another customer’s hold, which keeps standing', async () => {
-    const at = gridStartIn(58);
+    const at = startOnOneDay(58);
     const held = await hold(t, market.customer, market.service.id, at);
     expectProblem(await t.http.delete(`/bookings/holds/${held.id}`).set(other.auth), 404, 'NOT_FOUND');
     expectProblem(
@@ -129,7 +129,7 @@ describe('slot holds: POST /bookings/holds, DELETE /bookings/holds/{id}, POST /b
   });
 
   it('refuses a holdId for another time or service (422 HOLD_MISMATCH) and an expired one (409 HOLD_EXPIRED)', async () => {
-    const at = gridStartIn(66);
+    const at = startOnOneDay(66);
     const held = await hold(t, market.customer, market.service.id, at);
     const mismatch = expectProblem(
       await t.http
@@ -171,7 +171,7 @@ describe('slot holds: POST /bookings/holds, DELETE /bookings/holds/{id}, POST /b
   });
 
   it('obeys the bookable-time rules and validates its input as problems naming the field', async () => {
-    const at = gridStartIn(80);
+    const at = startOnOneDay(80);
     expectFieldError(await t.http.post('/bookings/holds').set(other.auth).send({ scheduledAt: at }), 'serviceId');
     expectFieldError(await t.http.post('/bookings/holds').set(other.auth).send({ serviceId: 'nope', scheduledAt: at }), 'serviceId');
     expectFieldError(await t.http.post('/bookings/holds').set(other.auth).send({ serviceId: market.service.id }), 'scheduledAt');
@@ -218,7 +218,7 @@ describe('slot holds: POST /bookings/holds, DELETE /bookings/holds/{id}, POST /b
     const crowd = await createMarketplace(t, { service: { availability: AROUND_THE_CLOCK } });
     const customers = await Promise.all(Array.from({ length: 50 }, () => createUser(t, Role.CUSTOMER)));
     const url = await listen(t);
-    const at = gridStartIn(90);
+    const at = startOnOneDay(90);
     const answers = await fireAtOnce(50, (i) =>
       send(`${url}/bookings/holds`, { method: 'POST', headers: customers[i].auth, body: { serviceId: crowd.service.id, scheduledAt: at } }),
     );
