@@ -113,7 +113,10 @@ export class EmailSender {
     const { claimed, held } = await this.emails.claim(emailIds, CLAIM_SECONDS);
     // Another sender holds these (a job that expired while its instance was still sending): tried again when its claim runs out.
     for (const { id, until } of held) await this.jobs.enqueue(this.dataSource.manager, EMAIL_QUEUE, { emailId: id }, { startAfter: until });
-    for (const [i, row] of claimed.entries()) {
+    // The least tried first: while the server is down only the first of a batch is tried (the probe), and the
+    // same oldest e-mail must not be the probe every time while the others wait untried behind it.
+    const queue = [...claimed].sort((a, b) => a.attempts - b.attempts);
+    for (const [i, row] of queue.entries()) {
       const probe = this.serverDown;
       if (probe) this.probing = true;
       let transportId: string;
@@ -125,7 +128,7 @@ export class EmailSender {
         const permanent = isPermanentMailError(error);
         if (permanent) this.serverReached();
         else this.serverUnreachable();
-        const untried = permanent ? [] : claimed.slice(i + 1).map((other) => other.id);
+        const untried = permanent ? [] : queue.slice(i + 1).map((other) => other.id);
         await this.dataSource.transaction(async (manager) => {
           await this.recordFailure(manager, row, error);
           if (!untried.length) return;
