@@ -111,8 +111,11 @@ export class EmailSender {
   private async sendBatch(emailIds: string[], job: JobContext): Promise<void> {
     await this.waitForServer(job.stopping);
     const { claimed, held } = await this.emails.claim(emailIds, CLAIM_SECONDS);
-    // Another sender holds these (a job that expired while its instance was still sending): tried again when its claim runs out.
-    for (const { id, until } of held) await this.jobs.enqueue(this.dataSource.manager, EMAIL_QUEUE, { emailId: id }, { startAfter: until });
+    // Another sender holds these (a job that expired while its instance was still sending): tried again when its
+    // claim runs out, one insert per claim (a dead sender's batch shares one end).
+    const heldUntil = new Map<number, Array<{ emailId: string }>>();
+    for (const { id, until } of held) heldUntil.set(until.getTime(), [...(heldUntil.get(until.getTime()) ?? []), { emailId: id }]);
+    for (const [until, jobs] of heldUntil) await this.jobs.enqueueMany(this.dataSource.manager, EMAIL_QUEUE, jobs, { startAfter: new Date(until) });
     // The least tried first: while the server is down only the first of a batch is tried (the probe), and the
     // same oldest e-mail must not be the probe every time while the others wait untried behind it.
     const queue = [...claimed].sort((a, b) => a.attempts - b.attempts);
